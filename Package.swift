@@ -1,0 +1,48 @@
+// swift-tools-version:6.1
+// Crossguard: controller for smart pedestrian crossings and SOS posts.
+// Module map and import direction: ../shared/ARCHITECTURE.md (mirrored in docs/architecture.md).
+import PackageDescription
+
+let package = Package(
+    name: "Crossguard",
+    products: [
+        .executable(name: "crossguard", targets: ["crossguard"]),
+        .library(name: "CrossguardCore", targets: ["CrossguardCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+    ],
+    targets: [
+        // Pure: stdlib only. Ticks, config value types and validation, controllers, events.
+        .target(name: "CrossguardCore"),
+        // Capability protocols for lines and buses; stdlib only.
+        .target(name: "CrossguardHAL"),
+        // TOML text into the core's ConfigTable (the only place that knows TOML).
+        .target(name: "CrossguardTOML", dependencies: ["CrossguardCore", "TOMLKit"]),
+        // Simulated board, scenarios, trace and bench screen.
+        .target(name: "CrossguardSim", dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardRuntime"]),
+        // Tick loop and wiring of HAL <-> core. Never imports CrossguardLinux.
+        .target(name: "CrossguardRuntime", dependencies: ["CrossguardCore", "CrossguardHAL"]),
+        // The only module that talks to the kernel (clocks, terminal; GPIO and I2C later).
+        .target(name: "CrossguardLinux", dependencies: ["CrossguardHAL"]),
+        .executableTarget(
+            name: "crossguard",
+            dependencies: [
+                "CrossguardCore", "CrossguardHAL", "CrossguardTOML", "CrossguardSim",
+                "CrossguardRuntime", "CrossguardLinux",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CrossguardCoreTests", dependencies: ["CrossguardCore", "CrossguardTOML"]),
+        .testTarget(
+            name: "CrossguardSimTests",
+            dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardTOML"]
+        ),
+        .testTarget(
+            name: "CrossguardRuntimeTests",
+            dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,69 @@
+/// How the crossing runs: its normal cycle, flashing amber, or dark. The centre sets it with `mode.set`.
+public enum OperatingMode: UInt8, Sendable, CaseIterable {
+    case normal, flash, dark
+
+    /// The payload name.
+    public var name: String {
+        switch self {
+        case .normal: "normal"
+        case .flash: "flash"
+        case .dark: "dark"
+        }
+    }
+
+    /// Looks a mode up by its payload name.
+    public init?(name: String) {
+        guard let m = OperatingMode.allCases.first(where: { $0.name == name }) else { return nil }
+        self = m
+    }
+}
+
+/// A command from the operations centre (or the local bench), already parsed. It enters the core as an
+/// input of one tick, so the same rules decide what it may change.
+public enum Command: Equatable, Sendable {
+    /// `sos.ack`: help is coming. `alarmID` nil means the open alarm.
+    case acknowledgeAlarm(alarmID: UInt32?)
+    /// `sos.close`: the incident is over; the post returns to standby.
+    case closeAlarm(alarmID: UInt32?)
+    /// `mode.set`: run normally, flash or go dark, reverting to normal after `revertAfterTicks` (nil: never).
+    case setMode(OperatingMode, revertAfterTicks: Int?)
+    /// `fault.reset`: clear a latched fault.
+    case resetFault
+
+    /// The command's type as the centre writes it.
+    public var typeName: String {
+        switch self {
+        case .acknowledgeAlarm: "sos.ack"
+        case .closeAlarm: "sos.close"
+        case .setMode: "mode.set"
+        case .resetFault: "fault.reset"
+        }
+    }
+}
+
+/// Why the core refused a command; the uplink turns it into the `error` text of `cmd/result`.
+public enum CommandRefusal: Equatable, Sendable, CustomStringConvertible {
+    case noSOSPost
+    case noCrossing
+    case noOpenAlarm
+    case unknownAlarm(requested: UInt32, open: UInt32)
+    case alreadyAcknowledged(UInt32)
+    case nothingLatched
+
+    public var description: String {
+        switch self {
+        case .noSOSPost: "this device has no SOS post"
+        case .noCrossing: "this device has no crossing"
+        case .noOpenAlarm: "no SOS alarm is open"
+        case .unknownAlarm(let requested, let open): "alarm \(requested) is not open (the open alarm is \(open))"
+        case .alreadyAcknowledged(let id): "alarm \(id) is already acknowledged"
+        case .nothingLatched: "no fault is latched"
+        }
+    }
+}
+
+/// The core's answer to one command.
+public enum CommandOutcome: Equatable, Sendable {
+    case accepted
+    case refused(CommandRefusal)
+}

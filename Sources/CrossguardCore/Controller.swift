@@ -1,0 +1,129 @@
+/// Everything the controller needs to know, fixed at start-up: derived from the validated site and board.
+public struct ControllerConfig: Equatable, Sendable {
+    public var tickMs: Int
+    /// The crossing's timings, nil for an SOS post alone.
+    public var crossing: SignalPlan?
+    /// The SOS post's timings, nil when the site has no post.
+    public var sos: SOSPlan?
+    /// Input roles wired on this board (a missing `mains.ok` must not read as "mains lost").
+    public var presentInputs: InputSet
+    /// The site's 1 Hz flasher (flash mode, flashing green or walk, strobe).
+    public var flasher: Flasher
+    /// 4 Hz: the unanswered SOS alarm's yellow light.
+    public var fastBlink: Flasher
+    /// Ticks between self-test reports.
+    public var selfTestEvery: Int
+
+    /// The configuration for a validated site on a validated board.
+    public init(site: SiteConfig, board: BoardConfig) {
+        tickMs = site.tickMs
+        crossing = site.crossing.map { SignalPlan($0, regime: site.regime, tickMs: site.tickMs) }
+        sos = site.sos.map { SOSPlan($0, tickMs: site.tickMs) }
+        presentInputs = board.inputRoles
+        flasher = Flasher(site.flash, tickMs: site.tickMs)
+        let quarter = max(2, 250 / site.tickMs)
+        fastBlink = Flasher(periodTicks: quarter, onTicks: max(1, quarter / 2))
+        selfTestEvery = ticksRoundingUp(site.sos?.selfTestEveryMs ?? 86_400_000, tickMs: site.tickMs)
+    }
+}
+
+/// The lamps and the countdown the controller wants shown after one tick.
+public struct Outputs: Equatable, Sendable {
+    /// Lit outputs, by role; numbered copies show the same.
+    public var lit: OutputSet
+    /// Seconds on the countdown display, nil when dark.
+    public var countdown: UInt16?
+
+    /// Outputs with these lamps lit.
+    public init(lit: OutputSet = OutputSet(), countdown: UInt16? = nil) {
+        self.lit = lit
+        self.countdown = countdown
+    }
+}
+
+/// What one tick produced besides events.
+public struct StepResult: Equatable, Sendable {
+    public var outputs: Outputs
+    /// The answer to this tick's command, nil when there was none.
+    public var commandOutcome: CommandOutcome?
+}
+
+/// The whole device's behaviour as one value: `step` takes one tick's inputs and returns the outputs and
+/// events, with no clock, no I/O and no allocation. Same state and inputs give the same result on any machine.
+public struct Controller: Sendable {
+    public let config: ControllerConfig
+    /// The tick the next `step` handles.
+    public private(set) var tick: UInt64 = 0
+    public private(set) var crossing: SignalizedCrossing?
+    public private(set) var sos: SOSPost?
+    /// Open supervision conditions (tamper, mains lost, battery low), by the input role behind each.
+    public private(set) var openConditions = InputSet()
+
+    /// A controller at power-up. `nextAlarmID` continues the device's alarm numbering across restarts.
+    public init(config: ControllerConfig, nextAlarmID: UInt32 = 1) {
+        self.config = config
+        if let plan = config.crossing {
+            crossing = SignalizedCrossing(
+                plan: plan, hasKerbDetector: config.presentInputs.contains(.pedKerb),
+                hasCrossingDetector: config.presentInputs.contains(.pedCrossing))
+        }
+        if let plan = config.sos { sos = SOSPost(plan: plan, nextAlarmID: nextAlarmID) }
+    }
+
+    /// Runs one tick. Events go to `events` (numbered there); the command, if any, is answered in the result.
+    public mutating func step(_ inputs: Inputs, events: inout EventBuffer) -> StepResult {
+        let now = tick
+        if now == 0 { events.emit(Event(.controllerStarted, tick: now)) }
+        var outcome: CommandOutcome?
+        if let command = inputs.command { outcome = handle(command, tick: now, events: &events) }
+
+        var outputs = Outputs()
+        if crossing != nil {
+            let shown = crossing!.step(tick: now, inputs: inputs, flasher: config.flasher, events: &events)
+            outputs.lit = shown.lit
+            outputs.countdown = shown.countdown
+        }
+        if sos != nil {
+            sos!.step(tick: now, inputs: inputs, events: &events)
+            outputs.lit.bits |= sos!.lamps(tick: now, flasher: config.flasher, fastBlink: config.fastBlink).bits
+        }
+        supervise(inputs, tick: now, events: &events)
+        tick = now + 1
+        return StepResult(outputs: outputs, commandOutcome: outcome)
+    }
+
+    private mutating func handle(_ command: Command, tick: UInt64, events: inout EventBuffer) -> CommandOutcome {
+        switch command {
+        case .acknowledgeAlarm(let id):
+            guard sos != nil else { return .refused(.noSOSPost) }
+            return sos!.acknowledge(alarmID: id, tick: tick, events: &events)
+        case .closeAlarm(let id):
+            guard sos != nil else { return .refused(.noSOSPost) }
+            return sos!.close(alarmID: id, tick: tick, events: &events)
+        case .setMode(let mode, let revert):
+            guard crossing != nil else { return .refused(.noCrossing) }
+            crossing!.request(mode: mode, revertAfterTicks: revert, tick: tick, events: &events)
+            return .accepted
+        case .resetFault:
+            // Nothing latches yet: the safety monitor (issue 3) brings latched faults.
+            return .refused(.nothingLatched)
+        }
+    }
+
+    /// Raise and clear of the cabinet conditions, and the periodic self-test report.
+    private mutating func supervise(_ inputs: Inputs, tick: UInt64, events: inout EventBuffer) {
+        let present = config.presentInputs
+        condition(.tamper, role: .cabinetDoor, on: present.contains(.cabinetDoor) && inputs.active.contains(.cabinetDoor), tick, &events)
+        condition(.mainsLost, role: .mainsOK, on: present.contains(.mainsOK) && !inputs.active.contains(.mainsOK), tick, &events)
+        condition(.batteryLow, role: .batteryLow, on: present.contains(.batteryLow) && inputs.active.contains(.batteryLow), tick, &events)
+        if tick > 0 && tick % UInt64(config.selfTestEvery) == 0 {
+            events.emit(Event(.selfTest, tick: tick, count: UInt32(openConditions.bits.nonzeroBitCount)))
+        }
+    }
+
+    private mutating func condition(_ type: EventType, role: InputRole, on: Bool, _ tick: UInt64, _ events: inout EventBuffer) {
+        guard on != openConditions.contains(role) else { return }
+        openConditions.set(role, on)
+        events.emit(Event(type, tick: tick, state: on ? .raised : .cleared, role: role))
+    }
+}

@@ -1,0 +1,30 @@
+extension Event {
+    /// The event as one JSON object with the fields the uplink payload shares (DOMAIN.md, Uplink):
+    /// `seq`, `type`, `severity`, `state`, and the type's own fields. Durations in milliseconds.
+    /// Keys are in a fixed order so a replay is byte-identical.
+    public func json(tickMs: Int) -> String {
+        var out = "{\"seq\":\(seq),\"type\":\"\(type.name)\",\"severity\":\"\(severity.name)\""
+        if let state { out += ",\"state\":\"\(state.name)\"" }
+        if alarmID != 0 { out += ",\"alarm\":\(alarmID)" }
+        if let role { out += ",\"role\":\"\(role.name)\"" }
+        if type == .demandServed { out += ",\"wait_ms\":\(UInt64(waitTicks) * UInt64(tickMs))" }
+        if let mode { out += ",\"mode\":\"\(mode.name)\"" }
+        if type == .sosPressed || type == .sosAlarm { out += ",\"presses\":\(count)" }
+        if type == .selfTest { out += ",\"open_conditions\":\(count),\"ok\":\(count == 0)" }
+        out += "}"
+        return out
+    }
+
+    /// One readable line for timelines and the bench screen: `sos.alarm raised (critical) alarm 1`.
+    public func summary(tickMs: Int) -> String {
+        var out = type.name
+        if let state { out += " \(state.name)" }
+        out += " (\(severity.name))"
+        if alarmID != 0 { out += " alarm \(alarmID)" }
+        if let role { out += " by \(role.name)" }
+        if type == .demandServed { out += " after \(DurationText.format(milliseconds: Int(waitTicks) * tickMs))" }
+        if let mode { out += " → \(mode.name)" }
+        if type == .sosPressed { out += ", press \(count)" }
+        return out
+    }
+}

@@ -1,0 +1,154 @@
+/// How urgently the operations centre must see an event (DOMAIN.md, Uplink).
+public enum Severity: UInt8, Sendable, Comparable {
+    case info, normal, high, critical
+
+    /// The payload name.
+    public var name: String {
+        switch self {
+        case .info: "info"
+        case .normal: "normal"
+        case .high: "high"
+        case .critical: "critical"
+        }
+    }
+
+    public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Whether a condition event starts or ends the condition (RSMP-style raise and clear).
+public enum ConditionState: UInt8, Sendable {
+    case raised, cleared
+
+    /// The payload name.
+    public var name: String { self == .raised ? "raised" : "cleared" }
+}
+
+/// What happened, named in the past tense or after the condition it raises and clears.
+public enum EventType: UInt8, Sendable, CaseIterable {
+    /// The controller started (after power-up or restart).
+    case controllerStarted
+    /// A pedestrian demand was registered (button or kerbside presence).
+    case demandPlaced
+    /// A kerb-only demand was withdrawn because the pedestrian left before service.
+    case demandCancelled
+    /// A demand got its walk; `waitTicks` says how long it waited.
+    case demandServed
+    /// The operating mode changed (normal, flash, dark).
+    case modeChanged
+    /// Condition: the on-crossing detector did not trigger since the last crossing; the clearance runs at its maximum.
+    case detectorSuspect
+    /// Condition: an SOS alarm is open (raised on press, cleared when the centre closes it).
+    case sosAlarm
+    /// A further press on a post whose alarm is already open (joins the alarm, raises nothing new).
+    case sosPressed
+    /// The centre acknowledged the alarm: help is coming.
+    case sosAcknowledged
+    /// Condition: the alarm was not acknowledged in time.
+    case sosUnanswered
+    /// Condition: the SOS button is held beyond the stuck limit.
+    case sosButtonStuck
+    /// Condition: the cabinet door or housing is open.
+    case tamper
+    /// Condition: mains power is lost.
+    case mainsLost
+    /// Condition: the backup battery is low.
+    case batteryLow
+    /// The periodic self-test report.
+    case selfTest
+
+    /// The `type` field of the event payload.
+    public var name: String {
+        switch self {
+        case .controllerStarted: "controller.started"
+        case .demandPlaced: "demand.placed"
+        case .demandCancelled: "demand.cancelled"
+        case .demandServed: "demand.served"
+        case .modeChanged: "mode.changed"
+        case .detectorSuspect: "detector.suspect"
+        case .sosAlarm: "sos.alarm"
+        case .sosPressed: "sos.pressed"
+        case .sosAcknowledged: "sos.acknowledged"
+        case .sosUnanswered: "sos.unanswered"
+        case .sosButtonStuck: "sos.button_stuck"
+        case .tamper: "tamper"
+        case .mainsLost: "mains.lost"
+        case .batteryLow: "battery.low"
+        case .selfTest: "selftest"
+        }
+    }
+
+    /// Fixed severity per type, so the centre can route without parsing details.
+    public var severity: Severity {
+        switch self {
+        case .sosAlarm: .critical
+        case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged: .high
+        case .batteryLow, .detectorSuspect, .modeChanged, .controllerStarted: .normal
+        case .demandPlaced, .demandCancelled, .demandServed, .sosPressed, .selfTest: .info
+        }
+    }
+}
+
+/// One event as the core produces it: a plain value, no strings, so emitting it allocates nothing.
+/// The uplink adds device id and wall-clock time; `seq` is monotonic per device.
+public struct Event: Equatable, Sendable {
+    /// Monotonic per device; the runtime persists the next value across restarts.
+    public var seq: UInt64
+    /// The tick at which it happened.
+    public var tick: UInt64
+    public var type: EventType
+    /// For conditions: raised or cleared; nil for one-off events.
+    public var state: ConditionState?
+    /// The SOS alarm it belongs to, 0 when none.
+    public var alarmID: UInt32
+    /// The input that caused it (`ped.button`, `ped.kerb`, `cabinet.door`…), if any.
+    public var role: InputRole?
+    /// For `demandServed`: ticks from demand to walk.
+    public var waitTicks: UInt32
+    /// For `modeChanged`: the new mode.
+    public var mode: OperatingMode?
+    /// For `sosPressed`: presses joined to the alarm so far; for `selfTest`: open conditions.
+    public var count: UInt32
+
+    /// An event of this type at this tick; the sequence number is filled in when it is emitted.
+    public init(_ type: EventType, tick: UInt64, state: ConditionState? = nil, alarmID: UInt32 = 0,
+                role: InputRole? = nil, waitTicks: UInt32 = 0, mode: OperatingMode? = nil, count: UInt32 = 0) {
+        self.seq = 0
+        self.tick = tick
+        self.type = type
+        self.state = state
+        self.alarmID = alarmID
+        self.role = role
+        self.waitTicks = waitTicks
+        self.mode = mode
+        self.count = count
+    }
+
+    /// The severity of its type.
+    public var severity: Severity { type.severity }
+}
+
+/// The events of one tick, in a buffer reserved up front so the tick path never allocates.
+public struct EventBuffer: Sendable {
+    /// Events emitted since the last `removeAll()`.
+    public private(set) var events: [Event]
+    /// The sequence number the next event gets.
+    public private(set) var nextSeq: UInt64
+
+    /// A buffer that holds `capacity` events per tick without growing, numbering from `firstSeq`.
+    public init(capacity: Int = 64, firstSeq: UInt64 = 1) {
+        events = []
+        events.reserveCapacity(capacity)
+        nextSeq = firstSeq
+    }
+
+    /// Numbers and appends an event.
+    @inline(__always) public mutating func emit(_ event: Event) {
+        var e = event
+        e.seq = nextSeq
+        nextSeq &+= 1
+        events.append(e)
+    }
+
+    /// Empties the buffer, keeping its storage.
+    @inline(__always) public mutating func removeAll() { events.removeAll(keepingCapacity: true) }
+}

@@ -1,0 +1,136 @@
+/// A logical input of the street furniture (DOMAIN.md, Roles). Board files map roles to lines;
+/// the controllers only ever see roles, so the same logic runs on any wiring.
+public enum InputRole: UInt8, CaseIterable, Sendable {
+    case pedButton
+    case pedKerb
+    case pedCrossing
+    case sosButton
+    case cabinetDoor
+    case mainsOK
+    case batteryLow
+    case faultReset
+
+    /// The name used in board files, scenarios, traces and events.
+    public var name: String {
+        switch self {
+        case .pedButton: "ped.button"
+        case .pedKerb: "ped.kerb"
+        case .pedCrossing: "ped.crossing"
+        case .sosButton: "sos.button"
+        case .cabinetDoor: "cabinet.door"
+        case .mainsOK: "mains.ok"
+        case .batteryLow: "battery.low"
+        case .faultReset: "fault.reset"
+        }
+    }
+
+    /// Looks a role up by its file name (`ped.button`), without a copy suffix.
+    public init?(name: String) {
+        guard let role = InputRole.allCases.first(where: { $0.name == name }) else { return nil }
+        self = role
+    }
+}
+
+/// A logical on/off output: a lamp, a beacon, a trigger. Numbered copies on a board
+/// (`beacon.left.2`) show exactly what the first one shows.
+public enum OutputRole: UInt8, CaseIterable, Sendable {
+    case vehicleRed
+    case vehicleAmber
+    case vehicleGreen
+    case pedDontWalk
+    case pedWalk
+    case pedWait
+    case apsWalk
+    case apsLocator
+    case beaconLeft
+    case beaconRight
+    case studs
+    case flood
+    case sosYellow
+    case sosGreen
+    case sosStrobe
+
+    /// The name used in board files, traces and events.
+    public var name: String {
+        switch self {
+        case .vehicleRed: "vehicle.red"
+        case .vehicleAmber: "vehicle.amber"
+        case .vehicleGreen: "vehicle.green"
+        case .pedDontWalk: "ped.dont_walk"
+        case .pedWalk: "ped.walk"
+        case .pedWait: "ped.wait"
+        case .apsWalk: "aps.walk"
+        case .apsLocator: "aps.locator"
+        case .beaconLeft: "beacon.left"
+        case .beaconRight: "beacon.right"
+        case .studs: "studs"
+        case .flood: "flood"
+        case .sosYellow: "sos.yellow"
+        case .sosGreen: "sos.green"
+        case .sosStrobe: "sos.strobe"
+        }
+    }
+
+    /// Looks a role up by its file name (`vehicle.red`), without a copy suffix.
+    public init?(name: String) {
+        guard let role = OutputRole.allCases.first(where: { $0.name == name }) else { return nil }
+        self = role
+    }
+}
+
+/// The name of the numeric countdown output (DOMAIN.md: `ped.countdown`, seconds, dark when none).
+public let countdownRoleName = "ped.countdown"
+
+/// A set of input roles as one machine word, so the tick path copies sets without allocating.
+public struct InputSet: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var bits: UInt32
+
+    /// The empty set.
+    public init() { bits = 0 }
+
+    /// A set holding exactly these roles.
+    public init(_ roles: [InputRole]) {
+        bits = 0
+        for role in roles { insert(role) }
+    }
+
+    /// Whether the role is in the set.
+    @inline(__always) public func contains(_ role: InputRole) -> Bool { bits & (1 << UInt32(role.rawValue)) != 0 }
+    /// Adds the role.
+    @inline(__always) public mutating func insert(_ role: InputRole) { bits |= 1 << UInt32(role.rawValue) }
+    /// Removes the role.
+    @inline(__always) public mutating func remove(_ role: InputRole) { bits &= ~(1 << UInt32(role.rawValue)) }
+    /// Adds or removes the role.
+    @inline(__always) public mutating func set(_ role: InputRole, _ on: Bool) { if on { insert(role) } else { remove(role) } }
+
+    public var description: String {
+        "[" + InputRole.allCases.filter(contains).map(\.name).joined(separator: ", ") + "]"
+    }
+}
+
+/// A set of output roles that are lit, one machine word.
+public struct OutputSet: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var bits: UInt32
+
+    /// All outputs dark.
+    public init() { bits = 0 }
+
+    /// Exactly these outputs lit.
+    public init(_ roles: [OutputRole]) {
+        bits = 0
+        for role in roles { insert(role) }
+    }
+
+    /// Whether the output is lit.
+    @inline(__always) public func contains(_ role: OutputRole) -> Bool { bits & (1 << UInt32(role.rawValue)) != 0 }
+    /// Lights the output.
+    @inline(__always) public mutating func insert(_ role: OutputRole) { bits |= 1 << UInt32(role.rawValue) }
+    /// Darkens the output.
+    @inline(__always) public mutating func remove(_ role: OutputRole) { bits &= ~(1 << UInt32(role.rawValue)) }
+    /// Lights or darkens the output.
+    @inline(__always) public mutating func set(_ role: OutputRole, _ on: Bool) { if on { insert(role) } else { remove(role) } }
+
+    public var description: String {
+        "[" + OutputRole.allCases.filter(contains).map(\.name).joined(separator: ", ") + "]"
+    }
+}

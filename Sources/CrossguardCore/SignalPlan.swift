@@ -1,0 +1,76 @@
+/// Converts milliseconds to ticks, rounding up, so a minimum is never shortened by the tick grid.
+@inline(__always) public func ticksRoundingUp(_ ms: Int, tickMs: Int) -> Int { (ms + tickMs - 1) / tickMs }
+
+/// The signalized crossing's timings in ticks: what the controller actually runs.
+/// Minimums round up to whole ticks; nothing is ever rounded down.
+public struct SignalPlan: Equatable, Sendable {
+    public var regime: Regime
+    public var minGreen: Int
+    public var flashingGreen: Int
+    public var amber: Int
+    public var allRed: Int
+    public var allRedAfterClearance: Int
+    public var redAmber: Int
+    public var walk: Int
+    public var clearance: Int
+    public var clearanceMax: Int
+    public var maxWait: Int
+    public var kerbDwell: Int
+    public var kerbCancel: Int
+    public var startupFlash: Int
+    public var startupAllRed: Int
+    /// Countdown wanted by the site (shown only when the clearance is fixed and longer than 7 s).
+    public var countdownWanted: Bool
+    /// The clearance duration in ticks above which a countdown is shown (7 s, MUTCD 4I.07).
+    public var countdownThreshold: Int
+    /// Ticks in one second, to turn remaining ticks into countdown seconds.
+    public var ticksPerSecond: Int
+
+    /// The plan for validated settings.
+    public init(_ s: CrossingSettings, regime: Regime, tickMs: Int) {
+        let t = { ticksRoundingUp($0, tickMs: tickMs) }
+        self.regime = regime
+        minGreen = t(s.minGreenMs)
+        flashingGreen = t(s.flashingGreenMs)
+        amber = t(s.amberMs)
+        allRed = t(s.allRedMs)
+        allRedAfterClearance = t(s.allRedAfterClearanceMs)
+        redAmber = t(s.redAmberMs)
+        walk = t(s.walkMs)
+        clearance = t(s.clearanceMs)
+        clearanceMax = max(t(s.clearanceMaxMs), clearance)
+        maxWait = s.maxWaitMs / tickMs
+        kerbDwell = t(s.kerbDwellMs)
+        kerbCancel = t(s.kerbCancelMs)
+        startupFlash = t(s.startupFlashMs)
+        startupAllRed = t(s.startupAllRedMs)
+        countdownWanted = s.countdown
+        countdownThreshold = t(7_000)
+        ticksPerSecond = 1000 / tickMs
+    }
+
+    /// The change interval: flashing green (kz) plus amber.
+    public var change: Int { flashingGreen + amber }
+
+    /// The longest a demand can wait for its walk in normal operation: a press at the first tick of a
+    /// clearance misses that crossing and waits for the longest clearance, the all-red, red+amber, the
+    /// minimum green, the change and the all-red before the next walk. A press during vehicle green waits
+    /// less. (A press during start-up or flash counts from the start-up all-red, which is never longer
+    /// than the first two terms, or the worst case says so.)
+    public var worstCaseWaitTicks: Int {
+        max(clearanceMax + allRedAfterClearance, startupAllRed) + redAmber + minGreen + change + allRed
+    }
+
+    /// The worst case spelled out for messages and the timing table.
+    public func worstCaseWaitBreakdown(tickMs: Int) -> String {
+        let f = { DurationText.format(milliseconds: $0 * tickMs) }
+        var parts = clearanceMax + allRedAfterClearance >= startupAllRed
+            ? ["clearance \(f(clearanceMax))", "all-red \(f(allRedAfterClearance))"]
+            : ["start-up all-red \(f(startupAllRed))"]
+        if redAmber > 0 { parts.append("red+amber \(f(redAmber))") }
+        parts.append("min green \(f(minGreen))")
+        if flashingGreen > 0 { parts.append("flashing green \(f(flashingGreen))") }
+        parts += ["amber \(f(amber))", "all-red \(f(allRed))"]
+        return parts.joined(separator: " + ")
+    }
+}

@@ -1,0 +1,329 @@
+/// The national rule set a site follows (DOMAIN.md): it picks the change interval, the clearance display,
+/// red+amber before green, and the minimum all-red before a walk.
+public enum Regime: String, CaseIterable, Sendable {
+    /// Kazakhstan / CIS: flashing green then amber, flashing walk with countdown, red+amber.
+    case kz
+    /// United States (MUTCD): amber, flashing don't-walk with countdown, buffer all-red ≥ 3 s.
+    case us
+    /// United Kingdom (Puffin): amber, red man during clearance with on-crossing extension, red+amber, all-red ≥ 3 s before walk.
+    case uk
+
+    /// Whether vehicles see red+amber before green.
+    public var hasRedAmber: Bool { self != .us }
+    /// Whether the change interval starts with flashing green.
+    public var hasFlashingGreen: Bool { self == .kz }
+}
+
+/// What the crossing part of a site is. `none` is an SOS post on its own.
+public enum CrossingProfile: String, CaseIterable, Sendable {
+    case signalized
+    case none
+}
+
+/// The signalized crossing's timings as written in the site file, in milliseconds, already validated.
+public struct CrossingSettings: Equatable, Sendable {
+    public var lengthMeters: Double
+    public var walkingSpeedMetersPerSecond: Double
+    public var minGreenMs: Int
+    /// kz only; 0 elsewhere.
+    public var flashingGreenMs: Int
+    public var amberMs: Int
+    /// Vehicle all-red before the walk.
+    public var allRedMs: Int
+    /// Vehicle all-red after the pedestrian clearance (the MUTCD buffer interval).
+    public var allRedAfterClearanceMs: Int
+    /// kz and uk only; 0 in us.
+    public var redAmberMs: Int
+    public var walkMs: Int
+    /// The fixed clearance, ≥ length ÷ speed.
+    public var clearanceMs: Int
+    /// The longest clearance an on-crossing detector may extend to (= clearance when there is no extension).
+    public var clearanceMaxMs: Int
+    public var maxWaitMs: Int
+    public var kerbDwellMs: Int
+    public var kerbCancelMs: Int
+    public var startupFlashMs: Int
+    public var startupAllRedMs: Int
+    public var countdown: Bool
+}
+
+/// Flashing lamps (flash mode, start-up, flashing green or walk): MUTCD 4G.01, 50–60 flashes a minute, lit ½–⅔.
+public struct FlashSettings: Equatable, Sendable {
+    public var flashesPerMinute: Int
+    public var duty: Double
+}
+
+/// SOS post behaviour (DOMAIN.md, SOS post), in milliseconds.
+public struct SOSSettings: Equatable, Sendable {
+    /// 0: a press raises the alarm at once; otherwise the button must be held this long.
+    public var longPressMs: Int
+    /// Without the centre's acknowledgement by then the yellow light blinks fast.
+    public var ackTimeoutMs: Int
+    /// A button held longer than this is stuck: one fault, no flood of alarms.
+    public var stuckAfterMs: Int
+    /// Period of the self-test report (default daily).
+    public var selfTestEveryMs: Int
+}
+
+/// Where the uplink goes; the uplink itself arrives with issue 4.
+public struct UplinkSettings: Equatable, Sendable {
+    /// `mqtt://host:port` or `mqtts://…`; nil keeps events locally.
+    public var broker: String?
+}
+
+/// A validated site file: what this installation is and how it must behave.
+public struct SiteConfig: Equatable, Sendable {
+    public var deviceID: String
+    public var profile: CrossingProfile
+    public var regime: Regime
+    public var tickMs: Int
+    public var flash: FlashSettings
+    /// nil when `profile = "none"`.
+    public var crossing: CrossingSettings?
+    /// nil when the site has no `[sos]` table.
+    public var sos: SOSSettings?
+    public var uplink: UplinkSettings
+}
+
+extension SiteConfig {
+    /// Validates a whole site document, reporting every problem at once.
+    public static func load(_ document: ConfigTable, file: String) -> Result<SiteConfig, ConfigErrors> {
+        let log = ProblemLog(file: file)
+        let top = TableReader(document, path: "", log: log)
+
+        let deviceID = top.string("device_id") ?? ""
+        if !top.has("device_id") {
+            top.report("device_id", "is missing; every site needs the device id the operations centre knows it by")
+        } else if !isValidDeviceID(deviceID) {
+            top.report("device_id", "= \"\(deviceID)\" must be 1–64 characters of a–z, A–Z, 0–9, '-' and '_' (it is part of MQTT topics)")
+        }
+
+        var profile = CrossingProfile.signalized
+        if let text = top.string("profile") {
+            if let p = CrossingProfile(rawValue: text) { profile = p } else {
+                top.report("profile", "= \"\(text)\" is not a profile; use one of: \(CrossingProfile.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        var regime = Regime.kz
+        if let text = top.string("regime") {
+            if let r = Regime(rawValue: text) { regime = r } else {
+                top.report("regime", "= \"\(text)\" is not a regime; use one of: kz, us, uk")
+            }
+        }
+        var tickMs = 10
+        if let t = top.duration("tick") {
+            if t < 1 || t > 100 || 1000 % t != 0 {
+                top.report("tick", "= \(DurationText.format(milliseconds: t)) must be 1–100 ms and divide 1 s evenly (1, 2, 4, 5, 10, 20, 25, 50, 100 ms)")
+            } else {
+                tickMs = t
+            }
+        }
+
+        var flash = FlashSettings(flashesPerMinute: 60, duty: 0.5)
+        if let table = top.table("flash") {
+            let r = TableReader(table, path: "flash", log: log)
+            if let rate = r.integer("per_minute") {
+                if (50...60).contains(rate) { flash.flashesPerMinute = rate } else {
+                    r.report("per_minute", "= \(rate) is outside 50–60 flashes a minute (MUTCD 4G.01)")
+                }
+            }
+            if let duty = r.number("duty") {
+                if duty >= 0.5 && duty <= 2.0 / 3.0 + 1e-9 { flash.duty = duty } else {
+                    r.report("duty", "= \(duty) is outside ½–⅔ of each cycle lit (MUTCD 4G.01)")
+                }
+            }
+            r.finish()
+        }
+
+        var crossing: CrossingSettings?
+        let crossingTable = top.table("crossing")
+        switch profile {
+        case .signalized:
+            if let table = crossingTable {
+                crossing = loadCrossing(TableReader(table, path: "crossing", log: log), regime: regime, tickMs: tickMs)
+            } else {
+                top.report("crossing", "is missing; profile \"signalized\" needs a [crossing] table with at least length_m")
+            }
+        case .none:
+            if crossingTable != nil { top.report("crossing", "is not used with profile \"none\"; remove it or choose a crossing profile") }
+        }
+
+        var sos: SOSSettings?
+        if let table = top.table("sos") {
+            sos = loadSOS(TableReader(table, path: "sos", log: log))
+        }
+        if profile == .none && !top.has("sos") {
+            log.report("", "has profile \"none\" and no [sos] table: there is nothing to control")
+        }
+
+        var uplink = UplinkSettings(broker: nil)
+        if let table = top.table("uplink") {
+            let r = TableReader(table, path: "uplink", log: log)
+            if let broker = r.string("broker") {
+                if broker.hasPrefix("mqtt://") || broker.hasPrefix("mqtts://") { uplink.broker = broker } else {
+                    r.report("broker", "= \"\(broker)\" must start with mqtt:// or mqtts://")
+                }
+            }
+            r.finish()
+        }
+        top.finish()
+
+        if !log.problems.isEmpty { return .failure(ConfigErrors(log.problems)) }
+        return .success(SiteConfig(
+            deviceID: deviceID, profile: profile, regime: regime, tickMs: tickMs, flash: flash,
+            crossing: crossing, sos: sos, uplink: uplink))
+    }
+
+    static func isValidDeviceID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 64 && id.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+        }
+    }
+
+    private static func loadCrossing(_ r: TableReader, regime: Regime, tickMs: Int) -> CrossingSettings? {
+        let f = DurationText.format(milliseconds:)
+        var ok = true
+        func within(_ key: String, _ value: Int, _ range: ClosedRange<Int>, _ rule: String) {
+            if !range.contains(value) {
+                r.report(key, "= \(f(value)) is outside \(f(range.lowerBound))–\(f(range.upperBound)) (\(rule))")
+                ok = false
+            }
+        }
+        func regimeOnly(_ key: String, _ allowed: Bool, default value: Int) -> Int {
+            if allowed { return r.duration(key) ?? value }
+            if r.has(key) {
+                r.report(key, "is not used in regime \(regime.rawValue); remove it")
+                ok = false
+            }
+            return 0
+        }
+
+        let length = r.number("length_m")
+        if length == nil && !r.has("length_m") { r.report("length_m", "is missing; the clearance is derived from the crossing length in metres"); ok = false }
+        if let l = length, !(l > 0 && l <= 100) { r.report("length_m", "= \(l) must be more than 0 and at most 100 m"); ok = false }
+        let speed = r.number("walking_speed_mps") ?? 1.07
+        if !(speed >= 0.5 && speed <= 1.22) {
+            r.report("walking_speed_mps", "= \(speed) is outside 0.5–1.22 m/s (MUTCD 4E.06: 1.07 m/s = 3.5 ft/s; 0.9 m/s near schools and hospitals)")
+            ok = false
+        }
+
+        let minGreen = r.duration("min_green") ?? 20_000
+        within("min_green", minGreen, 5_000...120_000, "a vehicle green shorter than 5 s is not a green")
+        let flashingGreen = regimeOnly("flashing_green", regime.hasFlashingGreen, default: 3_000)
+        if regime.hasFlashingGreen { within("flashing_green", flashingGreen, 2_000...4_000, "kz practice: 3 s of flashing green before amber") }
+        let amber = r.duration("amber") ?? (regime == .uk ? 3_000 : 3_000)
+        within("amber", amber, 3_000...6_000, "MUTCD 4F.17 / ITE: amber 3–6 s")
+        let allRed = r.duration("all_red") ?? (regime == .uk ? 3_000 : 2_000)
+        if regime == .uk && allRed < 3_000 && allRed >= 1_000 {
+            r.report("all_red", "= \(f(allRed)) is below the 3 s all-red before a pedestrian walk required in regime uk (TOPAS 2500A)")
+            ok = false
+        } else {
+            within("all_red", allRed, 1_000...6_000, "all-red 1–6 s")
+        }
+        let allRedAfter = r.duration("all_red_after_clearance") ?? (regime == .us ? 3_000 : allRed)
+        if regime == .us && allRedAfter < 3_000 && allRedAfter >= 1_000 {
+            r.report("all_red_after_clearance", "= \(f(allRedAfter)) is below the 3 s buffer interval that regime us requires after the clearance (MUTCD 4I.06)")
+            ok = false
+        } else {
+            within("all_red_after_clearance", allRedAfter, 1_000...6_000, "all-red 1–6 s")
+        }
+        let redAmber = regimeOnly("red_amber", regime.hasRedAmber, default: 2_000)
+        if regime.hasRedAmber { within("red_amber", redAmber, 1_000...3_000, "red+amber before green 1–3 s; 2 s in the UK") }
+
+        let allowShortWalk = r.bool("allow_short_walk") ?? false
+        let walk = r.duration("walk") ?? 7_000
+        if walk < 7_000 && !allowShortWalk {
+            r.report("walk", "= \(f(walk)) is below the 7 s minimum (MUTCD 4E.06); set crossing.allow_short_walk = true to allow down to 4 s")
+            ok = false
+        } else if walk < 4_000 {
+            r.report("walk", "= \(f(walk)) is below the 4 s absolute minimum (MUTCD 4E.06)")
+            ok = false
+        } else if walk > 120_000 {
+            r.report("walk", "= \(f(walk)) is above 120 s; a walk that long is a configuration mistake")
+            ok = false
+        }
+
+        // Clearance ≥ length ÷ speed, rounded up to whole milliseconds and then to whole ticks.
+        var derivedClearance = 0
+        if let l = length, l > 0, speed > 0 {
+            let exact = l / speed * 1000
+            derivedClearance = Int(exact.rounded(.up))
+        }
+        var clearance = derivedClearance
+        if let given = r.duration("clearance") {
+            if given < derivedClearance, let l = length {
+                r.report("clearance", "= \(f(given)) is below the crossing length ÷ walking speed = \(formatNumber(l)) m ÷ \(formatNumber(speed)) m/s = \(f(derivedClearance)); a shorter clearance strands pedestrians")
+                ok = false
+            }
+            clearance = max(given, derivedClearance)
+        }
+        if clearance > 120_000 { r.report("length_m", "gives a clearance of \(f(clearance)), above 120 s"); ok = false }
+        var clearanceMax = clearance
+        if let given = r.duration("clearance_max") {
+            if given < clearance {
+                r.report("clearance_max", "= \(f(given)) is below the clearance of \(f(clearance)); the on-crossing extension runs between the two")
+                ok = false
+            } else if given > 2 * max(clearance, 1) + 30_000 {
+                r.report("clearance_max", "= \(f(given)) is more than twice the clearance plus 30 s; check the value")
+                ok = false
+            }
+            clearanceMax = given
+        }
+
+        let maxWait = r.duration("max_wait") ?? 45_000
+        let kerbDwell = r.duration("kerb_dwell") ?? 1_000
+        within("kerb_dwell", kerbDwell, 100...10_000, "a waiting pedestrian is detected after 0.1–10 s")
+        let kerbCancel = r.duration("kerb_cancel") ?? 2_000
+        within("kerb_cancel", kerbCancel, 500...30_000, "a kerb demand is cancelled 0.5–30 s after the pedestrian leaves")
+        let startupFlash = r.duration("startup_flash") ?? 6_000
+        within("startup_flash", startupFlash, 3_000...60_000, "start-up flash 3–60 s")
+        let startupAllRed = r.duration("startup_all_red") ?? 3_000
+        within("startup_all_red", startupAllRed, 1_000...10_000, "start-up all-red 1–10 s")
+        let countdown = r.bool("countdown") ?? true
+        r.finish()
+        guard ok, length != nil else { return nil }
+
+        let settings = CrossingSettings(
+            lengthMeters: length!, walkingSpeedMetersPerSecond: speed, minGreenMs: minGreen,
+            flashingGreenMs: flashingGreen, amberMs: amber, allRedMs: allRed, allRedAfterClearanceMs: allRedAfter,
+            redAmberMs: redAmber, walkMs: walk, clearanceMs: clearance, clearanceMaxMs: clearanceMax,
+            maxWaitMs: maxWait, kerbDwellMs: kerbDwell, kerbCancelMs: kerbCancel,
+            startupFlashMs: startupFlash, startupAllRedMs: startupAllRed, countdown: countdown)
+        let plan = SignalPlan(settings, regime: regime, tickMs: tickMs)
+        let worst = plan.worstCaseWaitTicks * tickMs
+        if worst > maxWait {
+            r.report("max_wait", "= \(f(maxWait)) is shorter than the worst-case wait of \(f(worst)) (\(plan.worstCaseWaitBreakdown(tickMs: tickMs))); shorten min_green or the clearance, or raise max_wait")
+            return nil
+        }
+        return settings
+    }
+
+    private static func loadSOS(_ r: TableReader) -> SOSSettings? {
+        let f = DurationText.format(milliseconds:)
+        var ok = true
+        let longPress = r.duration("long_press") ?? 0
+        if longPress > 5_000 { r.report("long_press", "= \(f(longPress)) is above 5 s; a person in danger must not have to hold the button that long"); ok = false }
+        let ackTimeout = r.duration("ack_timeout") ?? 60_000
+        if !(10_000...600_000).contains(ackTimeout) { r.report("ack_timeout", "= \(f(ackTimeout)) is outside 10 s–10 min"); ok = false }
+        let stuck = r.duration("stuck_after") ?? 30_000
+        if !(5_000...600_000).contains(stuck) {
+            r.report("stuck_after", "= \(f(stuck)) is outside 5 s–10 min"); ok = false
+        } else if stuck <= longPress {
+            r.report("stuck_after", "= \(f(stuck)) must be longer than sos.long_press = \(f(longPress))"); ok = false
+        }
+        let selfTest = r.duration("self_test_every") ?? 86_400_000
+        if !(60_000...7 * 86_400_000).contains(selfTest) { r.report("self_test_every", "= \(f(selfTest)) is outside 1 min–7 days"); ok = false }
+        r.finish()
+        guard ok else { return nil }
+        return SOSSettings(longPressMs: longPress, ackTimeoutMs: ackTimeout, stuckAfterMs: stuck, selfTestEveryMs: selfTest)
+    }
+}
+
+/// Formats a measured number without float noise: `12`, `1.07`.
+func formatNumber(_ value: Double) -> String {
+    let scaled = (value * 1000).rounded() / 1000
+    if scaled == scaled.rounded() { return String(Int(scaled)) }
+    var text = String(scaled)
+    if text.contains("e") { text = String(value) }
+    return text
+}

@@ -1,0 +1,42 @@
+/// The derived timing table that `check-config` prints: what the controller will actually run, in
+/// seconds and ticks, with the worst-case wait against the site's maximum.
+public enum TimingTable {
+    /// The table for a validated site, one row a line.
+    public static func render(_ site: SiteConfig) -> String {
+        let f = DurationText.format(milliseconds:)
+        var rows: [(String, String)] = []
+        rows.append(("device", "\(site.deviceID), profile \(site.profile.rawValue), regime \(site.regime.rawValue), tick \(f(site.tickMs))"))
+        let flasher = Flasher(site.flash, tickMs: site.tickMs)
+        rows.append(("flash", "\(site.flash.flashesPerMinute)/min, \(flasher.onTicks) of \(flasher.periodTicks) ticks lit"))
+        if let c = site.crossing {
+            let plan = SignalPlan(c, regime: site.regime, tickMs: site.tickMs)
+            let t = { (ticks: Int) in "\(f(ticks * site.tickMs)) (\(ticks) ticks)" }
+            rows.append(("minimum green", t(plan.minGreen)))
+            if plan.flashingGreen > 0 { rows.append(("flashing green", t(plan.flashingGreen))) }
+            rows.append(("amber", t(plan.amber)))
+            rows.append(("all-red before walk", t(plan.allRed)))
+            rows.append(("walk", t(plan.walk)))
+            let derived = "\(formatNumber(c.lengthMeters)) m ÷ \(formatNumber(c.walkingSpeedMetersPerSecond)) m/s"
+            rows.append(("clearance", t(plan.clearance) + " (≥ \(derived))"))
+            if plan.clearanceMax > plan.clearance { rows.append(("clearance maximum", t(plan.clearanceMax) + " with on-crossing presence")) }
+            rows.append(("all-red after clearance", t(plan.allRedAfterClearance)))
+            if plan.redAmber > 0 { rows.append(("red+amber", t(plan.redAmber))) }
+            let countdown = !plan.countdownWanted ? "off" : plan.clearance > plan.countdownThreshold
+                ? "during a fixed clearance (longer than 7 s)" : "dark: clearance is not longer than 7 s"
+            rows.append(("countdown", countdown))
+            rows.append(("kerb dwell / cancel", "\(f(c.kerbDwellMs)) / \(f(c.kerbCancelMs))"))
+            rows.append(("start-up", "flash \(f(c.startupFlashMs)), then all-red \(f(c.startupAllRedMs))"))
+            rows.append(("worst-case wait", "\(f(plan.worstCaseWaitTicks * site.tickMs)) ≤ max wait \(f(c.maxWaitMs))"))
+            rows.append(("  made of", plan.worstCaseWaitBreakdown(tickMs: site.tickMs)))
+        }
+        if let s = site.sos {
+            rows.append(("SOS long press", s.longPressMs == 0 ? "none (a press raises the alarm)" : f(s.longPressMs)))
+            rows.append(("SOS acknowledgement", "within \(f(s.ackTimeoutMs)), else the yellow light blinks fast"))
+            rows.append(("SOS stuck button", "held longer than \(f(s.stuckAfterMs))"))
+            rows.append(("self-test", "every \(f(s.selfTestEveryMs))"))
+        }
+        rows.append(("uplink", site.uplink.broker ?? "none configured: events are kept and shown"))
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }.joined(separator: "\n")
+    }
+}

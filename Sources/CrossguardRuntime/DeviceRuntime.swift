@@ -1,0 +1,144 @@
+import CrossguardCore
+import CrossguardHAL
+
+/// Sees every tick of a running device: the bench's trace and screen, later the uplink's outbox.
+/// Called on the tick thread: implementations must not block.
+public protocol TickObserver: AnyObject {
+    /// Called before tick `tick` samples the inputs (scenarios set simulated inputs here).
+    func willTick(_ tick: UInt64, runtime: DeviceRuntime)
+    /// Called after tick `tick` wrote its outputs; `events` are this tick's events in order.
+    func didTick(_ tick: UInt64, result: StepResult, events: [Event], runtime: DeviceRuntime)
+}
+
+extension TickObserver {
+    public func willTick(_ tick: UInt64, runtime: DeviceRuntime) {}
+}
+
+/// Tick statistics for status and diagnostics.
+public struct TickStatistics: Equatable, Sendable {
+    /// Ticks run.
+    public var ticks: UInt64 = 0
+    /// Wake-ups later than one tick period.
+    public var overruns: UInt64 = 0
+    /// Latest wake-up seen, nanoseconds.
+    public var maxLatenessNs: UInt64 = 0
+    /// Hardware errors while sampling or writing (the tick goes on with the previous inputs).
+    public var hardwareErrors: UInt64 = 0
+
+    /// Zero counts.
+    public init() {}
+}
+
+/// One device wired together: a line bank in, the pure controller in the middle, the line bank and the
+/// countdown display out. The same runtime drives the simulated board (`bench`) and the real one (`run`);
+/// only the bank, the display and the clock differ.
+public final class DeviceRuntime {
+    public let site: SiteConfig
+    public let board: BoardConfig
+    public private(set) var controller: Controller
+    /// The commands waiting for the tick thread.
+    public let commands: CommandMailbox
+    /// The outputs of the last tick.
+    public private(set) var outputs = Outputs()
+    public private(set) var statistics = TickStatistics()
+    /// The command handled by the last tick that had one (its outcome is in that tick's result).
+    public private(set) var lastCommand: Command?
+    /// The last hardware error, for diagnostics.
+    public private(set) var lastHardwareError: HardwareError?
+
+    private let bank: LineBank
+    private let display: NumericDisplay?
+    private var debouncer: Debouncer
+    private var samples: [LineSample]
+    private var rawLines: [RawLine]
+    private var levels: [Bool]
+    private var eventBuffer: EventBuffer
+    private let outputRoles: [OutputRole]
+
+    /// Wires a validated site and board to a bank opened for that board. `firstSeq` and `nextAlarmID`
+    /// continue the device's numbering across restarts.
+    public init(site: SiteConfig, board: BoardConfig, bank: LineBank, display: NumericDisplay?,
+                commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, nextAlarmID: UInt32 = 1) throws(HardwareError) {
+        guard bank.inputCount == board.inputs.count, bank.outputCount == board.outputs.count else {
+            throw HardwareError(.other, "line bank has \(bank.inputCount) inputs and \(bank.outputCount) outputs; board \(board.name) lists \(board.inputs.count) and \(board.outputs.count)")
+        }
+        self.site = site
+        self.board = board
+        self.bank = bank
+        self.display = display
+        self.commands = commands
+        controller = Controller(config: ControllerConfig(site: site, board: board), nextAlarmID: nextAlarmID)
+        debouncer = Debouncer(
+            roles: board.inputs.map(\.role),
+            debounceTicks: board.inputs.map { ticksRoundingUp($0.debounceMs, tickMs: site.tickMs) })
+        samples = Array(repeating: LineSample(level: false), count: board.inputs.count)
+        rawLines = Array(repeating: RawLine(level: false), count: board.inputs.count)
+        levels = Array(repeating: false, count: board.outputs.count)
+        eventBuffer = EventBuffer(capacity: 64, firstSeq: firstSeq)
+        outputRoles = board.outputs.map(\.role)
+    }
+
+    /// The sequence number the next event will get (persisted by the runtime's owner).
+    public var nextSeq: UInt64 { eventBuffer.nextSeq }
+
+    /// Runs one tick: sample, debounce, step, write. A hardware error is counted and kept; the tick
+    /// still steps the controller (on the last good inputs), so time and safety logic never stall.
+    @discardableResult
+    public func tick(observer: TickObserver? = nil) -> StepResult {
+        let now = controller.tick
+        observer?.willTick(now, runtime: self)
+        do throws(HardwareError) {
+            try bank.sampleInputs(into: &samples)
+            for i in 0..<samples.count {
+                rawLines[i] = RawLine(level: samples[i].level, edges: samples[i].edges)
+            }
+        } catch {
+            record(error)
+        }
+        var inputs = debouncer.update(rawLines)
+        inputs.command = commands.take()
+        if let command = inputs.command { lastCommand = command }
+        eventBuffer.removeAll()
+        let result = controller.step(inputs, events: &eventBuffer)
+        for i in 0..<levels.count { levels[i] = result.outputs.lit.contains(outputRoles[i]) }
+        do throws(HardwareError) {
+            try bank.writeOutputs(levels)
+            if result.outputs.countdown != outputs.countdown || now == 0 { try display?.show(result.outputs.countdown) }
+        } catch {
+            record(error)
+        }
+        outputs = result.outputs
+        statistics.ticks += 1
+        observer?.didTick(now, result: result, events: eventBuffer.events, runtime: self)
+        return result
+    }
+
+    /// Runs ticks on `clock` until `shouldStop` says so or `limit` ticks have run. A late wake-up is
+    /// counted as an overrun and the loop goes on from there; it never runs missed ticks in a burst.
+    public func run(clock: TickClock, limit: UInt64? = nil, observer: TickObserver? = nil, shouldStop: () -> Bool = { false }) {
+        let periodNs = UInt64(site.tickMs) * 1_000_000
+        var ran: UInt64 = 0
+        while !shouldStop() {
+            if let limit, ran >= limit { break }
+            let lateness = clock.waitForTick(controller.tick)
+            if lateness > periodNs { statistics.overruns += 1 }
+            statistics.maxLatenessNs = max(statistics.maxLatenessNs, lateness)
+            tick(observer: observer)
+            ran += 1
+        }
+    }
+
+    /// Drives every output inactive and blanks the countdown: the state the lamps are left in when the
+    /// process stops (a lamp driver without a controller must show nothing rather than a stale green).
+    public func writeSafeState() throws(HardwareError) {
+        for i in 0..<levels.count { levels[i] = false }
+        try bank.writeOutputs(levels)
+        try display?.show(nil)
+        outputs = Outputs()
+    }
+
+    private func record(_ error: HardwareError) {
+        statistics.hardwareErrors += 1
+        lastHardwareError = error
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import CrossguardCore
+import CrossguardHAL
+import CrossguardLinux
+import CrossguardRuntime
+import CrossguardSim
+import CrossguardTOML
+import Foundation
+
+/// `crossguard bench`: the whole controller on the built-in simulated board.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the controller on a simulated board: interactive in a terminal, or a scenario headless.",
+        discussion: """
+            With no options: boards/sim.toml and examples/site.toml, interactive when standard output is a terminal, \
+            otherwise a built-in two-minute demo scenario run headless.
+            Interactive keys: b button, k kerb presence, c on-crossing presence, s SOS press, h hold SOS, t cabinet door, \
+            m mains, l battery low, a acknowledge, x close, f flash, d dark, n normal, r reset, q or Ctrl-C quit.
+            """)
+
+    @OptionGroup var files: DeviceOptions
+
+    @Option(help: "Scenario file (TOML) to run headless in virtual time.")
+    var scenario: String?
+
+    @Option(help: "Write a JSON Lines trace of every output change and event to this file.")
+    var trace: String?
+
+    @Option(help: "Run the scenario at N× real time instead of as fast as possible.")
+    var speed: Double?
+
+    @Flag(help: "Do not print the timeline.")
+    var quiet = false
+
+    func validate() throws {
+        if let speed, !(speed > 0 && speed <= 1000) { throw ValidationError("--speed must be more than 0 and at most 1000") }
+    }
+
+    func run() throws {
+        let device: DeviceFiles
+        switch DeviceFiles.load(boardPath: files.board, sitePath: files.site) {
+        case .success(let d): device = d
+        case .failure(let errors):
+            printError(errors)
+            throw ExitCode(1)
+        }
+        let bank = SimulatedLineBank(board: device.board)
+        let display = SimulatedDisplay()
+        let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: display)
+        StopSignal.install()
+        if scenario == nil && trace == nil && Terminal.isInteractive {
+            try InteractiveBench(device: device, runtime: runtime, bank: bank).run()
+            return
+        }
+        let script: Scenario
+        if let path = scenario {
+            let loaded = TOMLDocument.load(path: path).flatMap {
+                Scenario.load($0, file: path, board: device.board, boardFile: device.boardPath, tickMs: device.site.tickMs)
+            }
+            switch loaded {
+            case .success(let s): script = s
+            case .failure(let errors):
+                printError(errors)
+                throw ExitCode(1)
+            }
+        } else {
+            script = DemoScenario.make(board: device.board)
+        }
+        try runHeadless(script, device: device, runtime: runtime, bank: bank)
+    }
+
+    private func runHeadless(_ script: Scenario, device: DeviceFiles, runtime: DeviceRuntime, bank: SimulatedLineBank) throws {
+        var traceFile: FileHandle?
+        if let path = trace {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                var stderr = StandardError()
+                print("\(path): cannot be written (check the directory exists and is writable)", to: &stderr)
+                throw ExitCode(1)
+            }
+            traceFile = handle
+        }
+        let player = ScenarioPlayer(script, bank: bank, tickMs: device.site.tickMs) { runtime.commands.post($0) }
+        let recorder = TraceRecorder(
+            site: device.site, board: device.board, player: player,
+            trace: traceFile.map { file in { file.write(Data($0.utf8)) } },
+            timeline: quiet ? nil : { FileHandle.standardOutput.write(Data($0.utf8)) })
+        let clock: TickClock = speed.map { MonotonicTickClock(periodNs: UInt64(Double(device.site.tickMs) * 1_000_000 / $0)) } ?? VirtualClock()
+        let started = MonotonicTickClock.nowNs()
+        runtime.run(clock: clock, limit: player.tickCount, observer: recorder, shouldStop: { StopSignal.requested })
+        recorder.flush()
+        try runtime.writeSafeState()
+        try traceFile?.close()
+        let wallMs = Double(MonotonicTickClock.nowNs() - started) / 1e6
+        var stderr = StandardError()
+        print("bench: \(runtime.statistics.ticks) ticks (\(DurationText.format(milliseconds: Int(runtime.statistics.ticks) * device.site.tickMs)) simulated) in \(String(format: "%.1f", wallMs)) ms, \(recorder.changeCount) output changes, \(recorder.eventCount) events", to: &stderr)
+    }
+}

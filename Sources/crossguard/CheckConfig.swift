@@ -1,0 +1,40 @@
+import ArgumentParser
+import CrossguardCore
+import CrossguardTOML
+import Foundation
+
+/// `crossguard check-config`: validates a board and a site together and prints the derived timings.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a board and a site file and print the timing table the controller will run.",
+        discussion: "Every problem in either file is listed, each naming the file, the key, the value and the rule. Exits 1 if there is any.")
+
+    @OptionGroup var files: DeviceOptions
+
+    func run() throws {
+        switch DeviceFiles.load(boardPath: files.board, sitePath: files.site) {
+        case .success(let device):
+            print("\(device.boardPath): board \(device.board.name), \(device.board.inputs.count) inputs, \(device.board.outputs.count) outputs\(device.board.hasCountdown ? ", countdown display" : "")")
+            print("\(device.sitePath): valid\n")
+            print(TimingTable.render(device.site))
+        case .failure(let errors):
+            printError(errors)
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Prints configuration problems to standard error, one a line.
+func printError(_ errors: ConfigErrors) {
+    var stderr = StandardError()
+    print(errors.description, to: &stderr)
+    print("\(errors.problems.count) problem\(errors.problems.count == 1 ? "" : "s") found.", to: &stderr)
+}
+
+/// Standard error as a text stream.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandle.standardError.write(Data(string.utf8))
+    }
+}

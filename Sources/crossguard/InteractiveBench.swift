@@ -1,0 +1,87 @@
+import CrossguardCore
+import CrossguardLinux
+import CrossguardRuntime
+import CrossguardSim
+import CrossguardTOML
+import Foundation
+import Synchronization
+
+/// Lets a value cross to the tick thread; the bench hands the runtime over and does not touch it again
+/// until the thread has finished.
+final class Handoff<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// The interactive bench: the runtime ticks in real time on its own thread; this thread reads keys,
+/// drives the simulated inputs and draws the screen about 20 times a second.
+struct InteractiveBench {
+    let device: DeviceFiles
+    let runtime: DeviceRuntime
+    let bank: SimulatedLineBank
+
+    func run() throws {
+        let terminal = Terminal()
+        guard terminal.enterRawMode() else { return }
+        defer { terminal.restore() }
+        let monitor = BenchMonitor()
+        let finished = Mutex(false)
+        let box = Handoff((runtime, monitor))
+        let periodNs = UInt64(device.site.tickMs) * 1_000_000
+        let stopFlag = Handoff(StopBox())
+        let thread = Thread {
+            let (runtime, monitor) = box.value
+            runtime.run(clock: MonotonicTickClock(periodNs: periodNs), observer: monitor, shouldStop: { stopFlag.value.isSet || StopSignal.requested })
+            finished.withLock { $0 = true }
+        }
+        thread.start()
+
+        let screen = BenchScreen(site: device.site, board: device.board, siteFile: device.sitePath, boardFile: device.boardPath)
+        var releases: [(role: String, atNs: UInt64)] = []
+        var quit = false
+        while !quit && !StopSignal.requested {
+            for key in terminal.readKeys(timeoutMs: 50) {
+                let now = MonotonicTickClock.nowNs()
+                func press(_ role: String) {
+                    if bank.setInput(role, true) { releases.append((role, now + 300_000_000)) }
+                }
+                func toggle(_ role: String) { bank.setInput(role, !bank.input(role)) }
+                switch key {
+                case UInt8(ascii: "q"), 3, 4: quit = true
+                case UInt8(ascii: "b"): press("ped.button")
+                case UInt8(ascii: "s"): press("sos.button")
+                case UInt8(ascii: "h"): toggle("sos.button")
+                case UInt8(ascii: "k"): toggle("ped.kerb")
+                case UInt8(ascii: "c"): toggle("ped.crossing")
+                case UInt8(ascii: "t"): toggle("cabinet.door")
+                case UInt8(ascii: "m"): toggle("mains.ok")
+                case UInt8(ascii: "l"): toggle("battery.low")
+                case UInt8(ascii: "a"): runtime.commands.post(.acknowledgeAlarm(alarmID: nil))
+                case UInt8(ascii: "x"): runtime.commands.post(.closeAlarm(alarmID: nil))
+                case UInt8(ascii: "f"): runtime.commands.post(.setMode(.flash, revertAfterTicks: nil))
+                case UInt8(ascii: "d"): runtime.commands.post(.setMode(.dark, revertAfterTicks: nil))
+                case UInt8(ascii: "n"): runtime.commands.post(.setMode(.normal, revertAfterTicks: nil))
+                case UInt8(ascii: "r"): runtime.commands.post(.resetFault)
+                default: break
+                }
+            }
+            let now = MonotonicTickClock.nowNs()
+            releases.removeAll { release in
+                guard release.atNs <= now else { return false }
+                bank.setInput(release.role, false)
+                return true
+            }
+            terminal.write(screen.render(monitor.snapshot, inputs: bank.input))
+        }
+        stopFlag.value.set()
+        while !finished.withLock({ $0 }) { usleep(1_000) }
+        try runtime.writeSafeState()
+    }
+}
+
+/// A stop request the tick thread polls once a tick.
+final class StopBox: @unchecked Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .releasing) }
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+}
