@@ -15,16 +15,16 @@ extension Event {
         return out
     }
 
-    /// One readable line for timelines and the bench screen: `sos.alarm raised (critical) alarm 1`.
+    /// One readable line for timelines and the bench screen: `sos.alarm raised, alarm 1, by sos.button [critical]`.
     public func summary(tickMs: Int) -> String {
         var out = type.name
         if let state { out += " \(state.name)" }
-        out += " (\(severity.name))"
-        if alarmID != 0 { out += " alarm \(alarmID)" }
-        if let role { out += " by \(role.name)" }
-        if type == .demandServed { out += " after \(DurationText.format(milliseconds: Int(waitTicks) * tickMs))" }
-        if let mode { out += " → \(mode.name)" }
+        if let mode { out += " to \(mode.name)" }
+        if alarmID != 0 { out += ", alarm \(alarmID)" }
+        if let role { out += ", by \(role.name)" }
+        if type == .demandServed { out += ", after \(DurationText.format(milliseconds: Int(waitTicks) * tickMs))" }
         if type == .sosPressed { out += ", press \(count)" }
-        return out
+        if type == .selfTest { out += count == 0 ? ", all clear" : ", \(count) open conditions" }
+        return out + " [\(severity.name)]"
     }
 }

@@ -60,6 +60,7 @@ public struct SignalizedCrossing: Sendable {
     public private(set) var pendingMode: OperatingMode?
     /// When flash or dark reverts to normal by itself.
     public private(set) var revertAt: UInt64?
+    private var pendingRevert: Int?
 
     /// The input that placed the pending demand (`ped.button` or `ped.kerb`), nil when none.
     public private(set) var demand: InputRole?
@@ -98,18 +99,20 @@ public struct SignalizedCrossing: Sendable {
     }
 
     /// Handles `mode.set`. Flash and dark wait until pedestrians have cleared; normal restarts through all-red.
+    /// The revert timeout counts from when the mode takes effect, so a deferred flash still lasts as asked.
     public mutating func request(mode newMode: OperatingMode, revertAfterTicks: Int?, tick: UInt64, events: inout EventBuffer) {
-        revertAt = (newMode != .normal && revertAfterTicks != nil) ? tick + UInt64(revertAfterTicks!) : nil
+        pendingRevert = newMode == .normal ? nil : revertAfterTicks
         if newMode != .normal && (phase.isPedestrianPhase || phase == .allRedAfterClearance) {
             pendingMode = newMode
             return
         }
-        pendingMode = nil
         setMode(newMode, tick: tick, events: &events)
     }
 
     private mutating func setMode(_ newMode: OperatingMode, tick: UInt64, events: inout EventBuffer) {
         pendingMode = nil
+        revertAt = pendingRevert.map { tick + UInt64($0) }
+        pendingRevert = nil
         guard newMode != mode else { return }
         mode = newMode
         events.emit(Event(.modeChanged, tick: tick, mode: newMode))

@@ -38,6 +38,7 @@ public struct Scenario: Equatable, Sendable {
     public static func load(_ document: ConfigTable, file: String, board: BoardConfig, boardFile: String, tickMs: Int) -> Result<Scenario, ConfigErrors> {
         let log = ProblemLog(file: file)
         let top = TableReader(document, path: "", log: log)
+        _ = (top.string("site"), top.string("board"))  // read by `devicePaths`, before the board is known
         let duration = top.duration("duration")
         if duration == nil && !top.has("duration") { top.report("duration", "is missing; say how long the run lasts (\"120s\")") }
         if let d = duration, !(1...(7 * 86_400_000)).contains(d) { top.report("duration", "= \(DurationText.format(milliseconds: d)) is outside 1 ms–7 days") }
@@ -77,6 +78,18 @@ public struct Scenario: Equatable, Sendable {
         top.finish()
         if !log.problems.isEmpty { return .failure(ConfigErrors(log.problems)) }
         return .success(Scenario(durationMs: duration ?? 0, steps: steps))
+    }
+}
+
+extension Scenario {
+    /// The site and board a scenario file was written for (`site = "examples/site-us.toml"`), if it names them.
+    /// Paths are relative to the repository root, where the bench runs.
+    public static func devicePaths(_ document: ConfigTable) -> (site: String?, board: String?) {
+        func text(_ key: String) -> String? {
+            if case .string(let s)? = document[key] { return s }
+            return nil
+        }
+        return (text("site"), text("board"))
     }
 }
 

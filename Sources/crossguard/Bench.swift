@@ -37,27 +37,33 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        var scenarioDocument: ConfigTable?
+        if let path = scenario {
+            switch TOMLDocument.load(path: path) {
+            case .success(let table): scenarioDocument = table
+            case .failure(let errors):
+                printError(errors)
+                throw ExitCode(1)
+            }
+        }
+        let named = scenarioDocument.map(Scenario.devicePaths) ?? (site: nil, board: nil)
         let device: DeviceFiles
-        switch DeviceFiles.load(boardPath: files.board, sitePath: files.site) {
+        switch DeviceFiles.load(boardPath: files.boardPath(scenario: named.board), sitePath: files.sitePath(scenario: named.site)) {
         case .success(let d): device = d
         case .failure(let errors):
             printError(errors)
             throw ExitCode(1)
         }
-        let bank = SimulatedLineBank(board: device.board)
-        let display = SimulatedDisplay()
-        let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: display)
         StopSignal.install()
         if scenario == nil && trace == nil && Terminal.isInteractive {
+            let bank = SimulatedLineBank(board: device.board)
+            let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: SimulatedDisplay())
             try InteractiveBench(device: device, runtime: runtime, bank: bank).run()
             return
         }
         let script: Scenario
-        if let path = scenario {
-            let loaded = TOMLDocument.load(path: path).flatMap {
-                Scenario.load($0, file: path, board: device.board, boardFile: device.boardPath, tickMs: device.site.tickMs)
-            }
-            switch loaded {
+        if let path = scenario, let document = scenarioDocument {
+            switch Scenario.load(document, file: path, board: device.board, boardFile: device.boardPath, tickMs: device.site.tickMs) {
             case .success(let s): script = s
             case .failure(let errors):
                 printError(errors)
@@ -66,10 +72,10 @@ struct Bench: ParsableCommand {
         } else {
             script = DemoScenario.make(board: device.board)
         }
-        try runHeadless(script, device: device, runtime: runtime, bank: bank)
+        try runHeadless(script, device: device)
     }
 
-    private func runHeadless(_ script: Scenario, device: DeviceFiles, runtime: DeviceRuntime, bank: SimulatedLineBank) throws {
+    private func runHeadless(_ script: Scenario, device: DeviceFiles) throws {
         var traceFile: FileHandle?
         if let path = trace {
             guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -79,19 +85,17 @@ struct Bench: ParsableCommand {
             }
             traceFile = handle
         }
-        let player = ScenarioPlayer(script, bank: bank, tickMs: device.site.tickMs) { runtime.commands.post($0) }
-        let recorder = TraceRecorder(
-            site: device.site, board: device.board, player: player,
-            trace: traceFile.map { file in { file.write(Data($0.utf8)) } },
-            timeline: quiet ? nil : { FileHandle.standardOutput.write(Data($0.utf8)) })
         let clock: TickClock = speed.map { MonotonicTickClock(periodNs: UInt64(Double(device.site.tickMs) * 1_000_000 / $0)) } ?? VirtualClock()
         let started = MonotonicTickClock.nowNs()
-        runtime.run(clock: clock, limit: player.tickCount, observer: recorder, shouldStop: { StopSignal.requested })
-        recorder.flush()
-        try runtime.writeSafeState()
+        let summary = try HeadlessBench.run(
+            site: device.site, board: device.board, scenario: script, clock: clock,
+            trace: traceFile.map { file in { file.write(Data($0.utf8)) } },
+            timeline: quiet ? nil : { FileHandle.standardOutput.write(Data($0.utf8)) },
+            shouldStop: { StopSignal.requested })
         try traceFile?.close()
         let wallMs = Double(MonotonicTickClock.nowNs() - started) / 1e6
+        let simulated = DurationText.format(milliseconds: Int(summary.statistics.ticks) * device.site.tickMs)
         var stderr = StandardError()
-        print("bench: \(runtime.statistics.ticks) ticks (\(DurationText.format(milliseconds: Int(runtime.statistics.ticks) * device.site.tickMs)) simulated) in \(String(format: "%.1f", wallMs)) ms, \(recorder.changeCount) output changes, \(recorder.eventCount) events", to: &stderr)
+        print("bench: \(summary.statistics.ticks) ticks (\(simulated) simulated) in \(String(format: "%.1f", wallMs)) ms, \(summary.outputChanges) output changes, \(summary.events) events", to: &stderr)
     }
 }

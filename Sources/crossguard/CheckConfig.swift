@@ -13,7 +13,7 @@ struct CheckConfig: ParsableCommand {
     @OptionGroup var files: DeviceOptions
 
     func run() throws {
-        switch DeviceFiles.load(boardPath: files.board, sitePath: files.site) {
+        switch DeviceFiles.load(boardPath: files.boardPath(), sitePath: files.sitePath()) {
         case .success(let device):
             print("\(device.boardPath): board \(device.board.name), \(device.board.inputs.count) inputs, \(device.board.outputs.count) outputs\(device.board.hasCountdown ? ", countdown display" : "")")
             print("\(device.sitePath): valid\n")

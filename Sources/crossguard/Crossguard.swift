@@ -11,9 +11,14 @@ struct Crossguard: ParsableCommand {
 
 /// The files every device command reads.
 struct DeviceOptions: ParsableArguments {
-    @Option(help: "Board file: which line plays which role.")
-    var board = "boards/sim.toml"
+    @Option(help: "Board file: which line plays which role. (default: boards/sim.toml)")
+    var board: String?
 
-    @Option(help: "Site file: profile, regime, timings, SOS and uplink settings.")
-    var site = "examples/site.toml"
+    @Option(help: "Site file: profile, regime, timings, SOS and uplink settings. (default: examples/site.toml)")
+    var site: String?
+
+    /// The board to use: given, else the scenario's, else the simulated board.
+    func boardPath(scenario: String? = nil) -> String { board ?? scenario ?? "boards/sim.toml" }
+    /// The site to use: given, else the scenario's, else the example site.
+    func sitePath(scenario: String? = nil) -> String { site ?? scenario ?? "examples/site.toml" }
 }
