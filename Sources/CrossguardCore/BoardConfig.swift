@@ -16,6 +16,13 @@ public struct LineAddress: Equatable, Hashable, Sendable, CustomStringConvertibl
     /// Offset on the chip, when the line has no name.
     public var offset: Int?
 
+    /// An address by line name, or by chip label and offset.
+    public init(chip: String?, name: String?, offset: Int?) {
+        self.chip = chip
+        self.name = name
+        self.offset = offset
+    }
+
     public var description: String {
         if let name { return chip.map { "\($0)/\(name)" } ?? name }
         return "\(chip ?? "?"):\(offset ?? -1)"

@@ -220,8 +220,11 @@ extension SiteConfig {
         } else {
             within("all_red", allRed, 1_000...6_000, "all-red 1–6 s")
         }
+        let allRedAfterGiven = r.has("all_red_after_clearance")
         let allRedAfter = r.duration("all_red_after_clearance") ?? (regime == .us ? 3_000 : allRed)
-        if regime == .us && allRedAfter < 3_000 && allRedAfter >= 1_000 {
+        if !allRedAfterGiven && regime != .us {
+            // Mirrors all_red, which has been checked already.
+        } else if regime == .us && allRedAfter < 3_000 && allRedAfter >= 1_000 {
             r.report("all_red_after_clearance", "= \(f(allRedAfter)) is below the 3 s buffer interval that regime us requires after the clearance (MUTCD 4I.06)")
             ok = false
         } else {

@@ -1,0 +1,231 @@
+import CrossguardCore
+import Testing
+
+/// A valid kz site; tests change one key at a time.
+let baseSite = """
+    device_id = "kz-test-1"
+    regime = "kz"
+    [crossing]
+    length_m = 10.5
+    min_green = "15s"
+    clearance = "10s"
+    """
+
+/// The base site with one line of `[crossing]` replaced or added.
+func crossing(_ line: String, regime: String = "kz") -> String {
+    baseSite.replacingOccurrences(of: "regime = \"kz\"", with: "regime = \"\(regime)\"") + "\n" + line
+}
+
+@Suite("Site validation: one test per rule, with its exact message")
+struct SiteConfigTests {
+    @Test func validSiteLoadsWithDefaults() throws {
+        let s = try site(baseSite)
+        #expect(s.deviceID == "kz-test-1")
+        #expect(s.tickMs == 10)
+        let c = try #require(s.crossing)
+        #expect(c.walkMs == 7_000)
+        #expect(c.amberMs == 3_000)
+        #expect(c.flashingGreenMs == 3_000)
+        #expect(c.redAmberMs == 2_000)
+        #expect(c.clearanceMs == 10_000)
+        #expect(c.clearanceMaxMs == 10_000)
+        #expect(c.maxWaitMs == 45_000)
+        #expect(s.sos == nil)
+    }
+
+    @Test func walkBelowSevenSeconds() {
+        #expect(siteProblems(crossing("walk = \"5s\"")) == [
+            "site.toml: crossing.walk = 5 s is below the 7 s minimum (MUTCD 4E.06); set crossing.allow_short_walk = true to allow down to 4 s",
+        ])
+    }
+
+    @Test func shortWalkAllowedDownToFourSeconds() throws {
+        #expect(try site(crossing("walk = \"4s\"\nallow_short_walk = true")).crossing?.walkMs == 4_000)
+        #expect(siteProblems(crossing("walk = \"3.5s\"\nallow_short_walk = true")) == [
+            "site.toml: crossing.walk = 3.5 s is below the 4 s absolute minimum (MUTCD 4E.06)",
+        ])
+    }
+
+    @Test func clearanceBelowLengthOverSpeed() {
+        #expect(siteProblems(baseSite.replacingOccurrences(of: "clearance = \"10s\"", with: "clearance = \"9s\"")) == [
+            "site.toml: crossing.clearance = 9 s is below the crossing length ÷ walking speed = 10.5 m ÷ 1.07 m/s = 9.814 s; a shorter clearance strands pedestrians",
+        ])
+    }
+
+    @Test func clearanceIsDerivedWhenNotGiven() throws {
+        let s = try site(baseSite.replacingOccurrences(of: "clearance = \"10s\"", with: "walking_speed_mps = 0.9"))
+        #expect(s.crossing?.clearanceMs == 11_667)  // 10.5 m ÷ 0.9 m/s = 11.6667 s, rounded up
+    }
+
+    @Test func walkingSpeedOutOfRange() {
+        #expect(siteProblems(crossing("walking_speed_mps = 1.5")) == [
+            "site.toml: crossing.walking_speed_mps = 1.5 is outside 0.5–1.22 m/s (MUTCD 4E.06: 1.07 m/s = 3.5 ft/s; 0.9 m/s near schools and hospitals)",
+        ])
+    }
+
+    @Test("amber must be 3–6 s", arguments: ["2.5s", "6.5s"])
+    func amberRange(_ value: String) {
+        let ms = try! DurationText.milliseconds(value).get()
+        #expect(siteProblems(crossing("amber = \"\(value)\"")) == [
+            "site.toml: crossing.amber = \(DurationText.format(milliseconds: ms)) is outside 3 s–6 s (MUTCD 4F.17 / ITE: amber 3–6 s)",
+        ])
+    }
+
+    @Test func allRedRange() {
+        #expect(siteProblems(crossing("all_red = \"500ms\"")) == ["site.toml: crossing.all_red = 500 ms is outside 1 s–6 s (all-red 1–6 s)"])
+    }
+
+    @Test func ukNeedsThreeSecondsAllRedBeforeWalk() {
+        #expect(siteProblems(crossing("all_red = \"2s\"", regime: "uk")) == [
+            "site.toml: crossing.all_red = 2 s is below the 3 s all-red before a pedestrian walk required in regime uk (TOPAS 2500A)",
+        ])
+    }
+
+    @Test func usNeedsThreeSecondBufferAfterClearance() {
+        #expect(siteProblems(crossing("all_red_after_clearance = \"2s\"", regime: "us")) == [
+            "site.toml: crossing.all_red_after_clearance = 2 s is below the 3 s buffer interval that regime us requires after the clearance (MUTCD 4I.06)",
+        ])
+    }
+
+    @Test func flashingGreenOnlyInKazakhstan() {
+        #expect(siteProblems(crossing("flashing_green = \"3s\"", regime: "us")) == [
+            "site.toml: crossing.flashing_green is not used in regime us; remove it",
+        ])
+    }
+
+    @Test func redAmberNotInUS() {
+        #expect(siteProblems(crossing("red_amber = \"2s\"", regime: "us")) == [
+            "site.toml: crossing.red_amber is not used in regime us; remove it",
+        ])
+    }
+
+    @Test func flashingGreenRange() {
+        #expect(siteProblems(crossing("flashing_green = \"1s\"")) == [
+            "site.toml: crossing.flashing_green = 1 s is outside 2 s–4 s (kz practice: 3 s of flashing green before amber)",
+        ])
+    }
+
+    @Test func minimumGreenRange() {
+        #expect(siteProblems(crossing("min_green = \"3s\"").replacingOccurrences(of: "min_green = \"15s\"\n", with: "")) == [
+            "site.toml: crossing.min_green = 3 s is outside 5 s–2 min (a vehicle green shorter than 5 s is not a green)",
+        ])
+    }
+
+    @Test func worstCaseWaitAboveMaximum() {
+        #expect(siteProblems(crossing("max_wait = \"30s\"")) == [
+            "site.toml: crossing.max_wait = 30 s is shorter than the worst-case wait of 37 s (clearance 10 s + all-red 2 s + red+amber 2 s + min green 15 s + flashing green 3 s + amber 3 s + all-red 2 s); shorten min_green or the clearance, or raise max_wait",
+        ])
+    }
+
+    @Test func clearanceMaximumBelowClearance() {
+        #expect(siteProblems(crossing("clearance_max = \"8s\"")) == [
+            "site.toml: crossing.clearance_max = 8 s is below the clearance of 10 s; the on-crossing extension runs between the two",
+        ])
+    }
+
+    @Test func unknownKeyIsAnErrorNotADefault() {
+        #expect(siteProblems(crossing("wlak = \"7s\"")) == [
+            "site.toml: crossing.wlak is not a known key (known here: all_red, all_red_after_clearance, allow_short_walk, amber, clearance, clearance_max, countdown, flashing_green, kerb_cancel, kerb_dwell, length_m, max_wait, min_green, red_amber, startup_all_red, startup_flash, walk, walking_speed_mps)",
+        ])
+        #expect(siteProblems(baseSite + "\n[sos]\nack_timout = \"60s\"").first?.hasPrefix("site.toml: sos.ack_timout is not a known key") == true)
+        #expect(siteProblems("colour = 1\n" + baseSite).first?.hasPrefix("site.toml: colour is not a known key") == true)
+    }
+
+    @Test func wrongTypeNamesTheTypes() {
+        #expect(siteProblems(crossing("walk = 7")) == [
+            "site.toml: crossing.walk = 7 is an integer; expected a duration string such as \"7s\"",
+        ])
+        #expect(siteProblems(crossing("countdown = \"yes\"")) == [
+            "site.toml: crossing.countdown = \"yes\" is a string; expected true or false",
+        ])
+    }
+
+    @Test func durationWithoutUnit() {
+        #expect(siteProblems(crossing("amber = \"3\"")) == [
+            "site.toml: crossing.amber = \"3\" needs a unit: ms, s, m or h (\"250ms\", \"7s\")",
+        ])
+    }
+
+    @Test func missingDeviceIDAndLength() {
+        #expect(siteProblems("[crossing]\nmin_green = \"15s\"") == [
+            "site.toml: device_id is missing; every site needs the device id the operations centre knows it by",
+            "site.toml: crossing.length_m is missing; the clearance is derived from the crossing length in metres",
+        ])
+    }
+
+    @Test func deviceIDMustFitATopic() {
+        #expect(siteProblems(baseSite.replacingOccurrences(of: "kz-test-1", with: "kz/test #1")) == [
+            "site.toml: device_id = \"kz/test #1\" must be 1–64 characters of a–z, A–Z, 0–9, '-' and '_' (it is part of MQTT topics)",
+        ])
+    }
+
+    @Test func unknownRegimeAndProfile() {
+        let problems = siteProblems(baseSite.replacingOccurrences(of: "regime = \"kz\"", with: "regime = \"fr\"\nprofile = \"pelican\""))
+        #expect(problems == [
+            "site.toml: profile = \"pelican\" is not a profile; use one of: signalized, none",
+            "site.toml: regime = \"fr\" is not a regime; use one of: kz, us, uk",
+        ])
+    }
+
+    @Test func tickMustDivideOneSecond() {
+        #expect(siteProblems("tick = \"30ms\"\n" + baseSite) == [
+            "site.toml: tick = 30 ms must be 1–100 ms and divide 1 s evenly (1, 2, 4, 5, 10, 20, 25, 50, 100 ms)",
+        ])
+    }
+
+    @Test func flashRateAndDuty() {
+        #expect(siteProblems(baseSite + "\n[flash]\nper_minute = 75\nduty = 0.8") == [
+            "site.toml: flash.per_minute = 75 is outside 50–60 flashes a minute (MUTCD 4G.01)",
+            "site.toml: flash.duty = 0.8 is outside ½–⅔ of each cycle lit (MUTCD 4G.01)",
+        ])
+    }
+
+    @Test func sosRules() {
+        #expect(siteProblems(baseSite + "\n[sos]\nlong_press = \"6s\"\nack_timeout = \"5s\"\nstuck_after = \"2s\"") == [
+            "site.toml: sos.long_press = 6 s is above 5 s; a person in danger must not have to hold the button that long",
+            "site.toml: sos.ack_timeout = 5 s is outside 10 s–10 min",
+            "site.toml: sos.stuck_after = 2 s is outside 5 s–10 min",
+        ])
+        #expect(siteProblems(baseSite + "\n[sos]\nlong_press = \"3s\"\nstuck_after = \"5s\"").isEmpty)
+        #expect(siteProblems(baseSite + "\n[sos]\nlong_press = \"5s\"\nstuck_after = \"5s\"") == [
+            "site.toml: sos.stuck_after = 5 s must be longer than sos.long_press = 5 s",
+        ])
+    }
+
+    @Test func sosPostAlone() throws {
+        let s = try site("device_id = \"sos-1\"\nprofile = \"none\"\n[sos]\n")
+        #expect(s.crossing == nil)
+        #expect(s.sos?.ackTimeoutMs == 60_000)
+        #expect(siteProblems("device_id = \"sos-1\"\nprofile = \"none\"\n") == [
+            "site.toml: has profile \"none\" and no [sos] table: there is nothing to control",
+        ])
+        #expect(siteProblems("device_id = \"x\"\nprofile = \"none\"\n[sos]\n[crossing]\nlength_m = 5") == [
+            "site.toml: crossing is not used with profile \"none\"; remove it or choose a crossing profile",
+        ])
+    }
+
+    @Test func brokerScheme() {
+        #expect(siteProblems(baseSite.replacingOccurrences(of: "[crossing]", with: "[uplink]\nbroker = \"tcp://x:1883\"\n[crossing]")) == [
+            "site.toml: uplink.broker = \"tcp://x:1883\" must start with mqtt:// or mqtts://",
+        ])
+    }
+
+    @Test func everyProblemIsReportedAtOnce() {
+        let text = crossing("walk = \"5s\"\namber = \"2s\"\nwlak = 1", regime: "uk") + "\n[sos]\nack_timeout = \"1s\""
+        #expect(siteProblems(text).count == 4)  // amber, walk, the unknown key, sos.ack_timeout
+    }
+
+    @Test func syntaxErrorNamesLineAndColumn() {
+        let problems = siteProblems("device_id = \"x\"\n[crossing\nlength_m = 1")
+        #expect(problems.count == 1)
+        #expect(problems.first?.hasPrefix("site.toml: line 2, column") == true)
+    }
+
+    @Test func shippedExamplesValidate() throws {
+        for name in ["site.toml", "site-us.toml", "site-uk.toml"] {
+            let path = repositoryRoot.appendingPathComponent("examples/\(name)").path
+            let result = TOMLDocumentLoader.site(path)
+            #expect(result == nil, "\(name): \(result ?? "")")
+        }
+    }
+}
