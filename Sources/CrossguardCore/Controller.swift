@@ -46,6 +46,12 @@ public struct StepResult: Equatable, Sendable {
     public var outputs: Outputs
     /// The answer to this tick's command, nil when there was none.
     public var commandOutcome: CommandOutcome?
+
+    /// A result from its parts.
+    public init(outputs: Outputs, commandOutcome: CommandOutcome?) {
+        self.outputs = outputs
+        self.commandOutcome = commandOutcome
+    }
 }
 
 /// The whole device's behaviour as one value: `step` takes one tick's inputs and returns the outputs and

@@ -1,9 +1,9 @@
-/// Durations as written in config and scenario files: `"250ms"`, `"7s"`, `"10.25s"`, `"2m"`, `"24h"`.
+/// Durations as written in config and scenario files: `"250ms"`, `"7s"`, `"10.25s"`, `"2m"` or `"2min"`, `"24h"`.
 /// Milliseconds are the resolution; anything finer is an error, never rounded away.
 public enum DurationText {
     /// Parses a duration into whole milliseconds, or returns why it cannot.
     public static func milliseconds(_ text: String) -> Result<Int, DurationTextError> {
-        let units: [(suffix: String, scale: Int)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        let units: [(suffix: String, scale: Int)] = [("ms", 1), ("min", 60_000), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
         guard let unit = units.first(where: { text.hasSuffix($0.suffix) }) else {
             return .failure(.missingUnit)
         }

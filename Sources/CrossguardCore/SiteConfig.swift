@@ -63,6 +63,14 @@ public struct SOSSettings: Equatable, Sendable {
     public var stuckAfterMs: Int
     /// Period of the self-test report (default daily).
     public var selfTestEveryMs: Int
+
+    /// Settings as given; `SiteConfig.load` is what validates them.
+    public init(longPressMs: Int, ackTimeoutMs: Int, stuckAfterMs: Int, selfTestEveryMs: Int) {
+        self.longPressMs = longPressMs
+        self.ackTimeoutMs = ackTimeoutMs
+        self.stuckAfterMs = stuckAfterMs
+        self.selfTestEveryMs = selfTestEveryMs
+    }
 }
 
 /// Where the uplink goes; the uplink itself arrives with issue 4.

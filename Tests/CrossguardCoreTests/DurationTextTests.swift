@@ -4,7 +4,7 @@ import Testing
 @Suite("Duration text")
 struct DurationTextTests {
     @Test("parses what config files write", arguments: [
-        ("250ms", 250), ("7s", 7_000), ("10.25s", 10_250), ("0.5s", 500), ("2m", 120_000), ("24h", 86_400_000), ("0ms", 0), ("1.001s", 1_001),
+        ("250ms", 250), ("7s", 7_000), ("10.25s", 10_250), ("0.5s", 500), ("2m", 120_000), ("24h", 86_400_000), ("2min", 120_000), ("0ms", 0), ("1.001s", 1_001),
     ])
     func parses(_ text: String, _ ms: Int) {
         #expect(DurationText.milliseconds(text) == .success(ms))
