@@ -41,6 +41,16 @@ public struct InputLine: Equatable, Sendable {
 
     /// The name as written in the board file (`ped.button.2`).
     public var roleName: String { copy == 1 ? role.name : "\(role.name).\(copy)" }
+
+    /// Values as given; `BoardConfig.load` is what validates a file.
+    public init(role: InputRole, copy: Int, address: LineAddress, activeLow: Bool, bias: LineBias, debounceMs: Int) {
+        self.role = role
+        self.copy = copy
+        self.address = address
+        self.activeLow = activeLow
+        self.bias = bias
+        self.debounceMs = debounceMs
+    }
 }
 
 /// An output line and the role it shows.
@@ -52,6 +62,14 @@ public struct OutputLine: Equatable, Sendable {
 
     /// The name as written in the board file (`beacon.left.2`).
     public var roleName: String { copy == 1 ? role.name : "\(role.name).\(copy)" }
+
+    /// Values as given; `BoardConfig.load` is what validates a file.
+    public init(role: OutputRole, copy: Int, address: LineAddress, activeLow: Bool) {
+        self.role = role
+        self.copy = copy
+        self.address = address
+        self.activeLow = activeLow
+    }
 }
 
 /// A validated board file: which line plays which role. Board facts live here, never in Swift.
@@ -67,6 +85,15 @@ public struct BoardConfig: Equatable, Sendable {
     public var inputRoles: InputSet { InputSet(inputs.map(\.role)) }
     /// Every output role the board wires at least once.
     public var outputRoles: OutputSet { OutputSet(outputs.map(\.role)) }
+
+    /// Values as given; `BoardConfig.load` is what validates a file.
+    public init(name: String, description: String, inputs: [InputLine], outputs: [OutputLine], hasCountdown: Bool) {
+        self.name = name
+        self.description = description
+        self.inputs = inputs
+        self.outputs = outputs
+        self.hasCountdown = hasCountdown
+    }
 }
 
 extension BoardConfig {

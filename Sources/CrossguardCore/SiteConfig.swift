@@ -45,12 +45,39 @@ public struct CrossingSettings: Equatable, Sendable {
     public var startupFlashMs: Int
     public var startupAllRedMs: Int
     public var countdown: Bool
+
+    /// Values as given; `SiteConfig.load` is what validates a file.
+    public init(lengthMeters: Double, walkingSpeedMetersPerSecond: Double, minGreenMs: Int, flashingGreenMs: Int, amberMs: Int, allRedMs: Int, allRedAfterClearanceMs: Int, redAmberMs: Int, walkMs: Int, clearanceMs: Int, clearanceMaxMs: Int, maxWaitMs: Int, kerbDwellMs: Int, kerbCancelMs: Int, startupFlashMs: Int, startupAllRedMs: Int, countdown: Bool) {
+        self.lengthMeters = lengthMeters
+        self.walkingSpeedMetersPerSecond = walkingSpeedMetersPerSecond
+        self.minGreenMs = minGreenMs
+        self.flashingGreenMs = flashingGreenMs
+        self.amberMs = amberMs
+        self.allRedMs = allRedMs
+        self.allRedAfterClearanceMs = allRedAfterClearanceMs
+        self.redAmberMs = redAmberMs
+        self.walkMs = walkMs
+        self.clearanceMs = clearanceMs
+        self.clearanceMaxMs = clearanceMaxMs
+        self.maxWaitMs = maxWaitMs
+        self.kerbDwellMs = kerbDwellMs
+        self.kerbCancelMs = kerbCancelMs
+        self.startupFlashMs = startupFlashMs
+        self.startupAllRedMs = startupAllRedMs
+        self.countdown = countdown
+    }
 }
 
 /// Flashing lamps (flash mode, start-up, flashing green or walk): MUTCD 4G.01, 50–60 flashes a minute, lit ½–⅔.
 public struct FlashSettings: Equatable, Sendable {
     public var flashesPerMinute: Int
     public var duty: Double
+
+    /// Values as given; `SiteConfig.load` is what validates a file.
+    public init(flashesPerMinute: Int, duty: Double) {
+        self.flashesPerMinute = flashesPerMinute
+        self.duty = duty
+    }
 }
 
 /// SOS post behaviour (DOMAIN.md, SOS post), in milliseconds.
@@ -77,6 +104,11 @@ public struct SOSSettings: Equatable, Sendable {
 public struct UplinkSettings: Equatable, Sendable {
     /// `mqtt://host:port` or `mqtts://…`; nil keeps events locally.
     public var broker: String?
+
+    /// Values as given; `SiteConfig.load` is what validates a file.
+    public init(broker: String?) {
+        self.broker = broker
+    }
 }
 
 /// A validated site file: what this installation is and how it must behave.
@@ -91,6 +123,18 @@ public struct SiteConfig: Equatable, Sendable {
     /// nil when the site has no `[sos]` table.
     public var sos: SOSSettings?
     public var uplink: UplinkSettings
+
+    /// Values as given; `SiteConfig.load` is what validates a file.
+    public init(deviceID: String, profile: CrossingProfile, regime: Regime, tickMs: Int, flash: FlashSettings, crossing: CrossingSettings?, sos: SOSSettings?, uplink: UplinkSettings) {
+        self.deviceID = deviceID
+        self.profile = profile
+        self.regime = regime
+        self.tickMs = tickMs
+        self.flash = flash
+        self.crossing = crossing
+        self.sos = sos
+        self.uplink = uplink
+    }
 }
 
 extension SiteConfig {
