@@ -31,9 +31,10 @@ public struct BenchScreen {
             return s.outputs.lit.contains(role) ? "\(esc)1;\(colour)m  ●  \(label)\(reset)" : "\(esc)2m  ○  \(label)\(reset)"
         }
         let t = Int(s.tick) * site.tickMs
-        var out = "\(esc)H\(esc)2J"
-        out += "\(esc)1mCrossguard bench\(reset)  site \(site.deviceID) (\(site.profile.rawValue), \(site.regime.rawValue)) from \(siteFile), board \(board.name) from \(boardFile)\r\n"
-        out += "time \(DurationText.format(milliseconds: t - t % 100))   ticks \(s.statistics.ticks)   overruns \(s.statistics.overruns)\r\n\r\n"
+        // Redraw in place (home, each line cleared to its end, the rest of the screen cleared): no flicker.
+        var out = "\(esc)H"
+        out += "\(esc)1mCrossguard bench\(reset)  site \(site.deviceID) (\(site.profile.rawValue), \(site.regime.rawValue)) from \(siteFile), board \(board.name) from \(boardFile)\(esc)K\r\n"
+        out += "time \(DurationText.format(milliseconds: t - t % 100))   ticks \(s.statistics.ticks)   overruns \(s.statistics.overruns)\(esc)K\r\n\(esc)K\r\n"
         var left: [String] = []
         var right: [String] = []
         if site.crossing != nil {
@@ -51,36 +52,44 @@ public struct BenchScreen {
         for i in 0..<max(left.count, right.count) {
             let l = i < left.count ? left[i] : ""
             let r = i < right.count ? right[i] : ""
-            out += l + String(repeating: " ", count: max(2, 44 - visibleWidth(l))) + r + "\r\n"
+            out += l + String(repeating: " ", count: max(2, 44 - visibleWidth(l))) + r + "\(esc)K\r\n"
         }
-        out += "\r\n"
+        out += "\(esc)K\r\n"
         if let phase = s.phase {
             let inPhase = DurationText.format(milliseconds: (Int(s.tick - s.phaseStart) * site.tickMs) / 100 * 100)
-            out += "phase \(esc)1m\(phase.name)\(reset) for \(inPhase)   mode \(s.mode.name)   demand \(s.demand?.name ?? "none")\r\n"
+            out += "phase \(esc)1m\(phase.name)\(reset) for \(inPhase)   mode \(s.mode.name)   demand \(s.demand?.name ?? "none")\(esc)K\r\n"
         }
         var conditions: [String] = []
         if s.openConditions.contains(.cabinetDoor) { conditions.append("door open") }
         if s.openConditions.contains(.mainsOK) { conditions.append("mains lost") }
         if s.openConditions.contains(.batteryLow) { conditions.append("battery low") }
-        out += "conditions: " + (conditions.isEmpty ? "none" : "\(esc)1;31m" + conditions.joined(separator: ", ") + reset) + "\r\n"
+        out += "conditions: " + (conditions.isEmpty ? "none" : "\(esc)1;31m" + conditions.joined(separator: ", ") + reset) + "\(esc)K\r\n"
         let watched = ["ped.button", "ped.kerb", "ped.crossing", "sos.button", "cabinet.door", "mains.ok", "battery.low"]
         out += "inputs: " + watched.filter { name in board.inputs.contains { $0.roleName == name } }
-            .map { inputs($0) ? "\(esc)1m\($0)=on\(reset)" : "\($0)=off" }.joined(separator: "  ") + "\r\n"
+            .map { inputs($0) ? "\(esc)1m\($0)=on\(reset)" : "\($0)=off" }.joined(separator: "  ") + "\(esc)K\r\n"
         if let last = s.lastCommand {
             let outcome: String
             switch last.outcome {
             case .accepted: outcome = "accepted"
             case .refused(let why): outcome = "refused: \(why)"
             }
-            out += "last command: \(last.command.typeName) \(outcome)\r\n"
+            out += "last command: \(last.command.typeName) \(outcome)\(esc)K\r\n"
         }
-        out += "\r\n\(esc)1mRecent events\(reset)\r\n"
+        out += "\(esc)K\r\n\(esc)1mRecent events\(reset)\(esc)K\r\n"
         for event in s.recent.reversed() {
             let colour = event.severity >= .high ? "\(esc)31m" : ""
-            out += "  \(colour)\(DurationText.format(milliseconds: Int(event.tick) * site.tickMs))  \(event.summary(tickMs: site.tickMs))\(reset)\r\n"
+            out += "  \(colour)\(seconds(Int(event.tick) * site.tickMs))  \(event.summary(tickMs: site.tickMs))\(reset)\(esc)K\r\n"
         }
-        out += "\r\nkeys: " + BenchScreen.keyHelp.joined(separator: " · ") + "\r\n"
+        out += "\(esc)K\r\nkeys: " + BenchScreen.keyHelp.joined(separator: " · ") + "\(esc)K\r\n\(esc)J"
         return out
+    }
+
+    /// Milliseconds as fixed-width seconds, so event lines align: `   12.340 s`.
+    private func seconds(_ ms: Int) -> String {
+        var frac = String(ms % 1000)
+        while frac.count < 3 { frac = "0" + frac }
+        let whole = String(ms / 1000)
+        return String(repeating: " ", count: max(0, 6 - whole.count)) + "\(whole).\(frac) s"
     }
 
     private func visibleWidth(_ text: String) -> Int {
