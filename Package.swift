@@ -15,7 +15,7 @@ let package = Package(
     ],
     targets: [
         // Pure: stdlib only. Ticks, config value types and validation, controllers, events.
-        .target(name: "CrossguardCore"),
+        .target(name: "CrossguardCore", linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),  // rounding in validation
         // Capability protocols for lines and buses; stdlib only.
         .target(name: "CrossguardHAL"),
         // TOML text into the core's ConfigTable (the only place that knows TOML).

@@ -44,6 +44,10 @@ public struct BenchScreen {
             left.append(board.hasCountdown ? "  countdown \(countdown)" : "")
             left.append(lamp(.flood, "37", "floodlight"))
         }
+        let beacons: [(OutputRole, String)] = [(.beaconLeft, "beacon left"), (.beaconRight, "beacon right"), (.studs, "road studs")]
+        if beacons.contains(where: { board.outputRoles.contains($0.0) }) {
+            right += ["\(esc)1mBeacons\(reset)"] + beacons.map { lamp($0.0, "33", $0.1) } + [""]
+        }
         if site.sos != nil {
             right += ["\(esc)1mSOS post\(reset)", lamp(.sosYellow, "33", "yellow: alarm sent"), lamp(.sosGreen, "32", "green: help is coming"), lamp(.sosStrobe, "35", "strobe")]
             let alarm = s.openAlarm == 0 ? "standby" : "alarm \(s.openAlarm)" + (s.acknowledged ? " acknowledged" : s.unanswered ? " UNANSWERED" : " waiting for the centre")

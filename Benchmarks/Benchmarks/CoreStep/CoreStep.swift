@@ -1,0 +1,30 @@
+import BenchFixtures
+import Benchmark
+import CrossguardCore
+
+/// `Controller.step` for a kz signalized crossing plus an SOS post, in steady state (after one warm-up
+/// minute), one benchmark iteration per tick. Mallocs are counted: the tick path must allocate nothing.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark(
+        "Controller.step (signalized kz + SOS post)",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, .instructions, .mallocCountTotal, .memoryLeaked],
+            scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 1_000)
+    ) { benchmark in
+        var controller = benchmarkController()
+        let inputs = benchmarkInputs()
+        var events = EventBuffer(capacity: 64)
+        for i in 0..<inputs.count {  // warm up: start-up sequence over, buffers at capacity
+            events.removeAll()
+            blackHole(controller.step(inputs[i], events: &events))
+        }
+        var i = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            events.removeAll()
+            blackHole(controller.step(inputs[i], events: &events))
+            i = i == inputs.count - 1 ? 0 : i + 1
+        }
+        benchmark.stopMeasurement()
+    }
+}
