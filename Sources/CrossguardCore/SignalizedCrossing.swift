@@ -98,15 +98,22 @@ public struct SignalizedCrossing: Sendable {
         return lamps(tick: tick, flasher: flasher)
     }
 
-    /// Handles `mode.set`. Flash and dark wait until pedestrians have cleared; normal restarts through all-red.
-    /// The revert timeout counts from when the mode takes effect, so a deferred flash still lasts as asked.
+    /// Handles `mode.set`. Flash and dark wait until pedestrians have cleared; dark ends a green with its
+    /// amber first (a green that goes dark and comes back red would be a green without amber); normal
+    /// restarts through all-red. The revert timeout counts from when the mode takes effect.
     public mutating func request(mode newMode: OperatingMode, revertAfterTicks: Int?, tick: UInt64, events: inout EventBuffer) {
         pendingRevert = newMode == .normal ? nil : revertAfterTicks
-        if newMode != .normal && (phase.isPedestrianPhase || phase == .allRedAfterClearance) {
+        switch (newMode, phase) {
+        case (.normal, _):
+            setMode(.normal, tick: tick, events: &events)
+        case (_, .pedestrianWalk), (_, .pedestrianClearance), (_, .allRedAfterClearance), (.dark, .vehicleAmber):
             pendingMode = newMode
-            return
+        case (.dark, .vehicleGreen), (.dark, .vehicleFlashingGreen):
+            pendingMode = newMode
+            enter(.vehicleAmber, tick)
+        default:
+            setMode(newMode, tick: tick, events: &events)
         }
-        setMode(newMode, tick: tick, events: &events)
     }
 
     private mutating func setMode(_ newMode: OperatingMode, tick: UInt64, events: inout EventBuffer) {
@@ -177,7 +184,9 @@ public struct SignalizedCrossing: Sendable {
         case .vehicleFlashingGreen:
             if elapsed >= plan.flashingGreen { enter(.vehicleAmber, tick) }
         case .vehicleAmber:
-            if elapsed >= plan.amber { enter(.allRedBeforeWalk, tick) }
+            if elapsed >= plan.amber {
+                if let pending = pendingMode { setMode(pending, tick: tick, events: &events) } else { enter(.allRedBeforeWalk, tick) }
+            }
         case .allRedBeforeWalk:
             if elapsed >= plan.allRed {
                 enter(.pedestrianWalk, tick)

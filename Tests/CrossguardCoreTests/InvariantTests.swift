@@ -80,7 +80,10 @@ struct InvariantChecker {
             switch before {
             case .vehicleGreen:
                 if ![.vehicleFlashingGreen, .vehicleAmber, .flash, .dark].contains(now) { fail(tick, "green went to \(now.name) without amber") }
-                if (now == .vehicleAmber || now == .vehicleFlashingGreen) && held < plan.minGreen { fail(tick, "green ran \(held) < \(plan.minGreen) ticks") }
+                // The minimum green holds against pedestrian demands; a commanded dark may end it (through amber).
+                if (now == .vehicleAmber || now == .vehicleFlashingGreen) && crossing.pendingMode == nil && held < plan.minGreen {
+                    fail(tick, "green ran \(held) < \(plan.minGreen) ticks")
+                }
             case .vehicleFlashingGreen:
                 if ![.vehicleAmber, .flash, .dark].contains(now) { fail(tick, "flashing green went to \(now.name)") }
             case .vehicleAmber:

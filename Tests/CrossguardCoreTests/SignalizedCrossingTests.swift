@@ -210,6 +210,8 @@ struct SignalizedCrossingTests {
         var h = Harness(site: try shortSite("us"), board: try crossingBoard())
         h.run(until: 50)
         h.step(Inputs(command: .setMode(.dark, revertAfterTicks: nil)))
+        #expect(h.last.lit.contains(.vehicleAmber))  // the green ends with its amber, then goes dark
+        h.run(until: 81)
         #expect(h.last.lit == OutputSet())
         h.press(.pedButton)
         #expect(h.controller.crossing?.demand == nil)  // dark heads take no demand
