@@ -13,6 +13,8 @@ public struct ControllerConfig: Equatable, Sendable {
     public var fastBlink: Flasher
     /// Ticks between self-test reports.
     public var selfTestEvery: Int
+    /// What the safety monitor watches for, nil without a crossing.
+    public var monitor: MonitorPlan?
 
     /// The configuration for a validated site on a validated board.
     public init(site: SiteConfig, board: BoardConfig) {
@@ -24,6 +26,7 @@ public struct ControllerConfig: Equatable, Sendable {
         let quarter = max(2, 250 / site.tickMs)
         fastBlink = Flasher(periodTicks: quarter, onTicks: max(1, quarter / 2))
         selfTestEvery = ticksRoundingUp(site.sos?.selfTestEveryMs ?? 86_400_000, tickMs: site.tickMs)
+        monitor = crossing.map { MonitorPlan($0, flasher: flasher) }
     }
 }
 
@@ -61,18 +64,18 @@ public struct Controller: Sendable {
     /// The tick the next `step` handles.
     public private(set) var tick: UInt64 = 0
     public private(set) var crossing: SignalizedCrossing?
+    /// The independent monitor of the crossing's lamps; its latch overrides the crossing.
+    public private(set) var monitor: SafetyMonitor?
     public private(set) var sos: SOSPost?
     /// Open supervision conditions (tamper, mains lost, battery low), by the input role behind each.
     public private(set) var openConditions = InputSet()
 
-    /// A controller at power-up. `nextAlarmID` continues the device's alarm numbering across restarts.
-    public init(config: ControllerConfig, nextAlarmID: UInt32 = 1) {
+    /// A controller at power-up. `nextAlarmID` continues the device's alarm numbering across restarts;
+    /// `latchedFault` is a fail-safe latched before the restart, which only `fault.reset` clears.
+    public init(config: ControllerConfig, nextAlarmID: UInt32 = 1, latchedFault: SafetyRule? = nil) {
         self.config = config
-        if let plan = config.crossing {
-            crossing = SignalizedCrossing(
-                plan: plan, hasKerbDetector: config.presentInputs.contains(.pedKerb),
-                hasCrossingDetector: config.presentInputs.contains(.pedCrossing))
-        }
+        crossing = Controller.freshCrossing(config, at: 0)
+        if let plan = config.monitor { monitor = SafetyMonitor(plan: plan, latched: latchedFault) }
         if let plan = config.sos { sos = SOSPost(plan: plan, nextAlarmID: nextAlarmID) }
     }
 
@@ -83,11 +86,20 @@ public struct Controller: Sendable {
         var outcome: CommandOutcome?
         if let command = inputs.command { outcome = handle(command, tick: now, events: &events) }
 
+        if inputs.rose.contains(.faultReset) && monitor?.latched != nil { resetFault(tick: now, events: &events) }
+
         var outputs = Outputs()
-        if crossing != nil {
+        if crossing != nil && monitor?.latched == nil {
             let shown = crossing!.step(tick: now, inputs: inputs, flasher: config.flasher, events: &events)
             outputs.lit = shown.lit
             outputs.countdown = shown.countdown
+            // The monitor sees what the crossing commands before any lamp does: a violation never reaches the street.
+            if let rule = monitor!.check(tick: now, lit: shown.lit) {
+                events.emit(Event(.failSafe, tick: now, state: .raised, rule: rule, outputs: monitor!.involved))
+            }
+        }
+        if let monitor, monitor.latched != nil {
+            outputs = Outputs(lit: SafetyMonitor.failSafeLamps(regime: monitor.plan.regime, tick: now, flasher: config.flasher))
         }
         if sos != nil {
             sos!.step(tick: now, inputs: inputs, events: &events)
@@ -111,8 +123,25 @@ public struct Controller: Sendable {
             crossing!.request(mode: mode, revertAfterTicks: revert, tick: tick, events: &events)
             return .accepted
         case .resetFault:
-            // Nothing latches yet: the safety monitor (issue 3) brings latched faults.
-            return .refused(.nothingLatched)
+            guard monitor?.latched != nil else { return .refused(.nothingLatched) }
+            resetFault(tick: tick, events: &events)
+            return .accepted
+        }
+    }
+
+    /// Clears the latch (`fault.reset` from the centre or the local key); the crossing starts up afresh.
+    private mutating func resetFault(tick: UInt64, events: inout EventBuffer) {
+        guard let rule = monitor?.latched else { return }
+        events.emit(Event(.failSafe, tick: tick, state: .cleared, rule: rule, outputs: monitor!.involved))
+        monitor!.reset()
+        crossing = Controller.freshCrossing(config, at: tick)
+    }
+
+    private static func freshCrossing(_ config: ControllerConfig, at tick: UInt64) -> SignalizedCrossing? {
+        config.crossing.map {
+            SignalizedCrossing(
+                plan: $0, hasKerbDetector: config.presentInputs.contains(.pedKerb),
+                hasCrossingDetector: config.presentInputs.contains(.pedCrossing), startingAt: tick)
         }
     }
 

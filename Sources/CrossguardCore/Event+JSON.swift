@@ -11,6 +11,10 @@ extension Event {
         if let mode { out += ",\"mode\":\"\(mode.name)\"" }
         if type == .sosPressed || type == .sosAlarm { out += ",\"presses\":\(count)" }
         if type == .selfTest { out += ",\"open_conditions\":\(count),\"ok\":\(count == 0)" }
+        if let rule { out += ",\"rule\":\"\(rule.name)\"" }
+        if outputs != OutputSet() {
+            out += ",\"outputs\":[" + OutputRole.allCases.filter(outputs.contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
+        }
         out += "}"
         return out
     }
@@ -25,6 +29,8 @@ extension Event {
         if type == .demandServed { out += ", after \(DurationText.format(milliseconds: Int(waitTicks) * tickMs))" }
         if type == .sosPressed { out += ", press \(count)" }
         if type == .selfTest { out += count == 0 ? ", all clear" : ", \(count) open conditions" }
+        if let rule { out += ", \(rule.name)" }
+        if outputs != OutputSet() { out += " \(outputs)" }
         return out + " [\(severity.name)]"
     }
 }

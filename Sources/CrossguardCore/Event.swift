@@ -55,6 +55,9 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case batteryLow
     /// The periodic self-test report.
     case selfTest
+    /// Condition: the safety monitor latched the fail-safe display (raised with the rule and the outputs
+    /// involved; cleared by `fault.reset`).
+    case failSafe
 
     /// The `type` field of the event payload.
     public var name: String {
@@ -74,13 +77,14 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .mainsLost: "mains.lost"
         case .batteryLow: "battery.low"
         case .selfTest: "selftest"
+        case .failSafe: "safety.failsafe"
         }
     }
 
     /// Fixed severity per type, so the centre can route without parsing details.
     public var severity: Severity {
         switch self {
-        case .sosAlarm: .critical
+        case .sosAlarm, .failSafe: .critical
         case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged: .high
         case .batteryLow, .detectorSuspect, .modeChanged, .controllerStarted: .normal
         case .demandPlaced, .demandCancelled, .demandServed, .sosPressed, .selfTest: .info
@@ -108,10 +112,15 @@ public struct Event: Equatable, Sendable {
     public var mode: OperatingMode?
     /// For `sosPressed`: presses joined to the alarm so far; for `selfTest`: open conditions.
     public var count: UInt32
+    /// For `failSafe`: the rule that tripped.
+    public var rule: SafetyRule?
+    /// For `failSafe`: the outputs involved.
+    public var outputs: OutputSet
 
     /// An event of this type at this tick; the sequence number is filled in when it is emitted.
     public init(_ type: EventType, tick: UInt64, state: ConditionState? = nil, alarmID: UInt32 = 0,
-                role: InputRole? = nil, waitTicks: UInt32 = 0, mode: OperatingMode? = nil, count: UInt32 = 0) {
+                role: InputRole? = nil, waitTicks: UInt32 = 0, mode: OperatingMode? = nil, count: UInt32 = 0,
+                rule: SafetyRule? = nil, outputs: OutputSet = OutputSet()) {
         self.seq = 0
         self.tick = tick
         self.type = type
@@ -121,6 +130,8 @@ public struct Event: Equatable, Sendable {
         self.waitTicks = waitTicks
         self.mode = mode
         self.count = count
+        self.rule = rule
+        self.outputs = outputs
     }
 
     /// The severity of its type.

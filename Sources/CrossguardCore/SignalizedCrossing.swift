@@ -76,11 +76,13 @@ public struct SignalizedCrossing: Sendable {
     private var clearanceFixedEnd = false
     private var clearanceIsMax = false
 
-    /// A crossing at power-up, showing the start-up flash.
-    public init(plan: SignalPlan, hasKerbDetector: Bool, hasCrossingDetector: Bool) {
+    /// A crossing starting up at `tick` (power-up, or a fault reset), showing the start-up flash.
+    public init(plan: SignalPlan, hasKerbDetector: Bool, hasCrossingDetector: Bool, startingAt tick: UInt64 = 0) {
         self.plan = plan
         self.hasKerbDetector = hasKerbDetector
         self.hasCrossingDetector = hasCrossingDetector
+        phaseStart = tick
+        normalSince = tick
     }
 
     /// Whether on-crossing presence can lengthen this crossing's clearance at all.
@@ -98,17 +100,18 @@ public struct SignalizedCrossing: Sendable {
         return lamps(tick: tick, flasher: flasher)
     }
 
-    /// Handles `mode.set`. Flash and dark wait until pedestrians have cleared; dark ends a green with its
-    /// amber first (a green that goes dark and comes back red would be a green without amber); normal
+    /// Handles `mode.set`. Flash and dark wait until pedestrians have cleared, and end a green with its
+    /// full amber first (a green that goes dark, or flashes briefly, and comes back red would be a green
+    /// without its amber); normal
     /// restarts through all-red. The revert timeout counts from when the mode takes effect.
     public mutating func request(mode newMode: OperatingMode, revertAfterTicks: Int?, tick: UInt64, events: inout EventBuffer) {
         pendingRevert = newMode == .normal ? nil : revertAfterTicks
         switch (newMode, phase) {
         case (.normal, _):
             setMode(.normal, tick: tick, events: &events)
-        case (_, .pedestrianWalk), (_, .pedestrianClearance), (_, .allRedAfterClearance), (.dark, .vehicleAmber):
+        case (_, .pedestrianWalk), (_, .pedestrianClearance), (_, .allRedAfterClearance), (_, .vehicleAmber):
             pendingMode = newMode
-        case (.dark, .vehicleGreen), (.dark, .vehicleFlashingGreen):
+        case (_, .vehicleGreen), (_, .vehicleFlashingGreen):
             pendingMode = newMode
             enter(.vehicleAmber, tick)
         default:

@@ -42,6 +42,7 @@ struct InvariantChecker {
     var nextSeq: UInt64 = 1
     var yellowDark = 0
     var walks = 0
+    var monitorTripped = false
 
     init(config: ControllerConfig) {
         plan = config.crossing
@@ -62,6 +63,10 @@ struct InvariantChecker {
             checkCrossing(tick: tick, lit: lit, plan: plan, crossing: crossing, events: events)
         }
         checkSOS(tick: tick, inputs: inputs, result: result, events: events, lit: lit)
+        if let rule = controller.monitor?.latched, !monitorTripped {
+            monitorTripped = true
+            fail(tick, "the safety monitor tripped on a correct controller: \(rule.name), \(controller.monitor!.involved), lamps \(result.outputs.lit)")
+        }
     }
 
     private mutating func checkCrossing(tick: UInt64, lit: OutputSet, plan: SignalPlan, crossing: SignalizedCrossing, events: [Event]) {

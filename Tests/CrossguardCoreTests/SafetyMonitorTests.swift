@@ -1,0 +1,199 @@
+import CrossguardCore
+import Testing
+
+/// A deliberately broken crossing: the real controller with one fault injected into what it commands.
+struct FaultyCrossing {
+    enum Fault { case skipsAmber, walkDuringGreen, none }
+    var crossing: SignalizedCrossing
+    let fault: Fault
+    var buffer = EventBuffer(capacity: 16)
+
+    init(plan: SignalPlan, fault: Fault) {
+        crossing = SignalizedCrossing(plan: plan, hasKerbDetector: false, hasCrossingDetector: false)
+        self.fault = fault
+    }
+
+    /// One tick; returns the lamps as the faulty controller commands them and whether the fault showed.
+    mutating func step(tick: UInt64, inputs: Inputs, flasher: Flasher) -> (lit: OutputSet, faulty: Bool) {
+        buffer.removeAll()
+        var lit = crossing.step(tick: tick, inputs: inputs, flasher: flasher, events: &buffer).lit
+        switch fault {
+        case .skipsAmber where crossing.phase == .vehicleAmber:
+            lit.remove(.vehicleAmber)
+            lit.insert(.vehicleRed)
+            return (lit, true)
+        case .walkDuringGreen where crossing.phase == .vehicleGreen && Int(tick - crossing.phaseStart) > 300:
+            lit.insert(.pedWalk)
+            lit.remove(.pedDontWalk)
+            return (lit, true)
+        default:
+            return (lit, false)
+        }
+    }
+}
+
+/// Runs a (possibly faulty) crossing under the monitor with a button press every 30 s; returns the tick the
+/// fault first showed and the tick the monitor tripped, with the rule.
+func monitorRun(controllerPlan: SignalPlan, monitorPlan: MonitorPlan, fault: FaultyCrossing.Fault, flasher: Flasher, ticks: UInt64 = 20_000)
+    -> (firstFault: UInt64?, tripped: UInt64?, rule: SafetyRule?, firstShown: OutputSet) {
+    var faulty = FaultyCrossing(plan: controllerPlan, fault: fault)
+    var monitor = SafetyMonitor(plan: monitorPlan)
+    var firstFault: UInt64?
+    var shown = OutputSet()
+    for tick in 0..<ticks {
+        let press = tick % 3_000 == 1_000
+        let inputs = press ? Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])) : Inputs()
+        let (lit, isFaulty) = faulty.step(tick: tick, inputs: inputs, flasher: flasher)
+        if isFaulty && firstFault == nil { firstFault = tick; shown = lit }
+        if let rule = monitor.check(tick: tick, lit: lit) { return (firstFault, tick, rule, shown) }
+    }
+    return (firstFault, nil, nil, shown)
+}
+
+@Suite("Safety monitor: every faulty controller is caught")
+struct SafetyMonitorTests {
+    let site: SiteConfig
+    let plan: SignalPlan
+    let flasher: Flasher
+
+    init() throws {
+        site = try shippedSite("site.toml")
+        plan = SignalPlan(site.crossing!, regime: site.regime, tickMs: site.tickMs)
+        flasher = Flasher(site.flash, tickMs: site.tickMs)
+    }
+
+    @Test func correctControllerNeverTrips() {
+        for name in ["site.toml", "site-us.toml", "site-uk.toml"] {
+            let s = try! shippedSite(name)
+            let p = SignalPlan(s.crossing!, regime: s.regime, tickMs: s.tickMs)
+            let f = Flasher(s.flash, tickMs: s.tickMs)
+            let run = monitorRun(controllerPlan: p, monitorPlan: MonitorPlan(p, flasher: f), fault: .none, flasher: f, ticks: 60_000)
+            #expect(run.tripped == nil, "\(name): \(String(describing: run.rule)) at \(String(describing: run.tripped))")
+        }
+    }
+
+    @Test func skipsAmberIsCaughtWhenRedComes() {
+        let run = monitorRun(controllerPlan: plan, monitorPlan: MonitorPlan(plan, flasher: flasher), fault: .skipsAmber, flasher: flasher)
+        #expect(run.rule == .greenWithoutAmber)
+        #expect(run.tripped == run.firstFault)  // the first tick the street would have seen it
+    }
+
+    @Test func walkDuringGreenIsCaughtInTheSameTick() {
+        let run = monitorRun(controllerPlan: plan, monitorPlan: MonitorPlan(plan, flasher: flasher), fault: .walkDuringGreen, flasher: flasher)
+        #expect(run.rule == .conflict)
+        #expect(run.tripped == run.firstFault)
+    }
+
+    @Test func shortClearanceIsCaughtWhenVehiclesMove() throws {
+        var short = plan
+        short.clearance = plan.clearance / 2
+        short.clearanceMax = short.clearance
+        let run = monitorRun(controllerPlan: short, monitorPlan: MonitorPlan(plan, flasher: flasher), fault: .none, flasher: flasher)
+        #expect(run.rule == .shortClearance)
+        // Caught at the tick the vehicles get red+amber: pedestrians still had a right to be on the crossing.
+        #expect(run.tripped != nil)
+    }
+
+    @Test func redAmberInTheUSIsADualIndication() throws {
+        let us = try shippedSite("site-us.toml")
+        let usPlan = SignalPlan(us.crossing!, regime: .us, tickMs: us.tickMs)
+        var kzLike = usPlan
+        kzLike.regime = .kz  // the faulty controller shows red+amber before green, as in kz
+        kzLike.redAmber = 200
+        let run = monitorRun(controllerPlan: kzLike, monitorPlan: MonitorPlan(usPlan, flasher: flasher), fault: .none, flasher: flasher)
+        #expect(run.rule == .dualIndication)
+    }
+
+    @Test func shortAmberIsCaught() {
+        var short = plan
+        short.amber = plan.amber - 50
+        let run = monitorRun(controllerPlan: short, monitorPlan: MonitorPlan(plan, flasher: flasher), fault: .none, flasher: flasher)
+        #expect(run.rule == .shortAmber)
+    }
+
+    @Test func shortAllRedIsCaught() {
+        var short = plan
+        short.allRed = plan.allRed / 2
+        let run = monitorRun(controllerPlan: short, monitorPlan: MonitorPlan(plan, flasher: flasher), fault: .none, flasher: flasher)
+        #expect(run.rule == .shortAllRed)
+    }
+
+    @Test func ignoresDemandForeverIsCaughtByTheWaitCheck() throws {
+        // A controller that never leaves green: the monitor sees nothing wrong on the lamps, the service
+        // check does (it watches the button and the walk, not the controller's own bookkeeping).
+        var lazy = plan
+        lazy.minGreen = Int.max / 4
+        var crossing = SignalizedCrossing(plan: lazy, hasKerbDetector: false, hasCrossingDetector: false)
+        var buffer = EventBuffer(capacity: 16)
+        var waitingSince: UInt64?
+        var overdue: UInt64?
+        for tick in UInt64(0)..<10_000 {
+            let press = tick == 1_500
+            buffer.removeAll()
+            let lit = crossing.step(tick: tick, inputs: press ? Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])) : Inputs(), flasher: flasher, events: &buffer).lit
+            if press && waitingSince == nil { waitingSince = tick }
+            if lit.contains(.pedWalk) { waitingSince = nil }
+            if let since = waitingSince, Int(tick - since) > plan.maxWait { overdue = tick; break }
+        }
+        #expect(overdue == 1_500 + UInt64(plan.maxWait) + 1)
+    }
+
+    @Test func droppedSOSAlarmIsCaughtByTheAlarmCheck() throws {
+        // An SOS post that forgets to raise its second alarm.
+        let s = try sosSite()
+        let config = ControllerConfig(site: s, board: try sosBoard())
+        var controller = Controller(config: config)
+        var checker = InvariantChecker(config: config)
+        var buffer = EventBuffer(capacity: 16)
+        for tick in UInt64(0)..<200 {
+            var inputs = Inputs()
+            if tick == 10 || tick == 100 { inputs = Inputs(active: InputSet([.sosButton]), rose: InputSet([.sosButton])) }
+            if tick == 50 { inputs.command = .closeAlarm(alarmID: nil) }
+            buffer.removeAll()
+            let result = controller.step(inputs, events: &buffer)
+            let kept = buffer.events.filter { !($0.type == .sosAlarm && $0.state == .raised && $0.alarmID == 2) }
+            checker.check(tick: tick, inputs: inputs, result: result, events: kept, controller: controller)
+        }
+        #expect(checker.failures.contains { $0.hasPrefix("tick 100: SOS events") })
+    }
+}
+
+@Suite("Fail-safe latch")
+struct FailSafeLatchTests {
+    @Test func latchOverridesTheCrossingUntilReset() throws {
+        let s = try shippedSite("site.toml")
+        let config = ControllerConfig(site: s, board: try simBoard())
+        var controller = Controller(config: config, latchedFault: .conflict)  // latched before a restart
+        var buffer = EventBuffer(capacity: 16)
+        for _ in 0..<300 {
+            buffer.removeAll()
+            let out = controller.step(Inputs(active: InputSet([.mainsOK])), events: &buffer).outputs.lit
+            #expect(!out.contains(.vehicleRed) && !out.contains(.pedDontWalk) && !out.contains(.pedWalk))
+        }
+        buffer.removeAll()
+        let reset = controller.step(Inputs(active: InputSet([.mainsOK]), command: .resetFault), events: &buffer)
+        #expect(reset.commandOutcome == .accepted)
+        #expect(buffer.events.map(\.type) == [.failSafe])
+        #expect(buffer.events.first?.state == .cleared)
+        #expect(controller.crossing?.phase == .startupFlash)   // the start-up sequence runs again
+        buffer.removeAll()
+        #expect(controller.step(Inputs(active: InputSet([.mainsOK]), command: .resetFault), events: &buffer).commandOutcome == .refused(.nothingLatched))
+    }
+
+    @Test func failSafeDisplayByRegime() {
+        let flasher = Flasher(periodTicks: 100, onTicks: 50)
+        #expect(SafetyMonitor.failSafeLamps(regime: .kz, tick: 10, flasher: flasher) == OutputSet([.vehicleAmber]))
+        #expect(SafetyMonitor.failSafeLamps(regime: .us, tick: 60, flasher: flasher) == OutputSet())
+        #expect(SafetyMonitor.failSafeLamps(regime: .uk, tick: 10, flasher: flasher) == OutputSet())
+    }
+
+    @Test func localKeyResetsToo() throws {
+        let s = try shippedSite("site-uk.toml")
+        var controller = Controller(config: ControllerConfig(site: s, board: try simBoard()), latchedFault: .shortAmber)
+        var buffer = EventBuffer(capacity: 16)
+        _ = controller.step(Inputs(), events: &buffer)
+        #expect(controller.monitor?.latched == .shortAmber)
+        _ = controller.step(Inputs(active: InputSet([.faultReset]), rose: InputSet([.faultReset])), events: &buffer)
+        #expect(controller.monitor?.latched == nil)
+    }
+}
