@@ -14,6 +14,8 @@ public struct BenchSnapshot: Sendable {
     public var acknowledged = false
     public var unanswered = false
     public var openConditions = InputSet()
+    /// The latched safety rule and the outputs involved, nil while all is well.
+    public var latched: (rule: SafetyRule, outputs: OutputSet)?
     /// The latest events, oldest first (at most `BenchMonitor.recentLimit`).
     public var recent: [Event] = []
     /// The latest command and its outcome.
@@ -51,6 +53,7 @@ public final class BenchMonitor: TickObserver, @unchecked Sendable {
             s.acknowledged = c.sos?.acknowledged ?? false
             s.unanswered = c.sos?.unanswered ?? false
             s.openConditions = c.openConditions
+            s.latched = c.monitor?.latched.map { ($0, c.monitor!.involved) }
             s.statistics = runtime.statistics
             for event in events {
                 if s.recent.count == BenchMonitor.recentLimit { s.recent.removeFirst() }

@@ -63,6 +63,9 @@ public struct BenchScreen {
             let inPhase = DurationText.format(milliseconds: (Int(s.tick - s.phaseStart) * site.tickMs) / 100 * 100)
             out += "phase \(esc)1m\(phase.name)\(reset) for \(inPhase)   mode \(s.mode.name)   demand \(s.demand?.name ?? "none")\(esc)K\r\n"
         }
+        if let latched = s.latched {
+            out += "\(esc)1;41;97m FAIL-SAFE LATCHED: \(latched.rule.name) \(latched.outputs) \(reset)  the monitor stopped the crossing; press r (fault.reset) once it is safe\(esc)K\r\n"
+        }
         var conditions: [String] = []
         if s.openConditions.contains(.cabinetDoor) { conditions.append("door open") }
         if s.openConditions.contains(.mainsOK) { conditions.append("mains lost") }
