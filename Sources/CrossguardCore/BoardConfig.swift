@@ -168,7 +168,7 @@ extension BoardConfig {
                     if OutputRole(name: p.base) != nil || p.base == countdownRoleName {
                         r.report("role", "= \"\(p.base)\" is an output role; move it to an [[output]] table")
                     } else {
-                        r.report("role", "= \"\(p.base)\" is not an input role (known: \(InputRole.allCases.map(\.name).joined(separator: ", ")))")
+                        r.report("role", "= \"\(p.base)\" is not an input role (known: \(InputRole.namesForMessages))")
                     }
                 }
             }

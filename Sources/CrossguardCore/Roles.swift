@@ -9,10 +9,25 @@ public enum InputRole: UInt8, CaseIterable, Sendable {
     case mainsOK
     case batteryLow
     case faultReset
+    // Read-back or current sense of each output (`lamp.<output role>`), in OutputRole order.
+    case lampVehicleRed, lampVehicleAmber, lampVehicleGreen, lampPedDontWalk, lampPedWalk, lampPedWait, lampApsWalk
+    case lampApsLocator, lampBeaconLeft, lampBeaconRight, lampStuds, lampFlood, lampSosYellow, lampSosGreen, lampSosStrobe
+
+    /// The first lamp-sense case; `rawValue - lampBase` is the sensed output's raw value.
+    static let lampBase = InputRole.lampVehicleRed.rawValue
+
+    /// For a `lamp.<role>` input: the output it senses.
+    public var sensedLamp: OutputRole? { rawValue >= InputRole.lampBase ? OutputRole(rawValue: rawValue - InputRole.lampBase) : nil }
+
+    /// The input roles a board may list, for messages: the plain ones and the `lamp.<output role>` pattern.
+    public static var namesForMessages: String {
+        (allCases.filter { $0.sensedLamp == nil }.map(\.name) + ["lamp.<output role>"]).joined(separator: ", ")
+    }
 
     /// The name used in board files, scenarios, traces and events.
     public var name: String {
-        switch self {
+        if let lamp = sensedLamp { return "lamp." + lamp.name }
+        return switch self {
         case .pedButton: "ped.button"
         case .pedKerb: "ped.kerb"
         case .pedCrossing: "ped.crossing"
@@ -21,6 +36,7 @@ public enum InputRole: UInt8, CaseIterable, Sendable {
         case .mainsOK: "mains.ok"
         case .batteryLow: "battery.low"
         case .faultReset: "fault.reset"
+        default: "lamp.?"  // unreachable: every lamp case has its sensed output
         }
     }
 
@@ -76,6 +92,9 @@ public enum OutputRole: UInt8, CaseIterable, Sendable {
         guard let role = OutputRole.allCases.first(where: { $0.name == name }) else { return nil }
         self = role
     }
+
+    /// The input that senses this output (`lamp.vehicle.red`).
+    public var senseRole: InputRole { InputRole(rawValue: rawValue + InputRole.lampBase)! }
 }
 
 /// The name of the numeric countdown output (DOMAIN.md: `ped.countdown`, seconds, dark when none).

@@ -94,9 +94,10 @@ public struct SignalizedCrossing: Sendable {
             revertAt = nil
             setMode(.normal, tick: tick, events: &events)
         }
-        registerDemand(tick: tick, inputs: inputs, events: &events)
         if inputs.rose.contains(.pedCrossing) { crossingDetectorSeen = true }
         advance(tick: tick, inputs: inputs, events: &events)
+        // After the phase moved: a press on the tick the walk ends already counts for the next crossing.
+        registerDemand(tick: tick, inputs: inputs, events: &events)
         return lamps(tick: tick, flasher: flasher)
     }
 
@@ -105,7 +106,7 @@ public struct SignalizedCrossing: Sendable {
     /// without its amber); normal
     /// restarts through all-red. The revert timeout counts from when the mode takes effect.
     public mutating func request(mode newMode: OperatingMode, revertAfterTicks: Int?, tick: UInt64, events: inout EventBuffer) {
-        pendingRevert = newMode == .normal ? nil : revertAfterTicks
+        pendingRevert = newMode == .normal ? nil : revertAfterTicks.map { max(1, $0) }
         switch (newMode, phase) {
         case (.normal, _):
             setMode(.normal, tick: tick, events: &events)

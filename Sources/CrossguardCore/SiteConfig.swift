@@ -254,8 +254,9 @@ extension SiteConfig {
         if length == nil && !r.has("length_m") { r.report("length_m", "is missing; the clearance is derived from the crossing length in metres"); ok = false }
         if let l = length, !(l > 0 && l <= 100) { r.report("length_m", "= \(l) must be more than 0 and at most 100 m"); ok = false }
         let speed = r.number("walking_speed_mps") ?? 1.07
-        if !(speed >= 0.5 && speed <= 1.22) {
-            r.report("walking_speed_mps", "= \(speed) is outside 0.5–1.22 m/s (MUTCD 4E.06: 1.07 m/s = 3.5 ft/s; 0.9 m/s near schools and hospitals)")
+        let speedValid = speed >= 0.5 && speed <= 1.07
+        if !speedValid {
+            r.report("walking_speed_mps", "= \(speed) is outside 0.5–1.07 m/s (MUTCD 4E.06: 1.07 m/s = 3.5 ft/s at most; slower, e.g. 0.9 m/s, near schools and hospitals)")
             ok = false
         }
 
@@ -300,7 +301,7 @@ extension SiteConfig {
 
         // Clearance ≥ length ÷ speed, rounded up to whole milliseconds and then to whole ticks.
         var derivedClearance = 0
-        if let l = length, l > 0, speed > 0 {
+        if let l = length, l > 0 && l <= 100, speedValid {
             let exact = l / speed * 1000
             derivedClearance = Int(exact.rounded(.up))
         }

@@ -53,6 +53,7 @@ public final class DeviceRuntime {
     private var rawLines: [RawLine]
     private var levels: [Bool]
     private var eventBuffer: EventBuffer
+    private var displayShown: UInt16??
     private let outputRoles: [OutputRole]
 
     /// Wires a validated site and board to a bank opened for that board. `firstSeq` and `nextAlarmID`
@@ -93,6 +94,8 @@ public final class DeviceRuntime {
                 rawLines[i] = RawLine(level: samples[i].level, edges: samples[i].edges)
             }
         } catch {
+            // Keep the last good levels, but never replay their edges: an outage is not a stream of presses.
+            for i in 0..<rawLines.count { rawLines[i].edges = 0 }
             record(error)
         }
         var inputs = debouncer.update(rawLines)
@@ -103,7 +106,10 @@ public final class DeviceRuntime {
         for i in 0..<levels.count { levels[i] = result.outputs.lit.contains(outputRoles[i]) }
         do throws(HardwareError) {
             try bank.writeOutputs(levels)
-            if result.outputs.countdown != outputs.countdown || now == 0 { try display?.show(result.outputs.countdown) }
+            if let display, result.outputs.countdown != displayShown || now == 0 {
+                try display.show(result.outputs.countdown)
+                displayShown = result.outputs.countdown  // only once the display took it: a failed write is retried
+            }
         } catch {
             record(error)
         }
@@ -134,6 +140,7 @@ public final class DeviceRuntime {
         for i in 0..<levels.count { levels[i] = false }
         try bank.writeOutputs(levels)
         try display?.show(nil)
+        displayShown = .some(nil)
         outputs = Outputs()
     }
 

@@ -60,7 +60,7 @@ public struct Scenario: Equatable, Sendable {
             case (let role?, nil):
                 if !wired.contains(role) {
                     let known = InputRole(name: role) != nil || role.split(separator: ".").count > 2
-                    r.report("input", "= \"\(role)\" " + (known ? "is not wired on board \(boardFile)" : "is not an input role (known: \(InputRole.allCases.map(\.name).joined(separator: ", ")))"))
+                    r.report("input", "= \"\(role)\" " + (known ? "is not wired on board \(boardFile)" : "is not an input role (known: \(InputRole.namesForMessages))"))
                 }
                 if value == nil && !r.has("value") { r.report("value", "is missing; true = active (pressed, present, open), false = released") }
                 if let value { action = .input(role: role, active: value) }

@@ -84,13 +84,13 @@ struct InvariantChecker {
             let held = Int(tick - phaseSince)
             switch before {
             case .vehicleGreen:
-                if ![.vehicleFlashingGreen, .vehicleAmber, .flash, .dark].contains(now) { fail(tick, "green went to \(now.name) without amber") }
+                if ![.vehicleFlashingGreen, .vehicleAmber].contains(now) { fail(tick, "green went to \(now.name) without amber") }
                 // The minimum green holds against pedestrian demands; a commanded dark may end it (through amber).
                 if (now == .vehicleAmber || now == .vehicleFlashingGreen) && crossing.pendingMode == nil && held < plan.minGreen {
                     fail(tick, "green ran \(held) < \(plan.minGreen) ticks")
                 }
             case .vehicleFlashingGreen:
-                if ![.vehicleAmber, .flash, .dark].contains(now) { fail(tick, "flashing green went to \(now.name)") }
+                if now != .vehicleAmber { fail(tick, "flashing green went to \(now.name)") }
             case .vehicleAmber:
                 if now == .allRedBeforeWalk && held < plan.amber { fail(tick, "amber ran \(held) < \(plan.amber) ticks") }
             case .allRedBeforeWalk:

@@ -52,6 +52,12 @@ struct SiteConfigTests {
         ])
     }
 
+    @Test("hostile numbers are refused, never a crash", arguments: ["length_m = inf", "length_m = 1e17", "length_m = nan", "walking_speed_mps = 1e-16", "length_m = -3"])
+    func hostileNumbers(_ line: String) {
+        let problems = siteProblems(baseSite.replacingOccurrences(of: "length_m = 10.5", with: line))
+        #expect(!problems.isEmpty)
+    }
+
     @Test func clearanceIsDerivedWhenNotGiven() throws {
         let s = try site(baseSite.replacingOccurrences(of: "clearance = \"10s\"", with: "walking_speed_mps = 0.9"))
         #expect(s.crossing?.clearanceMs == 11_667)  // 10.5 m ÷ 0.9 m/s = 11.6667 s, rounded up
@@ -59,7 +65,7 @@ struct SiteConfigTests {
 
     @Test func walkingSpeedOutOfRange() {
         #expect(siteProblems(crossing("walking_speed_mps = 1.5")) == [
-            "site.toml: crossing.walking_speed_mps = 1.5 is outside 0.5–1.22 m/s (MUTCD 4E.06: 1.07 m/s = 3.5 ft/s; 0.9 m/s near schools and hospitals)",
+            "site.toml: crossing.walking_speed_mps = 1.5 is outside 0.5–1.07 m/s (MUTCD 4E.06: 1.07 m/s = 3.5 ft/s at most; slower, e.g. 0.9 m/s, near schools and hospitals)",
         ])
     }
 
