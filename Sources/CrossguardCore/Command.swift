@@ -57,7 +57,7 @@ public enum CommandRefusal: Equatable, Sendable, CustomStringConvertible {
         case .noOpenAlarm: "no SOS alarm is open"
         case .unknownAlarm(let requested, let open): "alarm \(requested) is not open (the open alarm is \(open))"
         case .alreadyAcknowledged(let id): "alarm \(id) is already acknowledged"
-        case .nothingLatched: "no fault is latched"
+        case .nothingLatched: "no fault is latched and no lamp is failed"
         }
     }
 }

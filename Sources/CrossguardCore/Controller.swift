@@ -26,7 +26,10 @@ public struct ControllerConfig: Equatable, Sendable {
         let quarter = max(2, 250 / site.tickMs)
         fastBlink = Flasher(periodTicks: quarter, onTicks: max(1, quarter / 2))
         selfTestEvery = ticksRoundingUp(site.sos?.selfTestEveryMs ?? 86_400_000, tickMs: site.tickMs)
-        monitor = crossing.map { MonitorPlan($0, flasher: flasher) }
+        let sensed = board.inputRoles.sensedLamps
+        monitor = crossing.map {
+            MonitorPlan($0, flasher: flasher, sensed: sensed, mismatchTicks: ticksRoundingUp(site.safety.lampMismatchMs, tickMs: site.tickMs))
+        }
     }
 }
 
@@ -86,17 +89,16 @@ public struct Controller: Sendable {
         var outcome: CommandOutcome?
         if let command = inputs.command { outcome = handle(command, tick: now, events: &events) }
 
-        if inputs.rose.contains(.faultReset) && monitor?.latched != nil { resetFault(tick: now, events: &events) }
+        if inputs.rose.contains(.faultReset) && monitor?.hasFaults == true { resetFault(tick: now, events: &events) }
 
         var outputs = Outputs()
         if crossing != nil && monitor?.latched == nil {
+            crossing!.walkInhibited = monitor!.walkInhibited
             let shown = crossing!.step(tick: now, inputs: inputs, flasher: config.flasher, events: &events)
             outputs.lit = shown.lit
             outputs.countdown = shown.countdown
             // The monitor sees what the crossing commands before any lamp does: a violation never reaches the street.
-            if let rule = monitor!.check(tick: now, lit: shown.lit) {
-                events.emit(Event(.failSafe, tick: now, state: .raised, rule: rule, outputs: monitor!.involved))
-            }
+            _ = monitor!.check(tick: now, lit: shown.lit, sensed: inputs.active.sensedLamps, redLampsDark: inputs.redLampsDark, events: &events)
         }
         if let monitor, monitor.latched != nil {
             outputs = Outputs(lit: SafetyMonitor.failSafeLamps(regime: monitor.plan.regime, tick: now, flasher: config.flasher))
@@ -123,17 +125,16 @@ public struct Controller: Sendable {
             crossing!.request(mode: mode, revertAfterTicks: revert, tick: tick, events: &events)
             return .accepted
         case .resetFault:
-            guard monitor?.latched != nil else { return .refused(.nothingLatched) }
+            guard monitor?.hasFaults == true else { return .refused(.nothingLatched) }
             resetFault(tick: tick, events: &events)
             return .accepted
         }
     }
 
-    /// Clears the latch (`fault.reset` from the centre or the local key); the crossing starts up afresh.
+    /// Clears the latch and lamp failures (`fault.reset` from the centre or the local key); the crossing starts up afresh.
     private mutating func resetFault(tick: UInt64, events: inout EventBuffer) {
-        guard let rule = monitor?.latched else { return }
-        events.emit(Event(.failSafe, tick: tick, state: .cleared, rule: rule, outputs: monitor!.involved))
-        monitor!.reset()
+        guard monitor?.hasFaults == true else { return }
+        monitor!.reset(tick: tick, events: &events)
         crossing = Controller.freshCrossing(config, at: tick)
     }
 

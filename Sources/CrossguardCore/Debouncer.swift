@@ -23,6 +23,9 @@ public struct Inputs: Equatable, Sendable {
     public var fell: InputSet
     /// A command from the centre, handled this tick.
     public var command: Command?
+    /// How many `lamp.vehicle.red` sense lines read dark (copies counted one by one: the second red lamp
+    /// failure is what sends a crossing to fail-safe).
+    public var redLampsDark: UInt8 = 0
 
     /// Inputs with these roles active and no edges.
     public init(active: InputSet = InputSet(), rose: InputSet = InputSet(), fell: InputSet = InputSet(), command: Command? = nil) {
@@ -58,6 +61,7 @@ public struct Debouncer: Sendable {
     /// they are, without edges: a door open at power-up is "active", not "just opened".
     public mutating func update(_ lines: [RawLine]) -> Inputs {
         var result = Inputs()
+        var someCopyInactive = InputSet()
         for i in 0..<roles.count {
             let sample = lines[i]
             let role = roles[i]
@@ -85,8 +89,13 @@ public struct Debouncer: Sendable {
             } else {
                 heldTicks[i] = 0
             }
-            if stable[i] { result.active.insert(role) }
+            if stable[i] { result.active.insert(role) } else {
+                someCopyInactive.insert(role)
+                if role == .lampVehicleRed { result.redLampsDark &+= 1 }
+            }
         }
+        // A sensed lamp is lit only when every copy reads lit: one dark copy must not hide behind a lit one.
+        result.active.bits &= ~(someCopyInactive.bits & InputSet.lampSenseMask)
         started = true
         return result
     }

@@ -58,6 +58,9 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     /// Condition: the safety monitor latched the fail-safe display (raised with the rule and the outputs
     /// involved; cleared by `fault.reset`).
     case failSafe
+    /// Condition: a lamp reads differently from its command (role: its `lamp.<output>` sense input). For the
+    /// vehicle red it inhibits the walk; for signal lamps it comes with the fail-safe.
+    case lampFailure
 
     /// The `type` field of the event payload.
     public var name: String {
@@ -78,6 +81,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .batteryLow: "battery.low"
         case .selfTest: "selftest"
         case .failSafe: "safety.failsafe"
+        case .lampFailure: "lamp.failure"
         }
     }
 
@@ -85,7 +89,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     public var severity: Severity {
         switch self {
         case .sosAlarm, .failSafe: .critical
-        case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged: .high
+        case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged, .lampFailure: .high
         case .batteryLow, .detectorSuspect, .modeChanged, .controllerStarted: .normal
         case .demandPlaced, .demandCancelled, .demandServed, .sosPressed, .selfTest: .info
         }

@@ -127,6 +127,18 @@ public struct InputSet: Equatable, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+extension InputSet {
+    /// The bits of every `lamp.<role>` sense input.
+    public static let lampSenseMask: UInt32 = ~((1 << UInt32(InputRole.lampBase)) - 1) & ((1 << UInt32(InputRole.allCases.count)) - 1)
+
+    /// The outputs sensed lit, as an output set (bit n of the result is output role n).
+    @inline(__always) public var sensedLamps: OutputSet {
+        var lamps = OutputSet()
+        lamps.bits = (bits & InputSet.lampSenseMask) >> UInt32(InputRole.lampBase)
+        return lamps
+    }
+}
+
 /// A set of output roles that are lit, one machine word.
 public struct OutputSet: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var bits: UInt32

@@ -12,6 +12,12 @@ public enum SafetyRule: UInt8, CaseIterable, Sendable {
     case shortAllRed
     /// Vehicles were given green or red+amber before the clearance and the all-red after it had run.
     case shortClearance
+    /// A second vehicle red lamp failed, or a walk was shown while a red lamp was failed.
+    case redLampFailure
+    /// A signal lamp is sensed lit while commanded dark (a stuck driver or a wiring fault).
+    case lampStuckOn
+    /// A signal lamp other than red is sensed dark while commanded lit.
+    case lampNotLit
 
     /// The name in events and status.
     public var name: String {
@@ -22,6 +28,9 @@ public enum SafetyRule: UInt8, CaseIterable, Sendable {
         case .shortAmber: "short-amber"
         case .shortAllRed: "short-all-red"
         case .shortClearance: "short-clearance"
+        case .redLampFailure: "red-lamp-failure"
+        case .lampStuckOn: "lamp-stuck-on"
+        case .lampNotLit: "lamp-not-lit"
         }
     }
 }
@@ -36,9 +45,15 @@ public struct MonitorPlan: Equatable, Sendable {
     /// The flasher's period and lit part: a flashing walk or don't-walk is still a pedestrian interval.
     public var flashPeriod: Int
     public var flashOn: Int
+    /// Outputs whose lamps the board can sense (`lamp.<role>` inputs).
+    public var sensed: OutputSet
+    /// How long a sensed lamp must disagree with its command before it counts, in ticks.
+    public var mismatchTicks: Int
 
-    /// The plan for a validated site's crossing.
-    public init(_ plan: SignalPlan, flasher: Flasher) {
+    /// The plan for a validated site's crossing, on a board that senses `sensed`.
+    public init(_ plan: SignalPlan, flasher: Flasher, sensed: OutputSet = OutputSet(), mismatchTicks: Int = 80) {
+        self.sensed = sensed
+        self.mismatchTicks = mismatchTicks
         regime = plan.regime
         amber = plan.amber
         allRed = plan.allRed
@@ -68,16 +83,42 @@ public struct SafetyMonitor: Sendable {
     private var pedestrianRightOfWayUntil: UInt64 = 0
     private var dontWalkOffAt: UInt64?
 
+    /// Per output: when it was last commanded and sensed lit and dark, and how long they have disagreed.
+    private struct LampWatch {
+        var commandedOn = UInt64.max, commandedOff = UInt64.max, sensedOn = UInt64.max, sensedOff = UInt64.max
+        var disagreeSince = UInt64.max, agreeSince = UInt64.max
+    }
+    private var lamps: [LampWatch]
+    /// Non-signal lamps (wait lamp, floodlight, beacons, SOS lights) reported failed: an event, not a fail-safe.
+    public private(set) var failedLamps = OutputSet()
+    /// A vehicle red lamp is failed: no walk may be shown until it is repaired.
+    public private(set) var walkInhibited = false
+    private var redFaultSince = UInt64.max
+    private var redHealthySince = UInt64.max
+
     /// A monitor with nothing latched, or latched already (the latch survives a restart).
     public init(plan: MonitorPlan, latched: SafetyRule? = nil) {
         self.plan = plan
         self.latched = latched
+        lamps = Array(repeating: LampWatch(), count: OutputRole.allCases.count)
     }
 
-    /// Checks the lamps commanded for this tick. Returns the rule broken this tick (and latches it), or nil.
-    /// Once latched it checks nothing more until `reset()`.
-    public mutating func check(tick: UInt64, lit: OutputSet) -> SafetyRule? {
+    /// Checks the lamps commanded for this tick and, where the board senses them, what the lamps really do.
+    /// Returns the rule broken this tick (and latches it, with a critical event), or nil. Lamp failures that
+    /// do not need the fail-safe are raised and cleared as events. Once latched it checks nothing more until
+    /// `reset()`.
+    public mutating func check(tick: UInt64, lit: OutputSet, sensed: OutputSet = OutputSet(), redLampsDark: UInt8 = 0,
+                               events: inout EventBuffer) -> SafetyRule? {
         guard latched == nil else { return nil }
+        if let rule = checkCommands(tick: tick, lit: lit) ?? checkLamps(tick: tick, lit: lit, sensed: sensed, redLampsDark: redLampsDark, events: &events) {
+            events.emit(Event(.failSafe, tick: tick, state: .raised, rule: rule, outputs: involved))
+            return rule
+        }
+        return nil
+    }
+
+    /// The rules on what is commanded: conflicts, dual indications and the minimum sequences.
+    private mutating func checkCommands(tick: UInt64, lit: OutputSet) -> SafetyRule? {
         let red = lit.contains(.vehicleRed), amber = lit.contains(.vehicleAmber), green = lit.contains(.vehicleGreen)
         let walk = lit.contains(.pedWalk), dontWalk = lit.contains(.pedDontWalk)
         let vehiclesGo = green || amber
@@ -137,15 +178,88 @@ public struct SafetyMonitor: Sendable {
         return nil
     }
 
+    /// The rules on what the lamps really do, where the board can sense them.
+    private mutating func checkLamps(tick: UInt64, lit: OutputSet, sensed: OutputSet, redLampsDark: UInt8, events: inout EventBuffer) -> SafetyRule? {
+        guard plan.sensed != OutputSet() else { return nil }
+        let window = UInt64(plan.flashPeriod)
+        let persist = UInt64(plan.mismatchTicks)
+        for role in OutputRole.allCases where plan.sensed.contains(role) {
+            let i = Int(role.rawValue)
+            if lit.contains(role) { lamps[i].commandedOn = tick } else { lamps[i].commandedOff = tick }
+            if sensed.contains(role) { lamps[i].sensedOn = tick } else { lamps[i].sensedOff = tick }
+            let w = lamps[i]
+            func recent(_ t: UInt64) -> Bool { t != UInt64.max && tick - t < window }
+            // Over the last flash period: commanded lit but never sensed lit, or commanded dark but never
+            // sensed dark. A flashing lamp agrees with itself; a sense that lags a tick is not a fault.
+            let notLit = recent(w.commandedOn) && !recent(w.sensedOn)
+            let stuckOn = recent(w.commandedOff) && !recent(w.sensedOff)
+            let redHandledApart = role == .vehicleRed && notLit  // counted lamp by lamp below
+            if (notLit || stuckOn) && !redHandledApart {
+                if lamps[i].disagreeSince == UInt64.max { lamps[i].disagreeSince = tick }
+                lamps[i].agreeSince = UInt64.max
+            } else {
+                lamps[i].disagreeSince = UInt64.max
+                if lamps[i].agreeSince == UInt64.max { lamps[i].agreeSince = tick }
+            }
+            let isSignal = SafetyMonitor.signalLamps.contains(role)
+            if lamps[i].disagreeSince != UInt64.max && tick - lamps[i].disagreeSince >= persist {
+                if isSignal { return trip(stuckOn ? .lampStuckOn : .lampNotLit, lit, [role]) }
+                if !failedLamps.contains(role) {
+                    failedLamps.insert(role)
+                    events.emit(Event(.lampFailure, tick: tick, state: .raised, role: role.senseRole))
+                }
+            } else if failedLamps.contains(role) && lamps[i].agreeSince != UInt64.max && tick - lamps[i].agreeSince >= persist {
+                failedLamps.remove(role)
+                events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: role.senseRole))
+            }
+        }
+        // Vehicle red, lamp by lamp: the first failure inhibits the walk, a second one is the fail-safe.
+        if plan.sensed.contains(.vehicleRed) && lit.contains(.vehicleRed) {
+            if redLampsDark > 0 {
+                redHealthySince = UInt64.max
+                if redFaultSince == UInt64.max { redFaultSince = tick }
+                if tick - redFaultSince >= persist {
+                    if redLampsDark >= 2 { return trip(.redLampFailure, lit, [.vehicleRed]) }
+                    if !walkInhibited {
+                        walkInhibited = true
+                        events.emit(Event(.lampFailure, tick: tick, state: .raised, role: .lampVehicleRed, count: UInt32(redLampsDark)))
+                    }
+                }
+            } else {
+                redFaultSince = UInt64.max
+                if redHealthySince == UInt64.max { redHealthySince = tick }
+                if walkInhibited && tick - redHealthySince >= persist {
+                    walkInhibited = false
+                    events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: .lampVehicleRed))
+                }
+            }
+        }
+        if walkInhibited && lit.contains(.pedWalk) { return trip(.redLampFailure, lit, [.vehicleRed, .pedWalk]) }
+        return nil
+    }
+
     private mutating func trip(_ rule: SafetyRule, _ lit: OutputSet, _ roles: [OutputRole]) -> SafetyRule {
         latched = rule
         involved = OutputSet()
-        for role in roles where lit.contains(role) || previous.contains(role) { involved.insert(role) }
+        for role in roles where lit.contains(role) || previous.contains(role) || plan.sensed.contains(role) { involved.insert(role) }
         return rule
     }
 
-    /// Clears the latch and everything the monitor remembered: the crossing restarts from its start-up.
-    public mutating func reset() {
+    /// The lamps of the two heads: a sensing fault on one of them is a fail-safe, not just an event.
+    static let signalLamps = OutputSet([.vehicleRed, .vehicleAmber, .vehicleGreen, .pedDontWalk, .pedWalk])
+
+    /// Whether there is anything for `fault.reset` to clear: a latch, a red lamp failure or a failed lamp.
+    public var hasFaults: Bool { latched != nil || walkInhibited || failedLamps != OutputSet() }
+
+    /// Clears the latch and the lamp failures (the technician has repaired and resets), with a cleared event
+    /// for each, and forgets everything it remembered: the crossing restarts from its start-up, and a lamp
+    /// that is still broken is found again as soon as it is lit.
+    public mutating func reset(tick: UInt64, events: inout EventBuffer) {
+        if let rule = latched { events.emit(Event(.failSafe, tick: tick, state: .cleared, rule: rule, outputs: involved)) }
+        if walkInhibited { events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: .lampVehicleRed)) }
+        for role in OutputRole.allCases where failedLamps.contains(role) {
+            events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: role.senseRole))
+        }
         self = SafetyMonitor(plan: plan)
     }
 

@@ -74,6 +74,8 @@ public struct SignalizedCrossing: Sendable {
     public private(set) var crossingDetectorSeen = false
     private var suspectRaised = false
     private var clearanceFixedEnd = false
+    /// Set by the safety monitor while a vehicle red lamp is failed: no walk, no demands taken.
+    public var walkInhibited = false
     private var clearanceIsMax = false
 
     /// A crossing starting up at `tick` (power-up, or a fault reset), showing the start-up flash.
@@ -141,7 +143,11 @@ public struct SignalizedCrossing: Sendable {
     }
 
     private mutating func registerDemand(tick: UInt64, inputs: Inputs, events: inout EventBuffer) {
-        let acceptsDemand = phase != .pedestrianWalk && phase != .flash && phase != .dark
+        if walkInhibited, let role = demand {
+            demand = nil
+            events.emit(Event(.demandCancelled, tick: tick, role: role))
+        }
+        let acceptsDemand = phase != .pedestrianWalk && phase != .flash && phase != .dark && !walkInhibited
         if inputs.rose.contains(.pedButton) && acceptsDemand {
             if demand == nil {
                 demand = .pedButton
@@ -192,7 +198,9 @@ public struct SignalizedCrossing: Sendable {
                 if let pending = pendingMode { setMode(pending, tick: tick, events: &events) } else { enter(.allRedBeforeWalk, tick) }
             }
         case .allRedBeforeWalk:
-            if elapsed >= plan.allRed {
+            if walkInhibited {
+                enter(.allRedAfterClearance, tick)  // no walk over a dark red: the vehicles go back to green
+            } else if elapsed >= plan.allRed {
                 enter(.pedestrianWalk, tick)
                 if let role = demand {
                     let waited = tick - max(demandSince, normalSince)

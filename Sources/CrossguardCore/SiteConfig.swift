@@ -100,6 +100,15 @@ public struct SOSSettings: Equatable, Sendable {
     }
 }
 
+/// The safety monitor's settings.
+public struct SafetySettings: Equatable, Sendable {
+    /// How long a lamp must read differently from its command before it counts (default 800 ms, the MMU red-fail time).
+    public var lampMismatchMs: Int
+
+    /// Settings as given; `SiteConfig.load` validates them.
+    public init(lampMismatchMs: Int) { self.lampMismatchMs = lampMismatchMs }
+}
+
 /// Where the uplink goes; the uplink itself arrives with issue 4.
 public struct UplinkSettings: Equatable, Sendable {
     /// `mqtt://host:port` or `mqtts://…`; nil keeps events locally.
@@ -123,9 +132,12 @@ public struct SiteConfig: Equatable, Sendable {
     /// nil when the site has no `[sos]` table.
     public var sos: SOSSettings?
     public var uplink: UplinkSettings
+    public var safety: SafetySettings = SafetySettings(lampMismatchMs: 800)
 
     /// Values as given; `SiteConfig.load` is what validates a file.
-    public init(deviceID: String, profile: CrossingProfile, regime: Regime, tickMs: Int, flash: FlashSettings, crossing: CrossingSettings?, sos: SOSSettings?, uplink: UplinkSettings) {
+    public init(deviceID: String, profile: CrossingProfile, regime: Regime, tickMs: Int, flash: FlashSettings, crossing: CrossingSettings?, sos: SOSSettings?, uplink: UplinkSettings,
+                safety: SafetySettings = SafetySettings(lampMismatchMs: 800)) {
+        self.safety = safety
         self.deviceID = deviceID
         self.profile = profile
         self.regime = regime
@@ -208,6 +220,17 @@ extension SiteConfig {
             log.report("", "has profile \"none\" and no [sos] table: there is nothing to control")
         }
 
+        var safety = SafetySettings(lampMismatchMs: 800)
+        if let table = top.table("safety") {
+            let r = TableReader(table, path: "safety", log: log)
+            if let ms = r.duration("lamp_mismatch") {
+                if (200...5_000).contains(ms) { safety.lampMismatchMs = ms } else {
+                    r.report("lamp_mismatch", "= \(DurationText.format(milliseconds: ms)) is outside 200 ms–5 s (a lamp sense needs a few ticks to settle; a real failure must not wait longer)")
+                }
+            }
+            r.finish()
+        }
+
         var uplink = UplinkSettings(broker: nil)
         if let table = top.table("uplink") {
             let r = TableReader(table, path: "uplink", log: log)
@@ -223,7 +246,7 @@ extension SiteConfig {
         if !log.problems.isEmpty { return .failure(ConfigErrors(log.problems)) }
         return .success(SiteConfig(
             deviceID: deviceID, profile: profile, regime: regime, tickMs: tickMs, flash: flash,
-            crossing: crossing, sos: sos, uplink: uplink))
+            crossing: crossing, sos: sos, uplink: uplink, safety: safety))
     }
 
     static func isValidDeviceID(_ id: String) -> Bool {

@@ -10,7 +10,12 @@ public final class SimulatedLineBank: LineBank, @unchecked Sendable {
         var inputs: [Bool]
         var edges: [UInt8]
         var outputs: [Bool]
+        /// Sense inputs forced by a simulated lamp fault: false = the lamp stays dark, true = stuck lit.
+        var forced: [Int: Bool] = [:]
     }
+
+    /// For each `lamp.<role>` sense input, the output line whose lamp it watches.
+    private let senseSources: [(input: Int, output: Int)]
 
     private let lines: Mutex<Lines>
     private let inputIndex: [String: Int]
@@ -26,6 +31,14 @@ public final class SimulatedLineBank: LineBank, @unchecked Sendable {
         for (i, line) in board.inputs.enumerated() { index[line.roleName] = i }
         inputIndex = index
         outputNames = board.outputs.map(\.roleName)
+        var sources: [(input: Int, output: Int)] = []
+        for (i, line) in board.inputs.enumerated() {
+            guard let lamp = line.role.sensedLamp else { continue }
+            let output = board.outputs.firstIndex { $0.role == lamp && $0.copy == line.copy }
+                ?? board.outputs.firstIndex { $0.role == lamp }
+            if let output { sources.append((i, output)) }
+        }
+        senseSources = sources
         lines = Mutex(Lines(
             inputs: board.inputs.map { $0.role == .mainsOK },
             edges: Array(repeating: 0, count: board.inputs.count),
@@ -71,7 +84,30 @@ public final class SimulatedLineBank: LineBank, @unchecked Sendable {
     public func writeOutputs(_ levels: [Bool]) throws(HardwareError) {
         lines.withLock { l in
             for i in 0..<levels.count { l.outputs[i] = levels[i] }
+            // The lamps answer on their sense lines at the next sample, as a current monitor would.
+            for (input, output) in senseSources {
+                let level = l.forced[input] ?? l.outputs[output]
+                if l.inputs[input] != level {
+                    l.inputs[input] = level
+                    l.edges[input] = l.edges[input] == UInt8.max ? UInt8.max : l.edges[input] + 1
+                }
+            }
         }
+    }
+
+    /// Simulates a lamp fault on a sense line (`lamp.vehicle.red.2`): `false` keeps it reading dark (a blown
+    /// lamp), `true` keeps it reading lit (a stuck driver), nil repairs it. False if there is no such line.
+    @discardableResult
+    public func setLampFault(_ senseRoleName: String, _ forced: Bool?) -> Bool {
+        guard let i = inputIndex[senseRoleName], senseSources.contains(where: { $0.input == i }) else { return false }
+        lines.withLock { $0.forced[i] = forced }
+        return true
+    }
+
+    /// The lamp fault simulated on a sense line, if any.
+    public func lampFault(_ senseRoleName: String) -> Bool? {
+        guard let i = inputIndex[senseRoleName] else { return nil }
+        return lines.withLock { $0.forced[i] }
     }
 }
 

@@ -48,6 +48,18 @@ struct DebouncerTests {
         #expect(edges(debounce: 1, [RawLine(level: false), RawLine(level: false, edges: 2), RawLine(level: false)]) == ["", "", ""])
     }
 
+    @Test func lampSenseCopiesMustAllReadLitAndDarkRedLampsAreCounted() {
+        var d = Debouncer(roles: [.lampVehicleRed, .lampVehicleRed, .lampPedWalk], debounceTicks: [0, 0, 0])
+        let healthy = d.update([RawLine(level: true), RawLine(level: true), RawLine(level: true)])
+        #expect(healthy.active.sensedLamps == OutputSet([.vehicleRed, .pedWalk]))
+        #expect(healthy.redLampsDark == 0)
+        let oneBlown = d.update([RawLine(level: true), RawLine(level: false, edges: 1), RawLine(level: true)])
+        #expect(oneBlown.active.sensedLamps == OutputSet([.pedWalk]))  // one dark copy is not hidden by the lit one
+        #expect(oneBlown.redLampsDark == 1)
+        let bothBlown = d.update([RawLine(level: false, edges: 1), RawLine(level: false), RawLine(level: true)])
+        #expect(bothBlown.redLampsDark == 2)
+    }
+
     @Test func copiesFoldIntoTheirRole() {
         var d = Debouncer(roles: [.pedButton, .pedButton, .pedKerb], debounceTicks: [0, 0, 0])
         _ = d.update([RawLine(level: false), RawLine(level: false), RawLine(level: false)])

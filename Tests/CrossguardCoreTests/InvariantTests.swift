@@ -165,6 +165,8 @@ func explore(site: SiteConfig, board: BoardConfig, adversary: Adversary, seed: U
     var rng = SplitMix64(state: seed)
     var buffer = EventBuffer(capacity: 64)
     var active = InputSet([.mainsOK])
+    var lastLit = OutputSet()
+    let redSenseLines = UInt8(board.inputs.filter { $0.role == .lampVehicleRed }.count)
     let toggled: [InputRole] = [.pedButton, .pedKerb, .pedCrossing, .sosButton, .cabinetDoor, .mainsOK, .batteryLow]
     for _ in 0..<ticks {
         var next = active
@@ -192,7 +194,11 @@ func explore(site: SiteConfig, board: BoardConfig, adversary: Adversary, seed: U
         case .pulses:
             for role in toggled where rng.next() % 150 == 0 { pulses.insert(role) }
         }
-        var inputs = Inputs(active: next, command: command)
+        // Healthy lamps: every sensed lamp reads what was commanded a tick ago (a sense lags its command).
+        var sensedNow = next
+        sensedNow.bits |= (lastLit.bits << UInt32(InputRole.lampVehicleRed.rawValue)) & InputSet.lampSenseMask & board.inputRoles.bits
+        var inputs = Inputs(active: sensedNow, command: command)
+        inputs.redLampsDark = lastLit.contains(.vehicleRed) ? 0 : redSenseLines
         inputs.rose = InputSet()
         inputs.rose.bits = (next.bits & ~active.bits) | (pulses.bits & ~next.bits)
         inputs.fell.bits = (active.bits & ~next.bits) | (pulses.bits & ~next.bits)
@@ -200,6 +206,7 @@ func explore(site: SiteConfig, board: BoardConfig, adversary: Adversary, seed: U
         let tick = controller.tick
         buffer.removeAll()
         let result = controller.step(inputs, events: &buffer)
+        lastLit = result.outputs.lit
         checker.check(tick: tick, inputs: inputs, result: result, events: buffer.events, controller: controller)
     }
     return checker

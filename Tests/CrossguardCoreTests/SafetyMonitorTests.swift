@@ -38,6 +38,7 @@ func monitorRun(controllerPlan: SignalPlan, monitorPlan: MonitorPlan, fault: Fau
     -> (firstFault: UInt64?, tripped: UInt64?, rule: SafetyRule?, firstShown: OutputSet) {
     var faulty = FaultyCrossing(plan: controllerPlan, fault: fault)
     var monitor = SafetyMonitor(plan: monitorPlan)
+    var events = EventBuffer(capacity: 16)
     var firstFault: UInt64?
     var shown = OutputSet()
     for tick in 0..<ticks {
@@ -45,7 +46,8 @@ func monitorRun(controllerPlan: SignalPlan, monitorPlan: MonitorPlan, fault: Fau
         let inputs = press ? Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])) : Inputs()
         let (lit, isFaulty) = faulty.step(tick: tick, inputs: inputs, flasher: flasher)
         if isFaulty && firstFault == nil { firstFault = tick; shown = lit }
-        if let rule = monitor.check(tick: tick, lit: lit) { return (firstFault, tick, rule, shown) }
+        events.removeAll()
+        if let rule = monitor.check(tick: tick, lit: lit, events: &events) { return (firstFault, tick, rule, shown) }
     }
     return (firstFault, nil, nil, shown)
 }
