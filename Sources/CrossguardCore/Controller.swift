@@ -26,7 +26,9 @@ public struct ControllerConfig: Equatable, Sendable {
         let quarter = max(2, 250 / site.tickMs)
         fastBlink = Flasher(periodTicks: quarter, onTicks: max(1, quarter / 2))
         selfTestEvery = ticksRoundingUp(site.sos?.selfTestEveryMs ?? 86_400_000, tickMs: site.tickMs)
-        let sensed = board.inputRoles.sensedLamps
+        // The crossing's monitor watches the crossing's lamps; the SOS post's lights are not its business.
+        var sensed = board.inputRoles.sensedLamps
+        for role in [OutputRole.sosYellow, .sosGreen, .sosStrobe] { sensed.remove(role) }
         monitor = crossing.map {
             MonitorPlan($0, flasher: flasher, sensed: sensed, mismatchTicks: ticksRoundingUp(site.safety.lampMismatchMs, tickMs: site.tickMs))
         }

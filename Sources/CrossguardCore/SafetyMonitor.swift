@@ -183,35 +183,54 @@ public struct SafetyMonitor: Sendable {
         guard plan.sensed != OutputSet() else { return nil }
         let window = UInt64(plan.flashPeriod)
         let persist = UInt64(plan.mismatchTicks)
-        for role in OutputRole.allCases where plan.sensed.contains(role) {
-            let i = Int(role.rawValue)
-            if lit.contains(role) { lamps[i].commandedOn = tick } else { lamps[i].commandedOff = tick }
-            if sensed.contains(role) { lamps[i].sensedOn = tick } else { lamps[i].sensedOff = tick }
-            let w = lamps[i]
-            func recent(_ t: UInt64) -> Bool { t != UInt64.max && tick - t < window }
-            // Over the last flash period: commanded lit but never sensed lit, or commanded dark but never
-            // sensed dark. A flashing lamp agrees with itself; a sense that lags a tick is not a fault.
-            let notLit = recent(w.commandedOn) && !recent(w.sensedOn)
-            let stuckOn = recent(w.commandedOff) && !recent(w.sensedOff)
-            let redHandledApart = role == .vehicleRed && notLit  // counted lamp by lamp below
-            if (notLit || stuckOn) && !redHandledApart {
-                if lamps[i].disagreeSince == UInt64.max { lamps[i].disagreeSince = tick }
-                lamps[i].agreeSince = UInt64.max
-            } else {
-                lamps[i].disagreeSince = UInt64.max
-                if lamps[i].agreeSince == UInt64.max { lamps[i].agreeSince = tick }
-            }
-            let isSignal = SafetyMonitor.signalLamps.contains(role)
-            if lamps[i].disagreeSince != UInt64.max && tick - lamps[i].disagreeSince >= persist {
-                if isSignal { return trip(stuckOn ? .lampStuckOn : .lampNotLit, lit, [role]) }
-                if !failedLamps.contains(role) {
-                    failedLamps.insert(role)
-                    events.emit(Event(.lampFailure, tick: tick, state: .raised, role: role.senseRole))
+        let redNotLitHandledApart = UInt32(1) << UInt32(OutputRole.vehicleRed.rawValue)
+        let signalLamps = SafetyMonitor.signalLamps.bits
+        var trippedRole: Int?
+        var trippedStuckOn = false
+        var raise: UInt32 = 0, clear: UInt32 = 0
+        // One pass over the sensed lamps, bit by bit, on the watch buffer in place: no array copies, no
+        // allocation on the tick path.
+        lamps.withUnsafeMutableBufferPointer { watch in
+            var remaining = plan.sensed.bits
+            while remaining != 0 {
+                let i = remaining.trailingZeroBitCount
+                let bit = UInt32(1) << UInt32(i)
+                remaining &= remaining - 1
+                if lit.bits & bit != 0 { watch[i].commandedOn = tick } else { watch[i].commandedOff = tick }
+                if sensed.bits & bit != 0 { watch[i].sensedOn = tick } else { watch[i].sensedOff = tick }
+                // Over the last flash period: commanded lit but never sensed lit, or commanded dark but never
+                // sensed dark. A flashing lamp agrees with itself; a sense that lags a tick is not a fault.
+                let w = watch[i]
+                let notLit = tick &- w.commandedOn < window && tick &- w.sensedOn >= window
+                let stuckOn = tick &- w.commandedOff < window && tick &- w.sensedOff >= window
+                if stuckOn || (notLit && bit & redNotLitHandledApart == 0) {
+                    if w.disagreeSince == UInt64.max { watch[i].disagreeSince = tick }
+                    watch[i].agreeSince = UInt64.max
+                } else {
+                    watch[i].disagreeSince = UInt64.max
+                    if w.agreeSince == UInt64.max { watch[i].agreeSince = tick }
                 }
-            } else if failedLamps.contains(role) && lamps[i].agreeSince != UInt64.max && tick - lamps[i].agreeSince >= persist {
-                failedLamps.remove(role)
-                events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: role.senseRole))
+                let disagreeing = watch[i].disagreeSince != UInt64.max && tick - watch[i].disagreeSince >= persist
+                if disagreeing && bit & signalLamps != 0 {
+                    trippedRole = i
+                    trippedStuckOn = stuckOn
+                    return
+                }
+                if disagreeing && failedLamps.bits & bit == 0 { raise |= bit }
+                if !disagreeing && failedLamps.bits & bit != 0 && watch[i].agreeSince != UInt64.max && tick - watch[i].agreeSince >= persist {
+                    clear |= bit
+                }
             }
+        }
+        if let i = trippedRole { return trip(trippedStuckOn ? .lampStuckOn : .lampNotLit, lit, [OutputRole(rawValue: UInt8(i))!]) }
+        while raise | clear != 0 {  // rare: only when a lamp fails or comes back
+            let i = (raise | clear).trailingZeroBitCount
+            let bit = UInt32(1) << UInt32(i)
+            let role = OutputRole(rawValue: UInt8(i))!
+            events.emit(Event(.lampFailure, tick: tick, state: raise & bit != 0 ? .raised : .cleared, role: role.senseRole))
+            failedLamps.bits ^= bit
+            raise &= ~bit
+            clear &= ~bit
         }
         // Vehicle red, lamp by lamp: the first failure inhibits the walk, a second one is the fail-safe.
         if plan.sensed.contains(.vehicleRed) && lit.contains(.vehicleRed) {

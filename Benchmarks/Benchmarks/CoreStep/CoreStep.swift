@@ -14,17 +14,19 @@ let benchmarks: @Sendable () -> Void = {
         var controller = benchmarkController()
         let inputs = benchmarkInputs()
         var events = EventBuffer(capacity: 64)
+        var lastLit = OutputSet()
         for i in 0..<inputs.count {  // warm up: start-up sequence over, buffers at capacity
             events.removeAll()
-            blackHole(controller.step(inputs[i], events: &events))
+            lastLit = controller.step(withHealthyLamps(inputs[i], lastLit: lastLit), events: &events).outputs.lit
         }
         var i = 0
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             events.removeAll()
-            blackHole(controller.step(inputs[i], events: &events))
+            lastLit = controller.step(withHealthyLamps(inputs[i], lastLit: lastLit), events: &events).outputs.lit
             i = i == inputs.count - 1 ? 0 : i + 1
         }
         benchmark.stopMeasurement()
+        precondition(controller.monitor?.latched == nil, "the workload must run the crossing, not its fail-safe")
     }
 }

@@ -1,7 +1,7 @@
 import CrossguardCore
 
 /// The benchmarked device: examples/site.toml (a kz signalized crossing) with an SOS post, on a board
-/// with every input, at 10 ms ticks. Built from values so the benchmarks need no TOML parser.
+/// with every input including current sensing on every lamp, at 10 ms ticks. Built from values so the benchmarks need no TOML parser.
 public func benchmarkController() -> Controller {
     let crossing = CrossingSettings(
         lengthMeters: 10.5, walkingSpeedMetersPerSecond: 1.07, minGreenMs: 15_000, flashingGreenMs: 3_000, amberMs: 3_000,
@@ -19,6 +19,14 @@ public func benchmarkController() -> Controller {
         outputs: OutputRole.allCases.map { OutputLine(role: $0, copy: 1, address: address, activeLow: false) },
         hasCountdown: true)
     return Controller(config: ControllerConfig(site: site, board: board))
+}
+
+/// What healthy lamps report: every sensed lamp reads what was commanded the tick before.
+@inline(__always) public func withHealthyLamps(_ inputs: Inputs, lastLit: OutputSet) -> Inputs {
+    var sensed = inputs
+    sensed.active.bits |= (lastLit.bits << UInt32(InputRole.lampVehicleRed.rawValue)) & InputSet.lampSenseMask
+    sensed.redLampsDark = lastLit.contains(.vehicleRed) ? 0 : 1
+    return sensed
 }
 
 /// One minute of inputs (6,000 ticks) that repeats: a button press, someone on the crossing during the
