@@ -19,7 +19,8 @@ public struct BenchScreen {
     /// The keys the bench understands, shown at the bottom of the screen.
     public static let keyHelp = [
         "b button", "k kerb", "c on-crossing", "s SOS", "h hold SOS", "t door", "m mains", "l battery",
-        "a ack", "x close", "f flash", "d dark", "n normal", "r reset", "q quit",
+        "a ack", "x close", "f flash", "d dark", "n normal", "r reset",
+        "e blow red lamp", "E blow 2nd red", "g stick green", "q quit",
     ]
 
     /// The frame for a snapshot; `inputs` tells which simulated inputs are active now.

@@ -15,7 +15,8 @@ struct Bench: ParsableCommand {
             With no options: boards/sim.toml and examples/site.toml, interactive when standard output is a terminal, \
             otherwise a built-in two-minute demo scenario run headless.
             Interactive keys: b button, k kerb presence, c on-crossing presence, s SOS press, h hold SOS, t cabinet door, \
-            m mains, l battery low, a acknowledge, x close, f flash, d dark, n normal, r reset, q or Ctrl-C quit.
+            m mains, l battery low, a acknowledge, x close, f flash, d dark, n normal, r reset, e blow the first red lamp, \
+            E blow the second red lamp, g stick the green driver on (each toggles), q or Ctrl-C quit.
             """)
 
     @OptionGroup var files: DeviceOptions

@@ -46,6 +46,7 @@ struct InteractiveBench {
                     if bank.setInput(role, true) { releases.append((role, now + 300_000_000)) }
                 }
                 func toggle(_ role: String) { bank.setInput(role, !bank.input(role)) }
+                func toggleLamp(_ sense: String, _ fault: Bool) { bank.setLampFault(sense, bank.lampFault(sense) == nil ? fault : nil) }
                 switch key {
                 case UInt8(ascii: "q"), 3, 4: quit = true
                 case UInt8(ascii: "b"): press("ped.button")
@@ -62,6 +63,9 @@ struct InteractiveBench {
                 case UInt8(ascii: "d"): runtime.commands.post(.setMode(.dark, revertAfterTicks: nil))
                 case UInt8(ascii: "n"): runtime.commands.post(.setMode(.normal, revertAfterTicks: nil))
                 case UInt8(ascii: "r"): runtime.commands.post(.resetFault)
+                case UInt8(ascii: "e"): toggleLamp("lamp.vehicle.red", false)
+                case UInt8(ascii: "E"): toggleLamp("lamp.vehicle.red.2", false)
+                case UInt8(ascii: "g"): toggleLamp("lamp.vehicle.green", true)
                 default: break
                 }
             }
