@@ -239,6 +239,14 @@ extension BoardConfig {
                 need(["ped.button or ped.kerb input"], "profile \"signalized\"")
             }
         }
+        if site.profile == .beacon {
+            if !outputRoles.contains(.beaconLeft) && !outputRoles.contains(.beaconRight) {
+                need(["beacon.left or beacon.right output"], "profile \"beacon\"")
+            }
+            if !inputRoles.contains(.pedButton) && !inputRoles.contains(.pedKerb) {
+                need(["ped.button or ped.kerb input"], "profile \"beacon\"")
+            }
+        }
         if site.sos != nil {
             need(inputRoles.contains(.sosButton) ? [] : ["sos.button input"], "the [sos] table")
             need([OutputRole.sosYellow, .sosGreen].filter { !outputRoles.contains($0) }.map(\.name), "the [sos] table")

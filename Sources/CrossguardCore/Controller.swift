@@ -3,6 +3,8 @@ public struct ControllerConfig: Equatable, Sendable {
     public var tickMs: Int
     /// The crossing's timings, nil for an SOS post alone.
     public var crossing: SignalPlan?
+    /// The beacon crossing's timings, for profile `beacon`.
+    public var beacon: BeaconPlan?
     /// The SOS post's timings, nil when the site has no post.
     public var sos: SOSPlan?
     /// Input roles wired on this board (a missing `mains.ok` must not read as "mains lost").
@@ -20,6 +22,7 @@ public struct ControllerConfig: Equatable, Sendable {
     public init(site: SiteConfig, board: BoardConfig) {
         tickMs = site.tickMs
         crossing = site.crossing.map { SignalPlan($0, regime: site.regime, tickMs: site.tickMs) }
+        beacon = site.beacon.map { BeaconPlan($0, tickMs: site.tickMs) }
         sos = site.sos.map { SOSPlan($0, tickMs: site.tickMs) }
         presentInputs = board.inputRoles
         flasher = Flasher(site.flash, tickMs: site.tickMs)
@@ -69,6 +72,8 @@ public struct Controller: Sendable {
     /// The tick the next `step` handles.
     public private(set) var tick: UInt64 = 0
     public private(set) var crossing: SignalizedCrossing?
+    /// The unsignalized smart crosswalk, for profile `beacon`.
+    public private(set) var beacon: BeaconCrossing?
     /// The independent monitor of the crossing's lamps; its latch overrides the crossing.
     public private(set) var monitor: SafetyMonitor?
     public private(set) var sos: SOSPost?
@@ -80,6 +85,9 @@ public struct Controller: Sendable {
     public init(config: ControllerConfig, nextAlarmID: UInt32 = 1, latchedFault: SafetyRule? = nil) {
         self.config = config
         crossing = Controller.freshCrossing(config, at: 0)
+        beacon = config.beacon.map {
+            BeaconCrossing(plan: $0, hasKerbDetector: config.presentInputs.contains(.pedKerb), hasCrossingDetector: config.presentInputs.contains(.pedCrossing))
+        }
         if let plan = config.monitor { monitor = SafetyMonitor(plan: plan, latched: latchedFault) }
         if let plan = config.sos { sos = SOSPost(plan: plan, nextAlarmID: nextAlarmID) }
     }
@@ -102,6 +110,9 @@ public struct Controller: Sendable {
             // The monitor sees what the crossing commands before any lamp does: a violation never reaches the street.
             _ = monitor!.check(tick: now, lit: shown.lit, sensed: inputs.active.sensedLamps, redLampsDark: inputs.redLampsDark, events: &events)
         }
+        if beacon != nil {
+            outputs.lit.bits |= beacon!.step(tick: now, inputs: inputs, ambientLux: inputs.ambientLux, flasher: config.flasher, events: &events).bits
+        }
         if let monitor, monitor.latched != nil {
             outputs = Outputs(lit: SafetyMonitor.failSafeLamps(regime: monitor.plan.regime, tick: now, flasher: config.flasher))
         }
@@ -123,8 +134,13 @@ public struct Controller: Sendable {
             guard sos != nil else { return .refused(.noSOSPost) }
             return sos!.close(alarmID: id, tick: tick, events: &events)
         case .setMode(let mode, let revert):
-            guard crossing != nil else { return .refused(.noCrossing) }
-            crossing!.request(mode: mode, revertAfterTicks: revert, tick: tick, events: &events)
+            if crossing != nil {
+                crossing!.request(mode: mode, revertAfterTicks: revert, tick: tick, events: &events)
+            } else if beacon != nil {
+                beacon!.request(mode: mode, revertAfterTicks: revert, tick: tick, events: &events)
+            } else {
+                return .refused(.noCrossing)
+            }
             return .accepted
         case .resetFault:
             guard monitor?.hasFaults == true else { return .refused(.nothingLatched) }

@@ -26,6 +26,8 @@ public struct Inputs: Equatable, Sendable {
     /// How many `lamp.vehicle.red` sense lines read dark (copies counted one by one: the second red lamp
     /// failure is what sends a crossing to fail-safe).
     public var redLampsDark: UInt8 = 0
+    /// The newest ambient light reading in lux, nil when the board has no light sensor or it is silent.
+    public var ambientLux: Double?
 
     /// Inputs with these roles active and no edges.
     public init(active: InputSet = InputSet(), rose: InputSet = InputSet(), fell: InputSet = InputSet(), command: Command? = nil) {

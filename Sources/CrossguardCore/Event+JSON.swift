@@ -8,6 +8,7 @@ extension Event {
         if alarmID != 0 { out += ",\"alarm\":\(alarmID)" }
         if let role { out += ",\"role\":\"\(role.name)\"" }
         if type == .demandServed { out += ",\"wait_ms\":\(UInt64(waitTicks) * UInt64(tickMs))" }
+        if type == .beaconActivation && state == .cleared { out += ",\"active_ms\":\(UInt64(waitTicks) * UInt64(tickMs))" }
         if let mode { out += ",\"mode\":\"\(mode.name)\"" }
         if type == .sosPressed || type == .sosAlarm { out += ",\"presses\":\(count)" }
         if type == .selfTest { out += ",\"open_conditions\":\(count),\"ok\":\(count == 0)" }
@@ -28,6 +29,7 @@ extension Event {
         if let role { out += ", by \(role.name)" }
         if type == .demandServed { out += ", after \(DurationText.format(milliseconds: Int(waitTicks) * tickMs))" }
         if type == .sosPressed { out += ", press \(count)" }
+        if type == .beaconActivation && state == .cleared { out += ", after \(DurationText.format(milliseconds: Int(waitTicks) * tickMs))" }
         if type == .selfTest { out += count == 0 ? ", all clear" : ", \(count) open conditions" }
         if let rule { out += ", \(rule.name)" }
         if outputs != OutputSet() { out += " \(outputs)" }

@@ -61,6 +61,12 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     /// Condition: a lamp reads differently from its command (role: its `lamp.<output>` sense input). For the
     /// vehicle red it inhibits the walk; for signal lamps it comes with the fail-safe.
     case lampFailure
+    /// Condition: a beacon crossing is active (raised by `role`; cleared when it ends, `waitTicks` = how long).
+    case beaconActivation
+    /// Condition: a kerb detector held active beyond its limit is ignored until it clears.
+    case detectorStuck
+    /// Condition: no presence detector has been active for the configured time.
+    case detectorIdle
 
     /// The `type` field of the event payload.
     public var name: String {
@@ -82,6 +88,9 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .selfTest: "selftest"
         case .failSafe: "safety.failsafe"
         case .lampFailure: "lamp.failure"
+        case .beaconActivation: "beacon.active"
+        case .detectorStuck: "detector.stuck"
+        case .detectorIdle: "detector.idle"
         }
     }
 
@@ -90,8 +99,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         switch self {
         case .sosAlarm, .failSafe: .critical
         case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged, .lampFailure: .high
-        case .batteryLow, .detectorSuspect, .modeChanged, .controllerStarted: .normal
-        case .demandPlaced, .demandCancelled, .demandServed, .sosPressed, .selfTest: .info
+        case .batteryLow, .detectorSuspect, .modeChanged, .controllerStarted, .detectorStuck, .detectorIdle: .normal
+        case .demandPlaced, .demandCancelled, .demandServed, .sosPressed, .selfTest, .beaconActivation: .info
         }
     }
 }

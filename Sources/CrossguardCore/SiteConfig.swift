@@ -17,6 +17,8 @@ public enum Regime: String, CaseIterable, Sendable {
 /// What the crossing part of a site is. `none` is an SOS post on its own.
 public enum CrossingProfile: String, CaseIterable, Sendable {
     case signalized
+    /// An unsignalized smart crosswalk: beacons, road studs and floodlight on demand.
+    case beacon
     case none
 }
 
@@ -129,6 +131,8 @@ public struct SiteConfig: Equatable, Sendable {
     public var flash: FlashSettings
     /// nil when `profile = "none"`.
     public var crossing: CrossingSettings?
+    /// nil unless `profile = "beacon"`.
+    public var beacon: BeaconSettings? = nil
     /// nil when the site has no `[sos]` table.
     public var sos: SOSSettings?
     public var uplink: UplinkSettings
@@ -200,7 +204,9 @@ extension SiteConfig {
         }
 
         var crossing: CrossingSettings?
+        var beacon: BeaconSettings?
         let crossingTable = top.table("crossing")
+        let beaconTable = top.table("beacon")
         switch profile {
         case .signalized:
             if let table = crossingTable {
@@ -208,8 +214,20 @@ extension SiteConfig {
             } else {
                 top.report("crossing", "is missing; profile \"signalized\" needs a [crossing] table with at least length_m")
             }
+        case .beacon:
+            if let table = beaconTable {
+                beacon = loadBeacon(TableReader(table, path: "beacon", log: log), tickMs: tickMs)
+            } else {
+                top.report("beacon", "is missing; profile \"beacon\" needs a [beacon] table with at least length_m")
+            }
         case .none:
-            if crossingTable != nil { top.report("crossing", "is not used with profile \"none\"; remove it or choose a crossing profile") }
+            break
+        }
+        if crossingTable != nil && profile != .signalized {
+            top.report("crossing", "is not used with profile \"\(profile.rawValue)\"; remove it or choose profile \"signalized\"")
+        }
+        if beaconTable != nil && profile != .beacon {
+            top.report("beacon", "is not used with profile \"\(profile.rawValue)\"; remove it or choose profile \"beacon\"")
         }
 
         var sos: SOSSettings?
@@ -244,9 +262,11 @@ extension SiteConfig {
         top.finish()
 
         if !log.problems.isEmpty { return .failure(ConfigErrors(log.problems)) }
-        return .success(SiteConfig(
+        var site = SiteConfig(
             deviceID: deviceID, profile: profile, regime: regime, tickMs: tickMs, flash: flash,
-            crossing: crossing, sos: sos, uplink: uplink, safety: safety))
+            crossing: crossing, sos: sos, uplink: uplink, safety: safety)
+        site.beacon = beacon
+        return .success(site)
     }
 
     static func isValidDeviceID(_ id: String) -> Bool {
@@ -374,6 +394,54 @@ extension SiteConfig {
             r.report("max_wait", "= \(f(maxWait)) is shorter than the worst-case wait of \(f(worst)) (\(plan.worstCaseWaitBreakdown(tickMs: tickMs))); shorten min_green or the clearance, or raise max_wait")
             return nil
         }
+        return settings
+    }
+
+    private static func loadBeacon(_ r: TableReader, tickMs: Int) -> BeaconSettings? {
+        let f = DurationText.format(milliseconds:)
+        var ok = true
+        let length = r.number("length_m")
+        if length == nil && !r.has("length_m") { r.report("length_m", "is missing; the activation lasts the crossing length ÷ walking speed plus a buffer"); ok = false }
+        if let l = length, !(l > 0 && l <= 100) { r.report("length_m", "= \(l) must be more than 0 and at most 100 m"); ok = false }
+        let speed = r.number("walking_speed_mps") ?? 1.07
+        if !(speed >= 0.5 && speed <= 1.07) {
+            r.report("walking_speed_mps", "= \(speed) is outside 0.5–1.07 m/s (MUTCD 4E.06: 1.07 m/s = 3.5 ft/s at most; slower, e.g. 0.9 m/s, near schools and hospitals)")
+            ok = false
+        }
+        let buffer = r.duration("buffer") ?? 3_000
+        if buffer > 30_000 { r.report("buffer", "= \(f(buffer)) is above 30 s"); ok = false }
+        var pattern = BeaconPattern.steady1Hz
+        if let text = r.string("pattern") {
+            if let p = BeaconPattern(rawValue: text) { pattern = p } else {
+                r.report("pattern", "= \"\(text)\" is not a pattern; use steady-1hz (MUTCD 4G.01) or rrfb (FHWA IA-21)"); ok = false
+            }
+        }
+        if pattern == .rrfb && 50 % tickMs != 0 {
+            r.report("pattern", "= \"rrfb\" needs a tick that divides its 50 ms flashes; tick = \(f(tickMs)) does not"); ok = false
+        }
+        let kerbDwell = r.duration("kerb_dwell") ?? 500
+        if !(100...10_000).contains(kerbDwell) { r.report("kerb_dwell", "= \(f(kerbDwell)) is outside 100 ms–10 s"); ok = false }
+        let nightBelow = r.number("night_below_lux") ?? 10
+        let dayAbove = r.number("day_above_lux") ?? 30
+        if !(nightBelow >= 0 && nightBelow <= 10_000) { r.report("night_below_lux", "= \(nightBelow) is outside 0–10000 lux"); ok = false }
+        if !(dayAbove > nightBelow && dayAbove <= 100_000) {
+            r.report("day_above_lux", "= \(dayAbove) must be above night_below_lux = \(nightBelow) (the gap is the hysteresis that stops the floodlight flickering at dusk)"); ok = false
+        }
+        let stuck = r.duration("kerb_stuck_after") ?? 300_000
+        if !(60_000...7_200_000).contains(stuck) { r.report("kerb_stuck_after", "= \(f(stuck)) is outside 1 min–2 h"); ok = false }
+        let idle = r.duration("detector_idle_after") ?? 86_400_000
+        if !(3_600_000...30 * 86_400_000).contains(idle) { r.report("detector_idle_after", "= \(f(idle)) is outside 1 h–30 days"); ok = false }
+        let maximum = r.duration("max") ?? 60_000
+        guard ok, let l = length else { r.finish(); return nil }
+        let settings = BeaconSettings(
+            lengthMeters: l, walkingSpeedMetersPerSecond: speed, bufferMs: buffer, maximumMs: maximum, pattern: pattern,
+            kerbDwellMs: kerbDwell, nightBelowLux: nightBelow, dayAboveLux: dayAbove, kerbStuckAfterMs: stuck, detectorIdleAfterMs: idle)
+        if maximum < settings.activationMs || maximum > 600_000 {
+            r.report("max", "= \(f(maximum)) must be from one activation (\(formatNumber(l)) m ÷ \(formatNumber(speed)) m/s + buffer \(f(buffer)) = \(f(settings.activationMs))) up to 10 min")
+            r.finish()
+            return nil
+        }
+        r.finish()
         return settings
     }
 

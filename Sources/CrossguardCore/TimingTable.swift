@@ -29,6 +29,16 @@ public enum TimingTable {
             rows.append(("worst-case wait", "\(f(plan.worstCaseWaitTicks * site.tickMs)) ≤ max wait \(f(c.maxWaitMs))"))
             rows.append(("  made of", plan.worstCaseWaitBreakdown(tickMs: site.tickMs)))
         }
+        if let b = site.beacon {
+            let plan = BeaconPlan(b, tickMs: site.tickMs)
+            let t = { (ticks: Int) in "\(f(ticks * site.tickMs)) (\(ticks) ticks)" }
+            rows.append(("activation", t(plan.activation) + " (\(formatNumber(b.lengthMeters)) m ÷ \(formatNumber(b.walkingSpeedMetersPerSecond)) m/s + buffer \(f(b.bufferMs)))"))
+            rows.append(("maximum with presence", t(plan.maximum)))
+            rows.append(("pattern", b.pattern == .rrfb ? "rrfb: 75 sequences a minute, 800 ms each (FHWA IA-21)" : "steady-1hz, left and right alternating"))
+            rows.append(("kerb dwell", f(b.kerbDwellMs)))
+            rows.append(("floodlight", "at night: on below \(formatNumber(b.nightBelowLux)) lux, off above \(formatNumber(b.dayAboveLux)) lux"))
+            rows.append(("detector faults", "kerb stuck after \(f(b.kerbStuckAfterMs)); idle warning after \(f(b.detectorIdleAfterMs))"))
+        }
         if let s = site.sos {
             rows.append(("SOS long press", s.longPressMs == 0 ? "none (a press raises the alarm)" : f(s.longPressMs)))
             rows.append(("SOS acknowledgement", "within \(f(s.ackTimeoutMs)), else the yellow light blinks fast"))

@@ -48,6 +48,7 @@ public final class DeviceRuntime {
 
     private let bank: LineBank
     private let display: NumericDisplay?
+    private let light: AmbientLightSource?
     private var debouncer: Debouncer
     private var samples: [LineSample]
     private var rawLines: [RawLine]
@@ -58,7 +59,7 @@ public final class DeviceRuntime {
 
     /// Wires a validated site and board to a bank opened for that board. `firstSeq` and `nextAlarmID`
     /// continue the device's numbering across restarts.
-    public init(site: SiteConfig, board: BoardConfig, bank: LineBank, display: NumericDisplay?,
+    public init(site: SiteConfig, board: BoardConfig, bank: LineBank, display: NumericDisplay?, light: AmbientLightSource? = nil,
                 commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, nextAlarmID: UInt32 = 1) throws(HardwareError) {
         guard bank.inputCount == board.inputs.count, bank.outputCount == board.outputs.count else {
             throw HardwareError(.other, "line bank has \(bank.inputCount) inputs and \(bank.outputCount) outputs; board \(board.name) lists \(board.inputs.count) and \(board.outputs.count)")
@@ -67,6 +68,7 @@ public final class DeviceRuntime {
         self.board = board
         self.bank = bank
         self.display = display
+        self.light = light
         self.commands = commands
         controller = Controller(config: ControllerConfig(site: site, board: board), nextAlarmID: nextAlarmID)
         debouncer = Debouncer(
@@ -100,6 +102,7 @@ public final class DeviceRuntime {
         }
         var inputs = debouncer.update(rawLines)
         inputs.command = commands.take()
+        inputs.ambientLux = light?.latestLux()
         if let command = inputs.command { lastCommand = command }
         eventBuffer.removeAll()
         let result = controller.step(inputs, events: &eventBuffer)

@@ -16,6 +16,8 @@ public struct BenchSnapshot: Sendable {
     public var openConditions = InputSet()
     /// The latched safety rule and the outputs involved, nil while all is well.
     public var latched: (rule: SafetyRule, outputs: OutputSet)?
+    /// Beacon profile: whether it is active, until when, and whether it is night.
+    public var beacon: (active: Bool, endsAt: UInt64, night: Bool, kerbStuck: Bool)?
     /// The latest events, oldest first (at most `BenchMonitor.recentLimit`).
     public var recent: [Event] = []
     /// The latest command and its outcome.
@@ -54,6 +56,8 @@ public final class BenchMonitor: TickObserver, @unchecked Sendable {
             s.unanswered = c.sos?.unanswered ?? false
             s.openConditions = c.openConditions
             s.latched = c.monitor?.latched.map { ($0, c.monitor!.involved) }
+            s.beacon = c.beacon.map { ($0.active, $0.endsAt, $0.night, $0.kerbStuck) }
+            if let b = c.beacon { s.mode = b.mode }
             s.statistics = runtime.statistics
             for event in events {
                 if s.recent.count == BenchMonitor.recentLimit { s.recent.removeFirst() }

@@ -20,7 +20,7 @@ public struct BenchScreen {
     public static let keyHelp = [
         "b button", "k kerb", "c on-crossing", "s SOS", "h hold SOS", "t door", "m mains", "l battery",
         "a ack", "x close", "f flash", "d dark", "n normal", "r reset",
-        "e blow red lamp", "E blow 2nd red", "g stick green", "q quit",
+        "e blow red lamp", "E blow 2nd red", "g stick green", "N night/day", "q quit",
     ]
 
     /// The frame for a snapshot; `inputs` tells which simulated inputs are active now.
@@ -45,6 +45,9 @@ public struct BenchScreen {
             left.append(board.hasCountdown ? "  countdown \(countdown)" : "")
             left.append(lamp(.flood, "37", "floodlight"))
         }
+        if site.beacon != nil {
+            left += ["\(esc)1mCrosswalk\(reset)", lamp(.flood, "37", "floodlight"), lamp(.apsWalk, "36", "accessible audio")]
+        }
         let beacons: [(OutputRole, String)] = [(.beaconLeft, "beacon left"), (.beaconRight, "beacon right"), (.studs, "road studs")]
         if beacons.contains(where: { board.outputRoles.contains($0.0) }) {
             right += ["\(esc)1mBeacons\(reset)"] + beacons.map { lamp($0.0, "33", $0.1) } + [""]
@@ -60,6 +63,10 @@ public struct BenchScreen {
             out += l + String(repeating: " ", count: max(2, 44 - visibleWidth(l))) + r + "\(esc)K\r\n"
         }
         out += "\(esc)K\r\n"
+        if let b = s.beacon {
+            let state = b.active ? "ACTIVE, \(DurationText.format(milliseconds: Int(b.endsAt - min(b.endsAt, s.tick)) * site.tickMs / 100 * 100)) left" : "dark, waiting for a pedestrian"
+            out += "crosswalk \(esc)1m\(state)\(reset)   mode \(s.mode.name)   \(b.night ? "night" : "day")\(b.kerbStuck ? "   kerb detector STUCK (ignored)" : "")\(esc)K\r\n"
+        }
         if let phase = s.phase {
             let inPhase = DurationText.format(milliseconds: (Int(s.tick - s.phaseStart) * site.tickMs) / 100 * 100)
             out += "phase \(esc)1m\(phase.name)\(reset) for \(inPhase)   mode \(s.mode.name)   demand \(s.demand?.name ?? "none")\(esc)K\r\n"

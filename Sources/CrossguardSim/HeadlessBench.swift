@@ -18,8 +18,9 @@ public enum HeadlessBench {
                            trace: ((String) -> Void)?, timeline: ((String) -> Void)?,
                            shouldStop: () -> Bool = { false }) throws(HardwareError) -> Summary {
         let bank = SimulatedLineBank(board: board)
-        let runtime = try DeviceRuntime(site: site, board: board, bank: bank, display: SimulatedDisplay())
-        let player = ScenarioPlayer(scenario, bank: bank, tickMs: site.tickMs) { runtime.commands.post($0) }
+        let light = SimulatedLightSensor()
+        let runtime = try DeviceRuntime(site: site, board: board, bank: bank, display: SimulatedDisplay(), light: light)
+        let player = ScenarioPlayer(scenario, bank: bank, light: light, tickMs: site.tickMs) { runtime.commands.post($0) }
         let recorder = TraceRecorder(site: site, board: board, player: player, trace: trace, timeline: timeline)
         runtime.run(clock: clock, limit: player.tickCount, observer: recorder, shouldStop: shouldStop)
         recorder.flush()

@@ -8,6 +8,8 @@ public struct Scenario: Equatable, Sendable {
         case input(role: String, active: Bool)
         /// A command arrives as if from the operations centre.
         case command(Command)
+        /// The ambient light sensor reads this many lux.
+        case ambientLux(Double)
     }
 
     /// One scripted step.
@@ -56,6 +58,13 @@ public struct Scenario: Equatable, Sendable {
             let value = r.bool("value")
             let commandTable = r.table("command")
             var action: Action?
+            if let lux = r.number("lux") {
+                if input != nil || commandTable != nil { r.report("lux", "is given together with an input or a command; one step does one thing") }
+                if !(lux >= 0 && lux <= 200_000) { r.report("lux", "= \(lux) is outside 0–200000 lux") } else { action = .ambientLux(lux) }
+                r.finish()
+                if let at, let action { steps.append(Step(atMs: at, action: action)) }
+                continue
+            }
             switch (input, commandTable) {
             case (let role?, nil):
                 if !wired.contains(role) {
@@ -70,7 +79,7 @@ public struct Scenario: Equatable, Sendable {
             case (.some, .some):
                 r.report("command", "is given together with input; a step is either an input or a command")
             case (nil, nil):
-                if !r.has("input") && !r.has("command") { log.report(key, "has neither input nor command") }
+                if !r.has("input") && !r.has("command") { log.report(key, "has no input, command or lux") }
             }
             r.finish()
             if let at, let action { steps.append(Step(atMs: at, action: action)) }
@@ -97,14 +106,16 @@ extension Scenario {
 public final class ScenarioPlayer {
     public let scenario: Scenario
     private let bank: SimulatedLineBank
+    private let light: SimulatedLightSensor?
     private let post: (Command) -> Void
     private let tickMs: Int
     private var next = 0
 
     /// A player that sets inputs on `bank` and posts commands through `post`.
-    public init(_ scenario: Scenario, bank: SimulatedLineBank, tickMs: Int, post: @escaping (Command) -> Void) {
+    public init(_ scenario: Scenario, bank: SimulatedLineBank, light: SimulatedLightSensor? = nil, tickMs: Int, post: @escaping (Command) -> Void) {
         self.scenario = scenario
         self.bank = bank
+        self.light = light
         self.tickMs = tickMs
         self.post = post
     }
@@ -118,6 +129,7 @@ public final class ScenarioPlayer {
             switch scenario.steps[next].action {
             case .input(let role, let active): bank.setInput(role, active)
             case .command(let command): post(command)
+            case .ambientLux(let lux): light?.set(lux)
             }
             next += 1
         }

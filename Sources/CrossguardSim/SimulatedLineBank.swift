@@ -123,3 +123,16 @@ public final class SimulatedDisplay: NumericDisplay, @unchecked Sendable {
 
     public func show(_ newValue: UInt16?) throws(HardwareError) { value.withLock { $0 = newValue } }
 }
+
+/// A simulated ambient light sensor: scenarios and the bench set the light level.
+public final class SimulatedLightSensor: AmbientLightSource, @unchecked Sendable {
+    private let lux = Mutex<Double?>(nil)
+
+    /// A sensor with no reading yet.
+    public init() {}
+
+    /// Sets the light level in lux (nil: the sensor stops answering).
+    public func set(_ value: Double?) { lux.withLock { $0 = value } }
+
+    public func latestLux() -> Double? { lux.withLock { $0 } }
+}

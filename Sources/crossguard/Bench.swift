@@ -58,8 +58,10 @@ struct Bench: ParsableCommand {
         StopSignal.install()
         if scenario == nil && trace == nil && Terminal.isInteractive {
             let bank = SimulatedLineBank(board: device.board)
-            let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: SimulatedDisplay())
-            try InteractiveBench(device: device, runtime: runtime, bank: bank).run()
+            let light = SimulatedLightSensor()
+            light.set(500)  // daylight until the n key makes it night
+            let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: SimulatedDisplay(), light: light)
+            try InteractiveBench(device: device, runtime: runtime, bank: bank, light: light).run()
             return
         }
         let script: Scenario

@@ -19,6 +19,7 @@ struct InteractiveBench {
     let device: DeviceFiles
     let runtime: DeviceRuntime
     let bank: SimulatedLineBank
+    let light: SimulatedLightSensor
 
     func run() throws {
         let terminal = Terminal()
@@ -66,6 +67,7 @@ struct InteractiveBench {
                 case UInt8(ascii: "e"): toggleLamp("lamp.vehicle.red", false)
                 case UInt8(ascii: "E"): toggleLamp("lamp.vehicle.red.2", false)
                 case UInt8(ascii: "g"): toggleLamp("lamp.vehicle.green", true)
+                case UInt8(ascii: "N"): light.set((light.latestLux() ?? 500) < 10 ? 500 : 2)
                 default: break
                 }
             }

@@ -168,7 +168,7 @@ struct SiteConfigTests {
     @Test func unknownRegimeAndProfile() {
         let problems = siteProblems(baseSite.replacingOccurrences(of: "regime = \"kz\"", with: "regime = \"fr\"\nprofile = \"pelican\""))
         #expect(problems == [
-            "site.toml: profile = \"pelican\" is not a profile; use one of: signalized, none",
+            "site.toml: profile = \"pelican\" is not a profile; use one of: signalized, beacon, none",
             "site.toml: regime = \"fr\" is not a regime; use one of: kz, us, uk",
         ])
     }
@@ -206,7 +206,7 @@ struct SiteConfigTests {
             "site.toml: has profile \"none\" and no [sos] table: there is nothing to control",
         ])
         #expect(siteProblems("device_id = \"x\"\nprofile = \"none\"\n[sos]\n[crossing]\nlength_m = 5") == [
-            "site.toml: crossing is not used with profile \"none\"; remove it or choose a crossing profile",
+            "site.toml: crossing is not used with profile \"none\"; remove it or choose profile \"signalized\"",
         ])
     }
 

@@ -1,0 +1,145 @@
+import CrossguardCore
+import Testing
+
+func beaconSite(_ extra: String = "", tick: String = "10ms") throws -> SiteConfig {
+    try site("""
+        device_id = "b"
+        profile = "beacon"
+        tick = "\(tick)"
+        [beacon]
+        length_m = 9.0
+        walking_speed_mps = 0.9
+        buffer = "3s"
+        max = "40s"
+        kerb_stuck_after = "2min"
+        detector_idle_after = "1h"
+        \(extra)
+        """)
+}
+
+func beaconBoard() throws -> BoardConfig {
+    try board(boardText(inputs: ["ped.button", "ped.kerb", "ped.crossing"], outputs: ["beacon.left", "beacon.right", "studs", "flood", "aps.walk"]))
+}
+
+@Suite("Beacon crossing (profile beacon)")
+struct BeaconCrossingTests {
+    @Test func validationRules() {
+        let base = "device_id = \"b\"\nprofile = \"beacon\"\n[beacon]\nlength_m = 9.0\n"
+        #expect(siteProblems(base + "max = \"5s\"") == [
+            "site.toml: beacon.max = 5 s must be from one activation (9 m ÷ 1.07 m/s + buffer 3 s = 11.412 s) up to 10 min",
+        ])
+        #expect(siteProblems(base + "pattern = \"wigwag\"") == [
+            "site.toml: beacon.pattern = \"wigwag\" is not a pattern; use steady-1hz (MUTCD 4G.01) or rrfb (FHWA IA-21)",
+        ])
+        #expect(siteProblems(base + "night_below_lux = 20\nday_above_lux = 20") == [
+            "site.toml: beacon.day_above_lux = 20.0 must be above night_below_lux = 20.0 (the gap is the hysteresis that stops the floodlight flickering at dusk)",
+        ])
+        #expect(siteProblems("tick = \"20ms\"\n" + base + "pattern = \"rrfb\"") == [
+            "site.toml: beacon.pattern = \"rrfb\" needs a tick that divides its 50 ms flashes; tick = 20 ms does not",
+        ])
+        #expect(siteProblems("device_id = \"b\"\nprofile = \"beacon\"\n") == [
+            "site.toml: beacon is missing; profile \"beacon\" needs a [beacon] table with at least length_m",
+        ])
+        #expect(siteProblems(base + "[crossing]\nlength_m = 3") == [
+            "site.toml: crossing is not used with profile \"beacon\"; remove it or choose profile \"signalized\"",
+        ])
+    }
+
+    @Test func boardNeedsBeaconsAndADemandInput() throws {
+        let b = try board(boardText(inputs: ["sos.button"], outputs: ["studs"]))
+        #expect(b.problems(for: try beaconSite(), boardFile: "board.toml", siteFile: "site.toml").map(\.description) == [
+            "board.toml: has no beacon.left or beacon.right output; profile \"beacon\" in site.toml needs it",
+            "board.toml: has no ped.button or ped.kerb input; profile \"beacon\" in site.toml needs it",
+        ])
+    }
+
+    @Test func pressActivatesForTheTimeToCrossPlusTheBuffer() throws {
+        var h = Harness(site: try beaconSite(), board: try beaconBoard())
+        h.run(until: 100)
+        #expect(h.last.lit == OutputSet())                         // dark at rest
+        h.press(.pedButton)
+        #expect(h.last.lit.contains(.beaconLeft) && h.last.lit.contains(.studs) && h.last.lit.contains(.apsWalk))
+        #expect(h.last.lit.contains(.flood))                       // no light reading yet: light the crossing
+        h.run(until: 100 + 1_300)
+        #expect(h.controller.beacon?.active == true)
+        h.step(Inputs())                                           // 13 s = 9 m ÷ 0.9 m/s + 3 s
+        #expect(h.controller.beacon?.active == false)
+        #expect(h.last.lit == OutputSet())
+        #expect(h.events.last?.type == .beaconActivation && h.events.last?.waitTicks == 1_300)
+    }
+
+    @Test func presenceOnTheCrossingHoldsItButNeverPastTheMaximum() throws {
+        var h = Harness(site: try beaconSite(), board: try beaconBoard())
+        h.press(.pedButton)
+        let crossing = InputSet([.pedCrossing])
+        var ticks = 0
+        while h.controller.beacon?.active == true { h.step(Inputs(active: crossing)); ticks += 1 }
+        #expect(ticks == 4_000)                                   // the tick 40 s after the press ends it
+    }
+
+    @Test func rrfbFollowsIA21() throws {
+        var h = Harness(site: try beaconSite("pattern = \"rrfb\""), board: try beaconBoard())
+        h.press(.pedButton)
+        var sequence: [String] = []
+        for _ in 0..<80 {                                          // one 800 ms sequence at 10 ms ticks
+            let lit = h.last.lit
+            sequence.append(lit.contains(.beaconLeft) ? (lit.contains(.beaconRight) ? "B" : "L") : (lit.contains(.beaconRight) ? "R" : "."))
+            h.step(Inputs())
+        }
+        let segments = stride(from: 0, to: 80, by: 5).map { sequence[$0] }
+        #expect(segments.joined() == "L.R.L.R.B.B.....")          // L, R, L, R, both, both, then 250 ms dark
+        #expect(Set(sequence[0..<5]).count == 1)                   // each flash is a whole 50 ms
+    }
+
+    @Test func floodlightFollowsNightWithHysteresis() throws {
+        var h = Harness(site: try beaconSite(), board: try beaconBoard())
+        h.press(.pedButton)
+        func lux(_ value: Double) -> Bool {
+            var i = Inputs()
+            i.ambientLux = value
+            return h.step(i).lit.contains(.flood)
+        }
+        #expect(lux(500) == false)   // day
+        #expect(lux(20) == false)    // between the thresholds: still day
+        #expect(lux(5) == true)      // night
+        #expect(lux(20) == true)     // between: still night
+        #expect(lux(31) == false)
+    }
+
+    @Test func stuckKerbIsIgnoredButTheButtonStillWorks() throws {
+        var h = Harness(site: try beaconSite(), board: try beaconBoard())
+        let kerb = InputSet([.pedKerb])
+        h.step(Inputs(active: kerb, rose: kerb))
+        h.run(until: 12_001, held: kerb)                            // 2 min
+        #expect(h.controller.beacon?.kerbStuck == true)
+        #expect(h.events.contains { $0.type == .detectorStuck && $0.state == .raised })
+        h.run(until: 17_000, held: kerb)
+        #expect(h.controller.beacon?.active == false)              // no more activations from the stuck detector
+        h.press(.pedButton, held: kerb)
+        #expect(h.controller.beacon?.active == true)
+        h.step(Inputs())                                           // released: the fault clears
+        #expect(h.events.last?.type == .detectorStuck && h.events.last?.state == .cleared)
+    }
+
+    @Test func silentDetectorsRaiseAnIdleWarning() throws {
+        var h = Harness(site: try beaconSite(), board: try beaconBoard())
+        h.run(until: 360_001)                                      // one hour without anyone
+        #expect(h.events.contains { $0.type == .detectorIdle && $0.state == .raised })
+        h.press(.pedKerb)
+        #expect(h.events.last?.type == .detectorIdle && h.events.last?.state == .cleared)
+    }
+
+    @Test func flashAndDarkModes() throws {
+        var h = Harness(site: try beaconSite(), board: try beaconBoard())
+        h.step(Inputs(command: .setMode(.flash, revertAfterTicks: 500)))
+        #expect(h.lastOutcome == .accepted)
+        var flashed = false
+        for _ in 0..<200 { if h.step(Inputs()).lit.contains(.beaconLeft) { flashed = true } }
+        #expect(flashed)
+        h.run(until: 502)
+        #expect(h.controller.beacon?.mode == .normal)
+        h.step(Inputs(command: .setMode(.dark, revertAfterTicks: nil)))
+        h.press(.pedButton)
+        #expect(h.last.lit == OutputSet())                          // dark means dark
+    }
+}
