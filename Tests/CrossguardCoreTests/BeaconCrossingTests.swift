@@ -143,3 +143,41 @@ struct BeaconCrossingTests {
         #expect(h.last.lit == OutputSet())                          // dark means dark
     }
 }
+
+@Suite("Beacon invariants under random inputs")
+struct BeaconInvariantTests {
+    @Test(arguments: [UInt64(1), 2, 3])
+    func neverLongerThanTheMaximumNeverLitWhenItShouldNotBe(seed: UInt64) throws {
+        let s = try shippedSite("site-beacon.toml")
+        let config = ControllerConfig(site: s, board: try simBoard())
+        let maximum = UInt64(config.beacon!.maximum)
+        var controller = Controller(config: config)
+        var rng = SplitMix64(state: seed)
+        var buffer = EventBuffer(capacity: 32)
+        var active = InputSet([.mainsOK])
+        var activations = 0
+        for _ in 0..<60_000 {
+            var next = active
+            for role in [InputRole.pedButton, .pedKerb, .pedCrossing] where rng.next() % 300 == 0 { next.set(role, !next.contains(role)) }
+            var inputs = Inputs(active: next)
+            inputs.rose.bits = next.bits & ~active.bits
+            inputs.fell.bits = active.bits & ~next.bits
+            inputs.ambientLux = Double(rng.next() % 60)
+            if rng.next() % 5_000 == 0 { inputs.command = .setMode([.flash, .dark, .normal][Int(rng.next() % 3)], revertAfterTicks: 3_000) }
+            active = next
+            let tick = controller.tick
+            buffer.removeAll()
+            let lit = controller.step(inputs, events: &buffer).outputs.lit
+            let b = controller.beacon!
+            if b.active { #expect(tick - b.activeSince < maximum, "tick \(tick): active for \(tick - b.activeSince) ticks") }
+            if buffer.events.contains(where: { $0.type == .beaconActivation && $0.state == .raised }) { activations += 1 }
+            let beacons = lit.contains(.beaconLeft) || lit.contains(.beaconRight) || lit.contains(.studs) || lit.contains(.flood)
+            switch b.mode {
+            case .dark: #expect(!beacons, "tick \(tick): lit in dark mode")
+            case .normal: if !b.active { #expect(!beacons, "tick \(tick): lit while not active") }
+            case .flash: break
+            }
+        }
+        #expect(activations > 10)
+    }
+}
