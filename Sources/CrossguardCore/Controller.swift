@@ -152,8 +152,10 @@ public struct Controller: Sendable {
     /// Clears the latch and lamp failures (`fault.reset` from the centre or the local key); the crossing starts up afresh.
     private mutating func resetFault(tick: UInt64, events: inout EventBuffer) {
         guard monitor?.hasFaults == true else { return }
+        let wasLatched = monitor!.latched != nil
         monitor!.reset(tick: tick, events: &events)
-        crossing = Controller.freshCrossing(config, at: tick)
+        // Out of a latch the crossing starts afresh; a lamp failure alone never stopped it.
+        if wasLatched { crossing = Controller.freshCrossing(config, at: tick) }
     }
 
     private static func freshCrossing(_ config: ControllerConfig, at tick: UInt64) -> SignalizedCrossing? {

@@ -74,27 +74,27 @@ public struct SafetyMonitor: Sendable {
     /// The outputs involved in the violation.
     public private(set) var involved = OutputSet()
 
-    private var previous = OutputSet()
-    private var greenSinceRed = false
-    private var amberSinceGreen: UInt64?
-    private var vehicleGoLast: UInt64?
-    private var walkOnSince: UInt64?
-    private var walkEnd: UInt64?
-    private var pedestrianRightOfWayUntil: UInt64 = 0
-    private var dontWalkOffAt: UInt64?
+    private(set) var previous = OutputSet()
+    private(set) var greenSinceRed = false
+    private(set) var amberSinceGreen: UInt64?
+    private(set) var vehicleGoLast: UInt64?
+    private(set) var walkOnSince: UInt64?
+    private(set) var walkEnd: UInt64?
+    private(set) var pedestrianRightOfWayUntil: UInt64 = 0
+    private(set) var dontWalkOffAt: UInt64?
 
     /// Per output: when it was last commanded and sensed lit and dark, and how long they have disagreed.
-    private struct LampWatch {
+    struct LampWatch {
         var commandedOn = UInt64.max, commandedOff = UInt64.max, sensedOn = UInt64.max, sensedOff = UInt64.max
         var disagreeSince = UInt64.max, agreeSince = UInt64.max
     }
-    private var lamps: [LampWatch]
+    private(set) var lamps: [LampWatch]
     /// Non-signal lamps (wait lamp, floodlight, beacons, SOS lights) reported failed: an event, not a fail-safe.
     public private(set) var failedLamps = OutputSet()
     /// A vehicle red lamp is failed: no walk may be shown until it is repaired.
     public private(set) var walkInhibited = false
-    private var redFaultSince = UInt64.max
-    private var redHealthySince = UInt64.max
+    private(set) var redFaultSince = UInt64.max
+    private(set) var redHealthySince = UInt64.max
 
     /// A monitor with nothing latched, or latched already (the latch survives a restart).
     public init(plan: MonitorPlan, latched: SafetyRule? = nil) {
@@ -233,7 +233,9 @@ public struct SafetyMonitor: Sendable {
             clear &= ~bit
         }
         // Vehicle red, lamp by lamp: the first failure inhibits the walk, a second one is the fail-safe.
-        if plan.sensed.contains(.vehicleRed) && lit.contains(.vehicleRed) {
+        if plan.sensed.contains(.vehicleRed) && !lit.contains(.vehicleRed) {
+            redFaultSince = UInt64.max  // a dark red must persist while it is commanded lit; one tick of lag is not a fault
+        } else if plan.sensed.contains(.vehicleRed) {
             if redLampsDark > 0 {
                 redHealthySince = UInt64.max
                 if redFaultSince == UInt64.max { redFaultSince = tick }
@@ -271,15 +273,27 @@ public struct SafetyMonitor: Sendable {
     public var hasFaults: Bool { latched != nil || walkInhibited || failedLamps != OutputSet() }
 
     /// Clears the latch and the lamp failures (the technician has repaired and resets), with a cleared event
-    /// for each, and forgets everything it remembered: the crossing restarts from its start-up, and a lamp
-    /// that is still broken is found again as soon as it is lit.
+    /// for each. After a latch it forgets everything it remembered, for the crossing restarts from its
+    /// start-up; without one the crossing runs on, so the monitor keeps its memory of the sequence and
+    /// forgets only the lamp evidence. A lamp that is still broken is found again as soon as it is lit.
     public mutating func reset(tick: UInt64, events: inout EventBuffer) {
         if let rule = latched { events.emit(Event(.failSafe, tick: tick, state: .cleared, rule: rule, outputs: involved)) }
         if walkInhibited { events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: .lampVehicleRed)) }
         for role in OutputRole.allCases where failedLamps.contains(role) {
             events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: role.senseRole))
         }
-        self = SafetyMonitor(plan: plan)
+        if latched != nil {
+            self = SafetyMonitor(plan: plan)
+            return
+        }
+        walkInhibited = false
+        failedLamps = OutputSet()
+        redFaultSince = UInt64.max
+        redHealthySince = UInt64.max
+        for i in lamps.indices {
+            lamps[i].disagreeSince = UInt64.max
+            lamps[i].agreeSince = UInt64.max
+        }
     }
 
     /// The fail-safe display (DOMAIN.md): flashing amber to vehicles and dark pedestrian heads in kz and us,

@@ -182,6 +182,53 @@ struct FailSafeLatchTests {
         #expect(controller.step(Inputs(active: InputSet([.mainsOK]), command: .resetFault), events: &buffer).commandOutcome == .refused(.nothingLatched))
     }
 
+    /// Found by the exhaustive exploration: the tick a red comes on, its lamps still read the previous tick's
+    /// dark. That lag must not add up over the vehicle phases between two red intervals.
+    @Test func senseLagAtEachRedOnsetNeverAddsUp() throws {
+        let site = try shippedSite("site.toml")
+        var plan = MonitorPlan(SignalPlan(site.crossing!, regime: site.regime, tickMs: site.tickMs), flasher: Flasher(periodTicks: 2, onTicks: 1),
+                               sensed: OutputSet([.vehicleRed]), mismatchTicks: 3)
+        plan.amber = 1
+        plan.allRed = 0
+        var monitor = SafetyMonitor(plan: plan)
+        var events = EventBuffer(capacity: 16)
+        var previous = OutputSet()
+        for tick in UInt64(0)..<200 {
+            // A red of one tick in every 10, then green and amber; both red lamps healthy, answering a tick late,
+            // so every red is sensed dark for its whole (short) life.
+            let vehicle: OutputRole = tick % 10 == 0 ? .vehicleRed : tick % 10 < 7 ? .vehicleGreen : .vehicleAmber
+            let lit = OutputSet([vehicle, .pedDontWalk])
+            let dark: UInt8 = previous.contains(.vehicleRed) ? 0 : 2
+            let sensed = dark == 0 ? OutputSet([.vehicleRed]) : OutputSet()
+            #expect(monitor.check(tick: tick, lit: lit, sensed: sensed, redLampsDark: dark, events: &events) == nil, "tick \(tick)")
+            previous = lit
+        }
+        #expect(!monitor.walkInhibited)
+    }
+
+    @Test func resetOfALampFailureAloneLeavesTheCrossingRunning() throws {
+        let config = ControllerConfig(site: try shippedSite("site.toml"), board: try simBoard())
+        var controller = Controller(config: config)
+        var buffer = EventBuffer(capacity: 16)
+        var lit = OutputSet()
+        // One of the two red lamps dark from the start: found at the first red, the walk is inhibited.
+        for _ in 0..<2_000 {
+            var inputs = Inputs(active: InputSet([.mainsOK]))
+            for role in OutputRole.allCases where role != .vehicleRed && lit.contains(role) { inputs.active.insert(role.senseRole) }
+            inputs.redLampsDark = lit.contains(.vehicleRed) ? 1 : 2
+            buffer.removeAll()
+            lit = controller.step(inputs, events: &buffer).outputs.lit
+        }
+        #expect(controller.monitor?.walkInhibited == true)
+        #expect(controller.monitor?.latched == nil)
+        let phase = controller.crossing!.phase
+        buffer.removeAll()
+        #expect(controller.step(Inputs(active: InputSet([.mainsOK]), command: .resetFault), events: &buffer).commandOutcome == .accepted)
+        #expect(controller.monitor?.walkInhibited == false)
+        #expect(controller.crossing!.phase == phase)  // no jump from green into the start-up flash
+        #expect(buffer.events.contains { $0.type == .lampFailure && $0.state == .cleared })
+    }
+
     @Test func failSafeDisplayByRegime() {
         let flasher = Flasher(periodTicks: 100, onTicks: 50)
         #expect(SafetyMonitor.failSafeLamps(regime: .kz, tick: 10, flasher: flasher) == OutputSet([.vehicleAmber]))
