@@ -104,16 +104,19 @@ public struct BeaconCrossing: Sendable {
     public private(set) var activeSince: UInt64 = 0
     /// When the current activation ends, unless someone is still on the crossing.
     public private(set) var endsAt: UInt64 = 0
-    private var audioUntil: UInt64 = 0
+    /// Presence holds the activation up to this tick at most: the maximum after the activation or the
+    /// newest press. A stuck detector cannot hold it longer; a new press always gets its full time to cross.
+    public private(set) var holdLimit: UInt64 = 0
+    private(set) var audioUntil: UInt64 = 0
     public private(set) var mode: OperatingMode = .normal
-    private var revertAt: UInt64?
+    private(set) var revertAt: UInt64?
     /// Night by the ambient light, with hysteresis; true until a reading says otherwise (light the crossing when unsure).
     public private(set) var night = true
-    private var kerbSince: UInt64?
+    private(set) var kerbSince: UInt64?
     /// Whether the kerb detector is held stuck and ignored.
     public private(set) var kerbStuck = false
-    private var lastPresence: UInt64 = 0
-    private var idleRaised = false
+    private(set) var lastPresence: UInt64 = 0
+    private(set) var idleRaised = false
 
     /// A dark crossing, waiting for its first pedestrian.
     public init(plan: BeaconPlan, hasKerbDetector: Bool, hasCrossingDetector: Bool) {
@@ -142,7 +145,7 @@ public struct BeaconCrossing: Sendable {
         }
         if active && inputs.active.contains(.pedCrossing) {
             // Someone is still on the crossing: hold it one more tick, never past the maximum.
-            endsAt = min(max(endsAt, tick + 1), activeSince + UInt64(plan.maximum))
+            endsAt = min(max(endsAt, tick + 1), holdLimit)
         }
         if active && tick >= endsAt {
             active = false
@@ -166,10 +169,15 @@ public struct BeaconCrossing: Sendable {
             active = true
             activeSince = tick
             endsAt = tick + UInt64(plan.activation)
+            holdLimit = tick + UInt64(plan.maximum)
             events.emit(Event(.beaconActivation, tick: tick, state: .raised, role: role))
+        } else if role == .pedButton {
+            // A press is a pedestrian who has just arrived: the full time to cross, and a new maximum from now.
+            endsAt = max(endsAt, tick + UInt64(plan.activation))
+            holdLimit = tick + UInt64(plan.maximum)
         } else {
-            // A new press or a waiting pedestrian restarts the time to cross, within the maximum.
-            endsAt = min(max(endsAt, tick + UInt64(plan.activation)), activeSince + UInt64(plan.maximum))
+            // A waiting pedestrian restarts the time to cross, within the maximum.
+            endsAt = min(max(endsAt, tick + UInt64(plan.activation)), holdLimit)
         }
         if role == .pedButton || !wasActive { audioUntil = tick + UInt64(plan.audioPulse) }
     }
