@@ -3,6 +3,10 @@
 // Module map and import direction: ../shared/ARCHITECTURE.md (mirrored in docs/architecture.md).
 import PackageDescription
 
+/// The pure core and its tests are small and hot: optimizing them in debug builds keeps the exhaustive
+/// state exploration in seconds. Assertions and overflow checks stay on (-O keeps them; -Ounchecked would not).
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Crossguard",
     products: [
@@ -15,7 +19,11 @@ let package = Package(
     ],
     targets: [
         // Pure: stdlib only. Ticks, config value types and validation, controllers, events.
-        .target(name: "CrossguardCore", linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),  // rounding in validation
+        // Optimized in debug builds too: the exhaustive exploration steps it millions of times.
+        .target(
+            name: "CrossguardCore", swiftSettings: optimizedInDebug,
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]  // rounding in validation
+        ),
         // Capability protocols for lines and buses; stdlib only.
         .target(name: "CrossguardHAL"),
         // TOML text into the core's ConfigTable (the only place that knows TOML).
@@ -34,7 +42,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CrossguardCoreTests", dependencies: ["CrossguardCore", "CrossguardTOML"]),
+        .testTarget(name: "CrossguardCoreTests", dependencies: ["CrossguardCore", "CrossguardTOML"], swiftSettings: optimizedInDebug),
         .testTarget(
             name: "CrossguardSimTests",
             dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardTOML"]

@@ -23,11 +23,11 @@ public struct SOSPost: Sendable {
     public private(set) var acknowledged = false
     /// Whether the alarm went unanswered past the timeout (yellow blinks fast).
     public private(set) var unanswered = false
-    private var raisedAt: UInt64 = 0
-    private var presses: UInt32 = 0
-    private var heldSince: UInt64?
-    private var holdRaised = false
-    private var holdIsPress = false
+    private(set) var raisedAt: UInt64 = 0
+    private(set) var presses: UInt32 = 0
+    private(set) var heldSince: UInt64?
+    private(set) var holdRaised = false
+    private(set) var holdIsPress = false
     public private(set) var stuck = false
 
     /// A post in standby whose next alarm will carry `nextAlarmID`.

@@ -60,7 +60,7 @@ public struct SignalizedCrossing: Sendable {
     public private(set) var pendingMode: OperatingMode?
     /// When flash or dark reverts to normal by itself.
     public private(set) var revertAt: UInt64?
-    private var pendingRevert: Int?
+    private(set) var pendingRevert: Int?
 
     /// The input that placed the pending demand (`ped.button` or `ped.kerb`), nil when none.
     public private(set) var demand: InputRole?
@@ -68,15 +68,15 @@ public struct SignalizedCrossing: Sendable {
     public private(set) var demandSince: UInt64 = 0
     /// Waiting time counts from here at the latest: the start of normal operation after start-up or a mode.
     public private(set) var normalSince: UInt64 = 0
-    private var kerbSince: UInt64?
-    private var kerbAbsentSince: UInt64?
+    private(set) var kerbSince: UInt64?
+    private(set) var kerbAbsentSince: UInt64?
     /// Whether the on-crossing detector has triggered since the end of the last clearance (Puffin suspect rule).
     public private(set) var crossingDetectorSeen = false
-    private var suspectRaised = false
-    private var clearanceFixedEnd = false
+    private(set) var suspectRaised = false
+    private(set) var clearanceFixedEnd = false
     /// Set by the safety monitor while a vehicle red lamp is failed: no walk, no demands taken.
     public var walkInhibited = false
-    private var clearanceIsMax = false
+    private(set) var clearanceIsMax = false
 
     /// A crossing starting up at `tick` (power-up, or a fault reset), showing the start-up flash.
     public init(plan: SignalPlan, hasKerbDetector: Bool, hasCrossingDetector: Bool, startingAt tick: UInt64 = 0) {

@@ -1,0 +1,265 @@
+import CrossguardCore
+import Testing
+
+/// Timings scaled down to a few ticks, so every reachable state can be visited. With `sensedRed` the board
+/// senses two vehicle red lamps, whose failures the exploration chooses tick by tick.
+func tinyCrossingConfig(regime: Regime, onCrossingDetector: Bool, sensedRed: Bool = false) throws -> ControllerConfig {
+    let siteFile = ["kz": "site.toml", "us": "site-us.toml", "uk": "site-uk.toml"][regime.rawValue]!
+    var s = try shippedSite(siteFile)
+    s.sos = nil
+    var inputs = ["ped.button", "ped.kerb"]
+    if onCrossingDetector { inputs.append("ped.crossing") }
+    if sensedRed { inputs += ["lamp.vehicle.red", "lamp.vehicle.red.2"] }
+    let b = try board(boardText(inputs: inputs, outputs: ["vehicle.red", "vehicle.amber", "vehicle.green", "ped.dont_walk", "ped.walk", "ped.wait"], countdown: true))
+    var config = ControllerConfig(site: s, board: b)
+    var plan = config.crossing!
+    plan.minGreen = 3
+    plan.flashingGreen = regime == .kz ? 2 : 0
+    plan.amber = 2
+    plan.allRed = regime == .uk ? 2 : 1
+    plan.walk = 2
+    plan.clearance = 2
+    plan.clearanceMax = onCrossingDetector ? 4 : 2
+    plan.allRedAfterClearance = regime == .us ? 2 : 1
+    plan.redAmber = regime == .us ? 0 : 1
+    plan.kerbDwell = 1
+    plan.kerbCancel = 2
+    plan.startupFlash = 2
+    plan.startupAllRed = 1
+    plan.countdownThreshold = 1
+    plan.ticksPerSecond = 1
+    plan.maxWait = plan.worstCaseWaitTicks
+    config.flasher = Flasher(periodTicks: 2, onTicks: 1)
+    config.crossing = plan
+    config.monitor = MonitorPlan(plan, flasher: config.flasher, sensed: OutputSet(sensedRed ? [.vehicleRed] : []), mismatchTicks: 2)
+    config.sos = nil
+    config.selfTestEvery = 1 << 40
+    return config
+}
+
+/// One tick's inputs as the exploration chooses them.
+struct Choice {
+    /// Input levels this tick; edges follow from the previous tick's levels.
+    var levels = InputSet()
+    var command: Command?
+    /// How many of the two sensed vehicle red lamps have failed.
+    var failedReds: UInt8 = 0
+    var lux: Double?
+}
+
+/// Every combination of `levels`, failed red lamps and light levels, and each command with every input idle.
+func choices(levels: [InputRole], commands: [Command] = [], failedReds: [UInt8] = [0], lux: [Double?] = [nil]) -> [Choice] {
+    var out: [Choice] = []
+    for mask in 0..<(1 << levels.count) {
+        var set = InputSet()
+        for (i, role) in levels.enumerated() where mask & (1 << i) != 0 { set.insert(role) }
+        for failed in failedReds { for l in lux { out.append(Choice(levels: set, failedReds: failed, lux: l)) } }
+    }
+    for command in commands { out.append(Choice(command: command, failedReds: failedReds[0], lux: lux[0])) }
+    return out
+}
+
+/// The centre's mode commands, each of which every crossing must take at any moment.
+let modeCommands: [Command] = [.setMode(.flash, revertAfterTicks: 3), .setMode(.dark, revertAfterTicks: 3), .setMode(.normal, revertAfterTicks: nil)]
+
+struct ExplorationResult {
+    var states = 0
+    var transitions = 0
+    var failures: [String] = []
+}
+
+/// One explored transition, for the invariant checks.
+struct Transition {
+    var before: Controller
+    var after: Controller
+    var inputs: Inputs
+    var step: StepResult
+    var events: [Event]
+}
+
+/// Breadth-first over every reachable (controller, monitor, previous input levels, previous lamps) state,
+/// trying every choice in every state; `check` sees each transition. Only the levels in `remember` are
+/// part of a state: the others are read by level or by rising edge alone, so an active one is simply
+/// taken as rising each tick (a press is a press, however long it is held).
+func exploreAll(_ config: ControllerConfig, choices: [Choice], remember: InputSet, cap: Int, check: (Transition, inout [String]) -> Void) -> ExplorationResult {
+    struct Node { var controller: Controller; var levels: InputSet; var lit: OutputSet }
+    let sensing = config.presentInputs.contains(.lampVehicleRed)
+    var result = ExplorationResult()
+    var seen: Set<[Int]> = []
+    var queue = [Node(controller: Controller(config: config), levels: InputSet(), lit: OutputSet())]
+    var head = 0
+    var buffer = EventBuffer(capacity: 64)
+    while head < queue.count && result.failures.count < 10 {
+        let node = queue[head]
+        head += 1
+        for choice in choices {
+            var c = node.controller
+            var inputs = Inputs(command: choice.command)
+            inputs.active = choice.levels
+            inputs.rose.bits = choice.levels.bits & ~node.levels.bits
+            inputs.fell.bits = node.levels.bits & ~choice.levels.bits
+            inputs.ambientLux = choice.lux
+            if sensing {
+                // The lamps answer the previous tick's command; a failed lamp reads dark.
+                let redOn = node.lit.contains(.vehicleRed)
+                inputs.redLampsDark = redOn ? choice.failedReds : 2
+                inputs.active.set(.lampVehicleRed, redOn && choice.failedReds == 0)
+            }
+            buffer.removeAll()
+            let stepped = c.step(inputs, events: &buffer)
+            result.transitions += 1
+            check(Transition(before: node.controller, after: c, inputs: inputs, step: stepped, events: buffer.events), &result.failures)
+            var key = c.explorationKey(cap: cap).values
+            var levels = choice.levels
+            levels.bits &= remember.bits
+            key.append(Int(levels.bits))
+            if sensing { key.append(Int(stepped.outputs.lit.bits)) }
+            if seen.insert(key).inserted { queue.append(Node(controller: c, levels: levels, lit: stepped.outputs.lit)) }
+        }
+    }
+    result.states = seen.count
+    return result
+}
+
+/// The invariants of every signalized crossing, whatever its regime.
+func checkSignalized(_ t: Transition, plan: SignalPlan, lampFaults: Bool, _ failures: inout [String]) {
+    let lit = t.step.outputs.lit
+    let from = t.before.crossing!, to = t.after.crossing!
+    let at = "tick \(t.before.tick) \(from.phase.name) → \(to.phase.name) inputs \(t.inputs.active) dark reds \(t.inputs.redLampsDark)"
+    if let rule = t.after.monitor?.latched {
+        if !lampFaults || ![SafetyRule.redLampFailure, .lampNotLit].contains(rule) {
+            failures.append("\(at): the monitor tripped on the real controller: \(rule.name)")
+        }
+        let failSafe = SafetyMonitor.failSafeLamps(regime: plan.regime, tick: t.before.tick, flasher: t.after.config.flasher)
+        if lit != failSafe { failures.append("\(at): latched but showing \(lit), not the fail-safe \(failSafe)") }
+        return
+    }
+    if (lit.contains(.vehicleGreen) || lit.contains(.vehicleAmber)) && (lit.contains(.pedWalk) || to.phase.isPedestrianPhase) {
+        failures.append("\(at): conflict \(lit)")
+    }
+    if t.after.monitor!.walkInhibited && lit.contains(.pedWalk) { failures.append("\(at): walk over a failed red lamp") }
+    // Leaving a latch restarts the crossing with its start-up sequence: the lamps showed the fail-safe meanwhile.
+    if from.phase != to.phase && t.before.monitor?.latched == nil {
+        let held = Int(t.before.tick - from.phaseStart) + 1
+        switch (from.phase, to.phase) {
+        case (.vehicleAmber, .allRedBeforeWalk) where held < plan.amber: failures.append("\(at): amber \(held)")
+        case (.pedestrianWalk, _) where held < plan.walk: failures.append("\(at): walk \(held)")
+        case (.pedestrianClearance, _) where held < plan.clearance: failures.append("\(at): clearance \(held)")
+        case (.vehicleGreen, let next) where next != .vehicleAmber && next != .vehicleFlashingGreen: failures.append("\(at): green without amber")
+        default: break
+        }
+    }
+    // A failed red lamp inhibits the walk for as long as it lasts, so the bound on waiting holds without lamp faults.
+    if !lampFaults && to.demand != nil && to.mode == .normal && to.phase != .startupFlash {
+        let waited = Int(t.after.tick - 1 - max(to.demandSince, to.normalSince))
+        if waited > plan.maxWait { failures.append("\(at): demand waited \(waited) > \(plan.maxWait)") }
+    }
+}
+
+@Suite("Exhaustive exploration of every reachable state")
+struct ExplorationTests {
+    @Test("signalized crossing: every reachable state is safe", arguments: [
+        (Regime.kz, false), (.kz, true), (.us, false), (.us, true), (.uk, false), (.uk, true),
+    ])
+    func signalized(regime: Regime, onCrossingDetector: Bool) throws {
+        let config = try tinyCrossingConfig(regime: regime, onCrossingDetector: onCrossingDetector)
+        let plan = config.crossing!
+        let levels: [InputRole] = onCrossingDetector ? [.pedButton, .pedKerb, .pedCrossing] : [.pedButton, .pedKerb]
+        let result = exploreAll(config, choices: choices(levels: levels, commands: modeCommands), remember: InputSet([.pedCrossing]), cap: plan.maxWait + 4) {
+            checkSignalized($0, plan: plan, lampFaults: false, &$1)
+        }
+        print("exploration signalized \(regime.rawValue)\(onCrossingDetector ? " with on-crossing detector" : ""): \(result.states) states, \(result.transitions) transitions")
+        #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")
+        #expect(result.states > 200)  // it really explored
+    }
+
+    @Test("signalized crossing with two sensed red lamps failing at any moment", arguments: [Regime.kz, .us, .uk])
+    func signalizedWithRedLampFailures(regime: Regime) throws {
+        let config = try tinyCrossingConfig(regime: regime, onCrossingDetector: false, sensedRed: true)
+        let plan = config.crossing!
+        var latched = 0, inhibited = 0
+        let result = exploreAll(config, choices: choices(levels: [.pedButton], commands: modeCommands + [.resetFault], failedReds: [0, 1, 2]),
+                                remember: InputSet(), cap: plan.maxWait + 4) { t, failures in
+            checkSignalized(t, plan: plan, lampFaults: true, &failures)
+            if t.after.monitor?.latched == .redLampFailure { latched += 1 }
+            if t.after.monitor?.walkInhibited == true { inhibited += 1 }
+        }
+        print("exploration signalized \(regime.rawValue) with red lamp failures: \(result.states) states, \(result.transitions) transitions")
+        #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")
+        #expect(latched > 0, "two dark red lamps never reached the fail-safe")
+        #expect(inhibited > 0, "one dark red lamp never inhibited the walk")
+        #expect(result.states > 200)
+    }
+
+    @Test("beacon crossing: every reachable state keeps its limits", arguments: [BeaconPattern.steady1Hz, .rrfb])
+    func beacon(pattern: BeaconPattern) throws {
+        var s = try shippedSite("site-beacon.toml")
+        s.sos = nil
+        let b = try board(boardText(inputs: ["ped.button", "ped.kerb", "ped.crossing"], outputs: ["beacon.left", "beacon.right", "studs", "flood", "aps.walk"]))
+        var config = ControllerConfig(site: s, board: b)
+        var plan = config.beacon!
+        plan.pattern = pattern
+        plan.rrfbSegment = 1
+        plan.activation = 3
+        plan.maximum = 5
+        plan.kerbDwell = 1
+        plan.kerbStuckAfter = 6
+        plan.detectorIdleAfter = 8
+        plan.audioPulse = 1
+        config.beacon = plan
+        config.flasher = Flasher(periodTicks: 2, onTicks: 1)
+        config.sos = nil
+        config.selfTestEvery = 1 << 40
+        let lux = [plan.nightBelowLux - 1, (plan.nightBelowLux + plan.dayAboveLux) / 2, plan.dayAboveLux + 1]
+        let result = exploreAll(config, choices: choices(levels: [.pedButton, .pedKerb, .pedCrossing], commands: modeCommands, lux: lux),
+                                remember: InputSet([.pedKerb, .pedCrossing]), cap: 12) { t, failures in
+            let beacon = t.after.beacon!
+            let lit = t.step.outputs.lit
+            let shows = lit.contains(.beaconLeft) || lit.contains(.beaconRight) || lit.contains(.studs) || lit.contains(.flood)
+            let at = "tick \(t.before.tick)"
+            if beacon.active && beacon.holdLimit <= t.before.tick { failures.append("\(at): active past the maximum") }
+            if beacon.active && beacon.holdLimit > t.before.tick + UInt64(plan.maximum) { failures.append("\(at): held beyond the maximum") }
+            if beacon.mode == .dark && shows { failures.append("\(at): lit in dark mode") }
+            if beacon.mode == .normal && !beacon.active && shows { failures.append("\(at): lit while inactive") }
+            if beacon.mode == .normal && t.inputs.rose.contains(.pedButton) && !(beacon.active && beacon.endsAt >= t.before.tick + UInt64(plan.activation)) {
+                failures.append("\(at): a press did not get the full time to cross")
+            }
+            if lit.contains(.flood) && !beacon.night { failures.append("\(at): floodlight by day") }
+        }
+        print("exploration beacon \(pattern.rawValue): \(result.states) states, \(result.transitions) transitions")
+        #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")
+        #expect(result.states > 50)
+    }
+
+    @Test func sosPostNeverDropsAnAlarm() throws {
+        let s = try shippedSite("sos-post.toml")
+        let b = try board(boardText(inputs: ["sos.button"], outputs: ["sos.yellow", "sos.green", "sos.strobe"]))
+        var config = ControllerConfig(site: s, board: b)
+        config.sos!.longPress = 2
+        config.sos!.ackTimeout = 3
+        config.sos!.stuckAfter = 5
+        config.flasher = Flasher(periodTicks: 2, onTicks: 1)
+        config.selfTestEvery = 1 << 40
+        let commands: [Command] = [.acknowledgeAlarm(alarmID: nil), .closeAlarm(alarmID: nil)]
+        var raised = 0
+        let result = exploreAll(config, choices: choices(levels: [.sosButton], commands: commands), remember: InputSet([.sosButton]), cap: 8) { t, failures in
+            let before = t.before.sos!, after = t.after.sos!
+            let lit = t.step.outputs.lit
+            let at = "tick \(t.before.tick)"
+            if before.openAlarm != 0 && after.openAlarm == 0 && !(t.inputs.command == .closeAlarm(alarmID: nil) && t.step.commandOutcome == .accepted) {
+                failures.append("\(at): the alarm ended without sos.close")
+            }
+            if after.openAlarm == 0 && (lit.contains(.sosYellow) || lit.contains(.sosGreen) || lit.contains(.sosStrobe)) { failures.append("\(at): lit in standby") }
+            if after.openAlarm != 0 && lit.contains(.sosGreen) != after.acknowledged { failures.append("\(at): green does not tell the acknowledgement") }
+            if after.openAlarm != 0 && !after.unanswered && !lit.contains(.sosYellow) { failures.append("\(at): yellow dark during an alarm") }
+            if t.events.contains(where: { $0.type == .sosAlarm && $0.state == .raised }) {
+                raised += 1
+                if before.openAlarm != 0 { failures.append("\(at): a second alarm while one is open") }
+            }
+        }
+        print("exploration sos post: \(result.states) states, \(result.transitions) transitions")
+        #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")
+        #expect(raised > 0)
+        #expect(result.states > 20)
+    }
+}
