@@ -232,11 +232,14 @@ extension BoardConfig {
             guard !missing.isEmpty else { return }
             problems.append(ConfigProblem(file: boardFile, key: "", message: "has no \(missing.joined(separator: ", ")); \(what) in \(siteFile) needs \(missing.count == 1 ? "it" : "them")"))
         }
-        if site.profile == .signalized {
-            let heads: [OutputRole] = [.vehicleRed, .vehicleAmber, .vehicleGreen, .pedDontWalk, .pedWalk]
-            need(heads.filter { !outputRoles.contains($0) }.map(\.name), "profile \"signalized\"")
+        if site.profile == .signalized || site.profile == .hybridBeacon {
+            let heads: [OutputRole] = site.profile == .signalized
+                ? [.vehicleRed, .vehicleAmber, .vehicleGreen, .pedDontWalk, .pedWalk]
+                : [.vehicleRed, .vehicleRedRight, .vehicleAmber, .pedDontWalk, .pedWalk]  // two reds over one amber
+            let what = "profile \"\(site.profile.rawValue)\""
+            need(heads.filter { !outputRoles.contains($0) }.map(\.name), what)
             if !inputRoles.contains(.pedButton) && !inputRoles.contains(.pedKerb) {
-                need(["ped.button or ped.kerb input"], "profile \"signalized\"")
+                need(["ped.button or ped.kerb input"], what)
             }
         }
         if site.profile == .beacon {

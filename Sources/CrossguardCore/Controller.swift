@@ -21,7 +21,7 @@ public struct ControllerConfig: Equatable, Sendable {
     /// The configuration for a validated site on a validated board.
     public init(site: SiteConfig, board: BoardConfig) {
         tickMs = site.tickMs
-        crossing = site.crossing.map { SignalPlan($0, regime: site.regime, tickMs: site.tickMs) }
+        crossing = site.crossing.map { SignalPlan($0, regime: site.regime, hybrid: site.profile == .hybridBeacon, tickMs: site.tickMs) }
         beacon = site.beacon.map { BeaconPlan($0, tickMs: site.tickMs) }
         sos = site.sos.map { SOSPlan($0, tickMs: site.tickMs) }
         presentInputs = board.inputRoles
@@ -32,6 +32,7 @@ public struct ControllerConfig: Equatable, Sendable {
         // The crossing's monitor watches the crossing's lamps; the SOS post's lights are not its business.
         var sensed = board.inputRoles.sensedLamps
         for role in [OutputRole.sosYellow, .sosGreen, .sosStrobe] { sensed.remove(role) }
+        if site.profile != .hybridBeacon { sensed.remove(.vehicleRedRight) }
         monitor = crossing.map {
             MonitorPlan($0, flasher: flasher, sensed: sensed, mismatchTicks: ticksRoundingUp(site.safety.lampMismatchMs, tickMs: site.tickMs))
         }
@@ -108,7 +109,7 @@ public struct Controller: Sendable {
             outputs.lit = shown.lit
             outputs.countdown = shown.countdown
             // The monitor sees what the crossing commands before any lamp does: a violation never reaches the street.
-            _ = monitor!.check(tick: now, lit: shown.lit, sensed: inputs.active.sensedLamps, redLampsDark: inputs.redLampsDark, events: &events)
+            _ = monitor!.check(tick: now, lit: shown.lit, sensed: inputs.active.sensedLamps, redLampsDark: inputs.redLampsDark &+ (config.monitor!.hybrid ? inputs.rightRedLampsDark : 0), events: &events)
         }
         if beacon != nil {
             outputs.lit.bits |= beacon!.step(tick: now, inputs: inputs, ambientLux: inputs.ambientLux, flasher: config.flasher, events: &events).bits

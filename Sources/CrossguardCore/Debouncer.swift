@@ -23,9 +23,11 @@ public struct Inputs: Equatable, Sendable {
     public var fell: InputSet
     /// A command from the centre, handled this tick.
     public var command: Command?
-    /// How many `lamp.vehicle.red` sense lines read dark (copies counted one by one: the second red lamp
-    /// failure is what sends a crossing to fail-safe).
+    /// How many `lamp.vehicle.red` sense lines read dark, copies counted one by one: the second red lamp
+    /// failure is what sends a crossing to fail-safe.
     public var redLampsDark: UInt8 = 0
+    /// The same for `lamp.vehicle.red.right`, a hybrid beacon's right-hand red.
+    public var rightRedLampsDark: UInt8 = 0
     /// The newest ambient light reading in lux, nil when the board has no light sensor or it is silent.
     public var ambientLux: Double?
 
@@ -94,6 +96,7 @@ public struct Debouncer: Sendable {
             if stable[i] { result.active.insert(role) } else {
                 someCopyInactive.insert(role)
                 if role == .lampVehicleRed { result.redLampsDark &+= 1 }
+                if role == .lampVehicleRedRight { result.rightRedLampsDark &+= 1 }
             }
         }
         // A sensed lamp is lit only when every copy reads lit: one dark copy must not hide behind a lit one.

@@ -12,6 +12,7 @@ public enum InputRole: UInt8, CaseIterable, Sendable {
     // Read-back or current sense of each output (`lamp.<output role>`), in OutputRole order.
     case lampVehicleRed, lampVehicleAmber, lampVehicleGreen, lampPedDontWalk, lampPedWalk, lampPedWait, lampApsWalk
     case lampApsLocator, lampBeaconLeft, lampBeaconRight, lampStuds, lampFlood, lampSosYellow, lampSosGreen, lampSosStrobe
+    case lampVehicleRedRight
 
     /// The first lamp-sense case; `rawValue - lampBase` is the sensed output's raw value.
     static let lampBase = InputRole.lampVehicleRed.rawValue
@@ -65,6 +66,9 @@ public enum OutputRole: UInt8, CaseIterable, Sendable {
     case sosYellow
     case sosGreen
     case sosStrobe
+    /// The right-hand red of a pedestrian hybrid beacon (`vehicle.red` is the left one): the two reds
+    /// alternate in the flashing-red intervals, so they cannot be copies of one role.
+    case vehicleRedRight
 
     /// The name used in board files, traces and events.
     public var name: String {
@@ -84,6 +88,7 @@ public enum OutputRole: UInt8, CaseIterable, Sendable {
         case .sosYellow: "sos.yellow"
         case .sosGreen: "sos.green"
         case .sosStrobe: "sos.strobe"
+        case .vehicleRedRight: "vehicle.red.right"
         }
     }
 

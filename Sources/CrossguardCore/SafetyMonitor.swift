@@ -38,6 +38,9 @@ public enum SafetyRule: UInt8, CaseIterable, Sendable {
 /// What the monitor knows: the regime and the site's minimum timings, in ticks. Nothing of the controller.
 public struct MonitorPlan: Equatable, Sendable {
     public var regime: Regime
+    /// A pedestrian hybrid beacon's head: its dark rest lets vehicles go, a walk needs both reds steady,
+    /// and either red (they alternate after the walk) holds the vehicles.
+    public var hybrid: Bool
     public var amber: Int
     public var allRed: Int
     public var clearance: Int
@@ -55,6 +58,7 @@ public struct MonitorPlan: Equatable, Sendable {
         self.sensed = sensed
         self.mismatchTicks = mismatchTicks
         regime = plan.regime
+        hybrid = plan.hybrid
         amber = plan.amber
         allRed = plan.allRed
         clearance = plan.clearance
@@ -119,14 +123,20 @@ public struct SafetyMonitor: Sendable {
 
     /// The rules on what is commanded: conflicts, dual indications and the minimum sequences.
     private mutating func checkCommands(tick: UInt64, lit: OutputSet) -> SafetyRule? {
-        let red = lit.contains(.vehicleRed), amber = lit.contains(.vehicleAmber), green = lit.contains(.vehicleGreen)
+        let red = lit.contains(.vehicleRed) || lit.contains(.vehicleRedRight), amber = lit.contains(.vehicleAmber), green = lit.contains(.vehicleGreen)
         let walk = lit.contains(.pedWalk), dontWalk = lit.contains(.pedDontWalk)
-        let vehiclesGo = green || amber
+        let wasRed = previous.contains(.vehicleRed) || previous.contains(.vehicleRedRight)
+        // A hybrid beacon's dark head means the vehicles go, like a green.
+        let vehiclesGo = green || amber || (plan.hybrid && !red)
+        let vehiclesWentBefore = previous.contains(.vehicleGreen) || previous.contains(.vehicleAmber) || (plan.hybrid && !wasRed)
         defer { previous = lit }
 
         if green && (red || amber) { return trip(.dualIndication, lit, [.vehicleRed, .vehicleAmber, .vehicleGreen]) }
         if red && amber && !plan.regime.hasRedAmber { return trip(.dualIndication, lit, [.vehicleRed, .vehicleAmber]) }
         if walk && dontWalk { return trip(.dualIndication, lit, [.pedWalk, .pedDontWalk]) }
+        if plan.hybrid && walk && !(lit.contains(.vehicleRed) && lit.contains(.vehicleRedRight)) {
+            return trip(.conflict, lit, [.vehicleRed, .vehicleRedRight, .pedWalk])  // a walk needs both reds steady
+        }
 
         // Pedestrian right of way: a lit walk (held over the dark part of a flashing walk), or a
         // don't-walk that is flashing (us clearance: it came back on within one flash period).
@@ -157,20 +167,21 @@ public struct SafetyMonitor: Sendable {
             return trip(.shortAllRed, lit, [.vehicleRed, .pedWalk])
         }
         // Vehicles may move again only after the clearance and the all-red after it.
-        let wentGo = vehiclesGo && !(previous.contains(.vehicleGreen) || previous.contains(.vehicleAmber))
+        let wentGo = vehiclesGo && !vehiclesWentBefore
         if wentGo, let end = walkEnd, Int(tick - end) < plan.clearance + plan.allRedAfterClearance {
             return trip(.shortClearance, lit, [.vehicleAmber, .vehicleGreen])
         }
         if vehiclesGo { vehicleGoLast = tick }
 
-        // Every green is followed by an amber of at least the site's amber before red.
-        if green {
+        // Every green is followed by an amber of at least the site's amber before red. On a hybrid beacon the
+        // dark head is the green, and only a steady amber counts: the flashing amber before it does not.
+        if green || (plan.hybrid && !red && !amber) {
             greenSinceRed = true
             amberSinceGreen = nil
         } else if amber && greenSinceRed && amberSinceGreen == nil {
             amberSinceGreen = tick
         }
-        if red && !previous.contains(.vehicleRed) && greenSinceRed {
+        if red && !wasRed && greenSinceRed {
             greenSinceRed = false
             guard let amberStart = amberSinceGreen else { return trip(.greenWithoutAmber, lit, [.vehicleRed, .vehicleGreen]) }
             if Int(tick - amberStart) < plan.amber { return trip(.shortAmber, lit, [.vehicleRed, .vehicleAmber]) }
@@ -183,7 +194,7 @@ public struct SafetyMonitor: Sendable {
         guard plan.sensed != OutputSet() else { return nil }
         let window = UInt64(plan.flashPeriod)
         let persist = UInt64(plan.mismatchTicks)
-        let redNotLitHandledApart = UInt32(1) << UInt32(OutputRole.vehicleRed.rawValue)
+        let redNotLitHandledApart = UInt32(1) << UInt32(OutputRole.vehicleRed.rawValue) | UInt32(1) << UInt32(OutputRole.vehicleRedRight.rawValue)
         let signalLamps = SafetyMonitor.signalLamps.bits
         var trippedRole: Int?
         var trippedStuckOn = false
@@ -233,7 +244,9 @@ public struct SafetyMonitor: Sendable {
             clear &= ~bit
         }
         // Vehicle red, lamp by lamp: the first failure inhibits the walk, a second one is the fail-safe.
-        if plan.sensed.contains(.vehicleRed) && !lit.contains(.vehicleRed) {
+        // A hybrid beacon's reds guard the walk only while both are steady; they alternate otherwise.
+        let redsSteady = lit.contains(.vehicleRed) && (!plan.hybrid || lit.contains(.vehicleRedRight))
+        if plan.sensed.contains(.vehicleRed) && !redsSteady {
             redFaultSince = UInt64.max  // a dark red must persist while it is commanded lit; one tick of lag is not a fault
         } else if plan.sensed.contains(.vehicleRed) {
             if redLampsDark > 0 {
@@ -267,7 +280,7 @@ public struct SafetyMonitor: Sendable {
     }
 
     /// The lamps of the two heads: a sensing fault on one of them is a fail-safe, not just an event.
-    static let signalLamps = OutputSet([.vehicleRed, .vehicleAmber, .vehicleGreen, .pedDontWalk, .pedWalk])
+    static let signalLamps = OutputSet([.vehicleRed, .vehicleRedRight, .vehicleAmber, .vehicleGreen, .pedDontWalk, .pedWalk])
 
     /// Whether there is anything for `fault.reset` to clear: a latch, a red lamp failure or a failed lamp.
     public var hasFaults: Bool { latched != nil || walkInhibited || failedLamps != OutputSet() }

@@ -5,6 +5,9 @@
 /// Minimums round up to whole ticks; nothing is ever rounded down.
 public struct SignalPlan: Equatable, Sendable {
     public var regime: Regime
+    /// A pedestrian hybrid beacon: the same phases, shown on a head of two reds over one amber that rests
+    /// dark (the "green"), flashes amber (the "flashing green") and flashes its reds alternately after the walk.
+    public var hybrid: Bool
     public var minGreen: Int
     public var flashingGreen: Int
     public var amber: Int
@@ -27,9 +30,10 @@ public struct SignalPlan: Equatable, Sendable {
     public var ticksPerSecond: Int
 
     /// The plan for validated settings.
-    public init(_ s: CrossingSettings, regime: Regime, tickMs: Int) {
+    public init(_ s: CrossingSettings, regime: Regime, hybrid: Bool = false, tickMs: Int) {
         let t = { ticksRoundingUp($0, tickMs: tickMs) }
         self.regime = regime
+        self.hybrid = hybrid
         minGreen = t(s.minGreenMs)
         flashingGreen = t(s.flashingGreenMs)
         amber = t(s.amberMs)
@@ -65,12 +69,12 @@ public struct SignalPlan: Equatable, Sendable {
     public func worstCaseWaitBreakdown(tickMs: Int) -> String {
         let f = { DurationText.format(milliseconds: $0 * tickMs) }
         var parts = clearanceMax + allRedAfterClearance >= startupAllRed
-            ? ["clearance \(f(clearanceMax))", "all-red \(f(allRedAfterClearance))"]
+            ? ["clearance \(f(clearanceMax))", (hybrid ? "flashing red " : "all-red ") + f(allRedAfterClearance)]
             : ["start-up all-red \(f(startupAllRed))"]
         if redAmber > 0 { parts.append("red+amber \(f(redAmber))") }
-        parts.append("min green \(f(minGreen))")
-        if flashingGreen > 0 { parts.append("flashing green \(f(flashingGreen))") }
-        parts += ["amber \(f(amber))", "all-red \(f(allRed))"]
+        parts.append((hybrid ? "min dark " : "min green ") + f(minGreen))
+        if flashingGreen > 0 { parts.append((hybrid ? "flashing amber " : "flashing green ") + f(flashingGreen)) }
+        parts += hybrid ? ["steady amber \(f(amber))", "steady red \(f(allRed))"] : ["amber \(f(amber))", "all-red \(f(allRed))"]
         return parts.joined(separator: " + ")
     }
 }

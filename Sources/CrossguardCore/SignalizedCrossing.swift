@@ -259,6 +259,7 @@ public struct SignalizedCrossing: Sendable {
 
     /// The lamps of the current phase at this tick.
     public func lamps(tick: UInt64, flasher: Flasher) -> (lit: OutputSet, countdown: UInt16?) {
+        if plan.hybrid { return hybridLamps(tick: tick, flasher: flasher) }
         var lit = OutputSet()
         let flashOn = flasher.isLit(at: tick)
         var countdown: UInt16?
@@ -298,14 +299,71 @@ public struct SignalizedCrossing: Sendable {
             case .us: lit.set(.pedDontWalk, flashOn)
             case .uk: lit.insert(.pedDontWalk)
             }
-            if clearanceFixedEnd && plan.countdownWanted && plan.clearance > plan.countdownThreshold {
-                let remaining = plan.clearance - Int(tick - phaseStart)
-                if remaining > 0 { countdown = UInt16(clamping: (remaining + plan.ticksPerSecond - 1) / plan.ticksPerSecond) }
-            }
+            countdown = clearanceCountdown(tick: tick)
         }
-        // The wait lamp tells a pedestrian the demand is registered; the locator tone helps find the button.
+        addPushButtonLamps(to: &lit, pedHeadLit: pedHeadLit)
+        return (lit, countdown)
+    }
+
+    /// Seconds left of a fixed clearance for the countdown display, nil when it stays dark.
+    private func clearanceCountdown(tick: UInt64) -> UInt16? {
+        guard clearanceFixedEnd && plan.countdownWanted && plan.clearance > plan.countdownThreshold else { return nil }
+        let remaining = plan.clearance - Int(tick - phaseStart)
+        return remaining > 0 ? UInt16(clamping: (remaining + plan.ticksPerSecond - 1) / plan.ticksPerSecond) : nil
+    }
+
+    /// The wait lamp tells a pedestrian the demand is registered; the locator tone helps find the button.
+    private func addPushButtonLamps(to lit: inout OutputSet, pedHeadLit: Bool) {
         if demand != nil && pedHeadLit && !phase.isPedestrianPhase { lit.insert(.pedWait) }
         if pedHeadLit && phase != .pedestrianWalk { lit.insert(.apsLocator) }
+    }
+
+    /// The lamps of a pedestrian hybrid beacon (MUTCD 4J): the same phases on a head of two reds over one
+    /// amber. It rests dark, flashes amber, shows steady amber, then both reds steady through the all-red and
+    /// the walk, and flashes its reds alternately through the clearance and the buffer after it.
+    private func hybridLamps(tick: UInt64, flasher: Flasher) -> (lit: OutputSet, countdown: UInt16?) {
+        var lit = OutputSet()
+        let flashOn = flasher.isLit(at: tick)
+        // Alternating: the right red runs half a period behind the left, so one of them is always lit.
+        let otherOn = flasher.isLit(at: tick + UInt64(flasher.periodTicks / 2))
+        var countdown: UInt16?
+        var pedHeadLit = true
+        switch phase {
+        case .startupFlash, .flash:
+            lit.set(.vehicleAmber, flashOn)
+            pedHeadLit = false
+        case .dark:
+            pedHeadLit = false
+        case .startupAllRed, .vehicleGreen, .vehicleRedAmber:
+            lit.insert(.pedDontWalk)
+        case .vehicleFlashingGreen:
+            lit.set(.vehicleAmber, flashOn)
+            lit.insert(.pedDontWalk)
+        case .vehicleAmber:
+            lit.insert(.vehicleAmber)
+            lit.insert(.pedDontWalk)
+        case .allRedBeforeWalk:
+            lit.insert(.vehicleRed)
+            lit.insert(.vehicleRedRight)
+            lit.insert(.pedDontWalk)
+        case .pedestrianWalk:
+            lit.insert(.vehicleRed)
+            lit.insert(.vehicleRedRight)
+            lit.insert(.pedWalk)
+            lit.insert(.apsWalk)
+            lit.insert(.flood)
+        case .pedestrianClearance:
+            lit.set(.vehicleRed, flashOn)
+            lit.set(.vehicleRedRight, otherOn)
+            lit.set(.pedDontWalk, flashOn)
+            lit.insert(.flood)
+            countdown = clearanceCountdown(tick: tick)
+        case .allRedAfterClearance:
+            lit.set(.vehicleRed, flashOn)
+            lit.set(.vehicleRedRight, otherOn)
+            lit.insert(.pedDontWalk)
+        }
+        addPushButtonLamps(to: &lit, pedHeadLit: pedHeadLit)
         return (lit, countdown)
     }
 }

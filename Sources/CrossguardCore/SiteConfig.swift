@@ -19,6 +19,9 @@ public enum CrossingProfile: String, CaseIterable, Sendable {
     case signalized
     /// An unsignalized smart crosswalk: beacons, road studs and floodlight on demand.
     case beacon
+    /// A US pedestrian hybrid beacon (MUTCD 4J, "HAWK"): dark until a pedestrian asks, then flashing and
+    /// steady amber, steady red with walk, alternating flashing red with the clearance, dark again.
+    case hybridBeacon = "hybrid-beacon"
     case none
 }
 
@@ -208,11 +211,14 @@ extension SiteConfig {
         let crossingTable = top.table("crossing")
         let beaconTable = top.table("beacon")
         switch profile {
-        case .signalized:
+        case .signalized, .hybridBeacon:
+            if profile == .hybridBeacon && regime != .us {
+                top.report("regime", "= \"\(regime.rawValue)\" cannot run profile \"hybrid-beacon\": the pedestrian hybrid beacon is a US device (MUTCD 4J); use regime \"us\"")
+            }
             if let table = crossingTable {
-                crossing = loadCrossing(TableReader(table, path: "crossing", log: log), regime: regime, tickMs: tickMs)
+                crossing = loadCrossing(TableReader(table, path: "crossing", log: log), regime: regime, hybrid: profile == .hybridBeacon, tickMs: tickMs)
             } else {
-                top.report("crossing", "is missing; profile \"signalized\" needs a [crossing] table with at least length_m")
+                top.report("crossing", "is missing; profile \"\(profile.rawValue)\" needs a [crossing] table with at least length_m")
             }
         case .beacon:
             if let table = beaconTable {
@@ -223,8 +229,8 @@ extension SiteConfig {
         case .none:
             break
         }
-        if crossingTable != nil && profile != .signalized {
-            top.report("crossing", "is not used with profile \"\(profile.rawValue)\"; remove it or choose profile \"signalized\"")
+        if crossingTable != nil && profile != .signalized && profile != .hybridBeacon {
+            top.report("crossing", "is not used with profile \"\(profile.rawValue)\"; remove it or choose profile \"signalized\" or \"hybrid-beacon\"")
         }
         if beaconTable != nil && profile != .beacon {
             top.report("beacon", "is not used with profile \"\(profile.rawValue)\"; remove it or choose profile \"beacon\"")
@@ -275,7 +281,10 @@ extension SiteConfig {
         }
     }
 
-    private static func loadCrossing(_ r: TableReader, regime: Regime, tickMs: Int) -> CrossingSettings? {
+    /// The [crossing] table. A hybrid beacon uses the same timings under its own names where they mean
+    /// something else: its rest is dark, so `min_dark` stands for the minimum green and `flashing_amber`
+    /// for the flashing green; it has no red+amber and no start-up all-red (it starts dark).
+    private static func loadCrossing(_ r: TableReader, regime: Regime, hybrid: Bool, tickMs: Int) -> CrossingSettings? {
         let f = DurationText.format(milliseconds:)
         var ok = true
         func within(_ key: String, _ value: Int, _ range: ClosedRange<Int>, _ rule: String) {
@@ -303,10 +312,29 @@ extension SiteConfig {
             ok = false
         }
 
-        let minGreen = r.duration("min_green") ?? 20_000
-        within("min_green", minGreen, 5_000...120_000, "a vehicle green shorter than 5 s is not a green")
-        let flashingGreen = regimeOnly("flashing_green", regime.hasFlashingGreen, default: 3_000)
-        if regime.hasFlashingGreen { within("flashing_green", flashingGreen, 2_000...4_000, "kz practice: 3 s of flashing green before amber") }
+        func hybridOnly(_ key: String, instead: String) {
+            guard r.has(key) else { return }
+            r.report(key, hybrid ? "is not used with profile \"hybrid-beacon\"; \(instead)" : "is used only with profile \"hybrid-beacon\"; \(instead)")
+            ok = false
+        }
+        let minGreen: Int
+        let flashingGreen: Int
+        if hybrid {
+            hybridOnly("min_green", instead: "the beacon rests dark: set min_dark, the least dark time between two activations")
+            hybridOnly("flashing_green", instead: "the beacon starts with flashing_amber")
+            hybridOnly("startup_all_red", instead: "the beacon starts with its flash and then rests dark")
+            minGreen = r.duration("min_dark") ?? 10_000
+            within("min_dark", minGreen, 1_000...300_000, "the least dark time between two activations, 1 s–5 min")
+            flashingGreen = r.duration("flashing_amber") ?? 3_000
+            within("flashing_amber", flashingGreen, 2_000...10_000, "MUTCD 4J: flashing yellow upon actuation, a few seconds")
+        } else {
+            hybridOnly("min_dark", instead: "use min_green")
+            hybridOnly("flashing_amber", instead: regime.hasFlashingGreen ? "use flashing_green" : "remove it")
+            minGreen = r.duration("min_green") ?? 20_000
+            within("min_green", minGreen, 5_000...120_000, "a vehicle green shorter than 5 s is not a green")
+            flashingGreen = regimeOnly("flashing_green", regime.hasFlashingGreen, default: 3_000)
+            if regime.hasFlashingGreen { within("flashing_green", flashingGreen, 2_000...4_000, "kz practice: 3 s of flashing green before amber") }
+        }
         let amber = r.duration("amber") ?? (regime == .uk ? 3_000 : 3_000)
         within("amber", amber, 3_000...6_000, "MUTCD 4F.17 / ITE: amber 3–6 s")
         let allRed = r.duration("all_red") ?? (regime == .uk ? 3_000 : 2_000)
@@ -376,8 +404,9 @@ extension SiteConfig {
         within("kerb_cancel", kerbCancel, 500...30_000, "a kerb demand is cancelled 0.5–30 s after the pedestrian leaves")
         let startupFlash = r.duration("startup_flash") ?? 6_000
         within("startup_flash", startupFlash, 3_000...60_000, "start-up flash 3–60 s")
-        let startupAllRed = r.duration("startup_all_red") ?? 3_000
-        within("startup_all_red", startupAllRed, 1_000...10_000, "start-up all-red 1–10 s")
+        // A hybrid beacon rests dark after its start-up flash: one tick stands for the all-red it does not have.
+        let startupAllRed = hybrid ? tickMs : r.duration("startup_all_red") ?? 3_000
+        if !hybrid { within("startup_all_red", startupAllRed, 1_000...10_000, "start-up all-red 1–10 s") }
         let countdown = r.bool("countdown") ?? true
         r.finish()
         guard ok, length != nil else { return nil }
@@ -388,10 +417,10 @@ extension SiteConfig {
             redAmberMs: redAmber, walkMs: walk, clearanceMs: clearance, clearanceMaxMs: clearanceMax,
             maxWaitMs: maxWait, kerbDwellMs: kerbDwell, kerbCancelMs: kerbCancel,
             startupFlashMs: startupFlash, startupAllRedMs: startupAllRed, countdown: countdown)
-        let plan = SignalPlan(settings, regime: regime, tickMs: tickMs)
+        let plan = SignalPlan(settings, regime: regime, hybrid: hybrid, tickMs: tickMs)
         let worst = plan.worstCaseWaitTicks * tickMs
         if worst > maxWait {
-            r.report("max_wait", "= \(f(maxWait)) is shorter than the worst-case wait of \(f(worst)) (\(plan.worstCaseWaitBreakdown(tickMs: tickMs))); shorten min_green or the clearance, or raise max_wait")
+            r.report("max_wait", "= \(f(maxWait)) is shorter than the worst-case wait of \(f(worst)) (\(plan.worstCaseWaitBreakdown(tickMs: tickMs))); shorten \(hybrid ? "min_dark" : "min_green") or the clearance, or raise max_wait")
             return nil
         }
         return settings

@@ -9,23 +9,24 @@ public enum TimingTable {
         let flasher = Flasher(site.flash, tickMs: site.tickMs)
         rows.append(("flash", "\(site.flash.flashesPerMinute)/min, \(flasher.onTicks) of \(flasher.periodTicks) ticks lit"))
         if let c = site.crossing {
-            let plan = SignalPlan(c, regime: site.regime, tickMs: site.tickMs)
+            let plan = SignalPlan(c, regime: site.regime, hybrid: site.profile == .hybridBeacon, tickMs: site.tickMs)
             let t = { (ticks: Int) in "\(f(ticks * site.tickMs)) (\(ticks) ticks)" }
-            rows.append(("minimum green", t(plan.minGreen)))
-            if plan.flashingGreen > 0 { rows.append(("flashing green", t(plan.flashingGreen))) }
-            rows.append(("amber", t(plan.amber)))
-            rows.append(("all-red before walk", t(plan.allRed)))
+            let h = plan.hybrid
+            rows.append((h ? "minimum dark" : "minimum green", t(plan.minGreen)))
+            if plan.flashingGreen > 0 { rows.append((h ? "flashing amber" : "flashing green", t(plan.flashingGreen))) }
+            rows.append((h ? "steady amber" : "amber", t(plan.amber)))
+            rows.append((h ? "steady red before walk" : "all-red before walk", t(plan.allRed)))
             rows.append(("walk", t(plan.walk)))
             let derived = "\(formatNumber(c.lengthMeters)) m ÷ \(formatNumber(c.walkingSpeedMetersPerSecond)) m/s"
-            rows.append(("clearance", t(plan.clearance) + " (≥ \(derived))"))
+            rows.append(("clearance", t(plan.clearance) + " (≥ \(derived))" + (h ? ", alternating flashing red" : "")))
             if plan.clearanceMax > plan.clearance { rows.append(("clearance maximum", t(plan.clearanceMax) + " with on-crossing presence")) }
-            rows.append(("all-red after clearance", t(plan.allRedAfterClearance)))
+            rows.append((h ? "flashing red after clearance" : "all-red after clearance", t(plan.allRedAfterClearance)))
             if plan.redAmber > 0 { rows.append(("red+amber", t(plan.redAmber))) }
             let countdown = !plan.countdownWanted ? "off" : plan.clearance > plan.countdownThreshold
                 ? "during a fixed clearance (longer than 7 s)" : "dark: clearance is not longer than 7 s"
             rows.append(("countdown", countdown))
             rows.append(("kerb dwell / cancel", "\(f(c.kerbDwellMs)) / \(f(c.kerbCancelMs))"))
-            rows.append(("start-up", "flash \(f(c.startupFlashMs)), then all-red \(f(c.startupAllRedMs))"))
+            rows.append(("start-up", "flash \(f(c.startupFlashMs)), then " + (h ? "dark" : "all-red \(f(c.startupAllRedMs))")))
             rows.append(("worst-case wait", "\(f(plan.worstCaseWaitTicks * site.tickMs)) ≤ max wait \(f(c.maxWaitMs))"))
             rows.append(("  made of", plan.worstCaseWaitBreakdown(tickMs: site.tickMs)))
         }

@@ -39,7 +39,13 @@ public struct BenchScreen {
         var left: [String] = []
         var right: [String] = []
         if site.crossing != nil {
-            left += ["\(esc)1mVehicles\(reset)", lamp(.vehicleRed, "31", "red"), lamp(.vehicleAmber, "33", "amber"), lamp(.vehicleGreen, "32", "green"), ""]
+            if site.profile == .hybridBeacon {
+                // Two reds side by side over one amber; a dark head lets the vehicles go.
+                let reds = lamp(.vehicleRed, "31", "red left") + "  " + lamp(.vehicleRedRight, "31", "red right")
+                left += ["\(esc)1mHybrid beacon\(reset)", reds, lamp(.vehicleAmber, "33", "amber"), ""]
+            } else {
+                left += ["\(esc)1mVehicles\(reset)", lamp(.vehicleRed, "31", "red"), lamp(.vehicleAmber, "33", "amber"), lamp(.vehicleGreen, "32", "green"), ""]
+            }
             left += ["\(esc)1mPedestrians\(reset)", lamp(.pedDontWalk, "31", "don't walk"), lamp(.pedWalk, "32", "walk"), lamp(.pedWait, "37", "wait (demand registered)")]
             let countdown = s.outputs.countdown.map { "\(esc)1;33m  \($0)\(reset)" } ?? "\(esc)2m  --\(reset)"
             left.append(board.hasCountdown ? "  countdown \(countdown)" : "")

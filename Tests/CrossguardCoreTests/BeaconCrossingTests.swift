@@ -41,7 +41,7 @@ struct BeaconCrossingTests {
             "site.toml: beacon is missing; profile \"beacon\" needs a [beacon] table with at least length_m",
         ])
         #expect(siteProblems(base + "[crossing]\nlength_m = 3") == [
-            "site.toml: crossing is not used with profile \"beacon\"; remove it or choose profile \"signalized\"",
+            "site.toml: crossing is not used with profile \"beacon\"; remove it or choose profile \"signalized\" or \"hybrid-beacon\"",
         ])
     }
 

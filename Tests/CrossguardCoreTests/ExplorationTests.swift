@@ -3,18 +3,19 @@ import Testing
 
 /// Timings scaled down to a few ticks, so every reachable state can be visited. With `sensedRed` the board
 /// senses two vehicle red lamps, whose failures the exploration chooses tick by tick.
-func tinyCrossingConfig(regime: Regime, onCrossingDetector: Bool, sensedRed: Bool = false) throws -> ControllerConfig {
-    let siteFile = ["kz": "site.toml", "us": "site-us.toml", "uk": "site-uk.toml"][regime.rawValue]!
+func tinyCrossingConfig(regime: Regime, onCrossingDetector: Bool, sensedRed: Bool = false, hybrid: Bool = false) throws -> ControllerConfig {
+    let siteFile = hybrid ? "site-phb.toml" : ["kz": "site.toml", "us": "site-us.toml", "uk": "site-uk.toml"][regime.rawValue]!
     var s = try shippedSite(siteFile)
     s.sos = nil
     var inputs = ["ped.button", "ped.kerb"]
     if onCrossingDetector { inputs.append("ped.crossing") }
-    if sensedRed { inputs += ["lamp.vehicle.red", "lamp.vehicle.red.2"] }
-    let b = try board(boardText(inputs: inputs, outputs: ["vehicle.red", "vehicle.amber", "vehicle.green", "ped.dont_walk", "ped.walk", "ped.wait"], countdown: true))
+    if sensedRed { inputs += ["lamp.vehicle.red", hybrid ? "lamp.vehicle.red.right" : "lamp.vehicle.red.2"] }
+    let heads = ["vehicle.red", "vehicle.amber", hybrid ? "vehicle.red.right" : "vehicle.green", "ped.dont_walk", "ped.walk", "ped.wait"]
+    let b = try board(boardText(inputs: inputs, outputs: heads, countdown: true))
     var config = ControllerConfig(site: s, board: b)
     var plan = config.crossing!
     plan.minGreen = 3
-    plan.flashingGreen = regime == .kz ? 2 : 0
+    plan.flashingGreen = regime == .kz || hybrid ? 2 : 0
     plan.amber = 2
     plan.allRed = regime == .uk ? 2 : 1
     plan.walk = 2
@@ -83,7 +84,7 @@ struct Transition {
 /// taken as rising each tick (a press is a press, however long it is held).
 func exploreAll(_ config: ControllerConfig, choices: [Choice], remember: InputSet, cap: Int, check: (Transition, inout [String]) -> Void) -> ExplorationResult {
     struct Node { var controller: Controller; var levels: InputSet; var lit: OutputSet }
-    let sensing = config.presentInputs.contains(.lampVehicleRed)
+    let sensing = config.presentInputs.contains(.lampVehicleRed)  // two red lamps, failing as the choice says
     var result = ExplorationResult()
     var seen: Set<[Int]> = []
     var queue = [Node(controller: Controller(config: config), levels: InputSet(), lit: OutputSet())]
@@ -101,9 +102,19 @@ func exploreAll(_ config: ControllerConfig, choices: [Choice], remember: InputSe
             inputs.ambientLux = choice.lux
             if sensing {
                 // The lamps answer the previous tick's command; a failed lamp reads dark.
-                let redOn = node.lit.contains(.vehicleRed)
-                inputs.redLampsDark = redOn ? choice.failedReds : 2
-                inputs.active.set(.lampVehicleRed, redOn && choice.failedReds == 0)
+                // The second red lamp is a copy of the first, or a hybrid beacon's right-hand red.
+                let right = config.presentInputs.contains(.lampVehicleRedRight)
+                let firstOn = node.lit.contains(.vehicleRed) && choice.failedReds < 1
+                let secondOn = node.lit.contains(right ? .vehicleRedRight : .vehicleRed) && choice.failedReds < 2
+                if right {
+                    inputs.redLampsDark = firstOn ? 0 : 1
+                    inputs.rightRedLampsDark = secondOn ? 0 : 1
+                    inputs.active.set(.lampVehicleRed, firstOn)
+                    inputs.active.set(.lampVehicleRedRight, secondOn)
+                } else {
+                    inputs.redLampsDark = (firstOn ? 0 : 1) + (secondOn ? 0 : 1)
+                    inputs.active.set(.lampVehicleRed, firstOn && secondOn)  // copies AND-fold
+                }
             }
             buffer.removeAll()
             let stepped = c.step(inputs, events: &buffer)
@@ -137,6 +148,12 @@ func checkSignalized(_ t: Transition, plan: SignalPlan, lampFaults: Bool, _ fail
     if (lit.contains(.vehicleGreen) || lit.contains(.vehicleAmber)) && (lit.contains(.pedWalk) || to.phase.isPedestrianPhase) {
         failures.append("\(at): conflict \(lit)")
     }
+    if plan.hybrid {
+        let left = lit.contains(.vehicleRed), right = lit.contains(.vehicleRedRight)
+        if lit.contains(.pedWalk) && !(left && right) { failures.append("\(at): walk without both reds steady \(lit)") }
+        if to.phase.isPedestrianPhase && !(left || right) { failures.append("\(at): pedestrians out on a dark head \(lit)") }
+        if (left || right) && lit.contains(.vehicleAmber) { failures.append("\(at): red and amber together \(lit)") }
+    }
     if t.after.monitor!.walkInhibited && lit.contains(.pedWalk) { failures.append("\(at): walk over a failed red lamp") }
     // Leaving a latch restarts the crossing with its start-up sequence: the lamps showed the fail-safe meanwhile.
     if from.phase != to.phase && t.before.monitor?.latched == nil {
@@ -146,6 +163,7 @@ func checkSignalized(_ t: Transition, plan: SignalPlan, lampFaults: Bool, _ fail
         case (.pedestrianWalk, _) where held < plan.walk: failures.append("\(at): walk \(held)")
         case (.pedestrianClearance, _) where held < plan.clearance: failures.append("\(at): clearance \(held)")
         case (.vehicleGreen, let next) where next != .vehicleAmber && next != .vehicleFlashingGreen: failures.append("\(at): green without amber")
+        case (.vehicleFlashingGreen, let next) where next != .vehicleAmber: failures.append("\(at): flashing without the steady amber")
         default: break
         }
     }
@@ -173,9 +191,22 @@ struct ExplorationTests {
         #expect(result.states > 200)  // it really explored
     }
 
-    @Test("signalized crossing with two sensed red lamps failing at any moment", arguments: [Regime.kz, .us, .uk])
-    func signalizedWithRedLampFailures(regime: Regime) throws {
-        let config = try tinyCrossingConfig(regime: regime, onCrossingDetector: false, sensedRed: true)
+    @Test("hybrid beacon: every reachable state is safe", arguments: [false, true])
+    func hybridBeacon(onCrossingDetector: Bool) throws {
+        let config = try tinyCrossingConfig(regime: .us, onCrossingDetector: onCrossingDetector, hybrid: true)
+        let plan = config.crossing!
+        let levels: [InputRole] = onCrossingDetector ? [.pedButton, .pedKerb, .pedCrossing] : [.pedButton, .pedKerb]
+        let result = exploreAll(config, choices: choices(levels: levels, commands: modeCommands), remember: InputSet([.pedCrossing]), cap: plan.maxWait + 4) {
+            checkSignalized($0, plan: plan, lampFaults: false, &$1)
+        }
+        print("exploration hybrid beacon\(onCrossingDetector ? " with on-crossing detector" : ""): \(result.states) states, \(result.transitions) transitions")
+        #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")
+        #expect(result.states > 200)
+    }
+
+    @Test("signalized crossing with two sensed red lamps failing at any moment", arguments: [(Regime.kz, false), (.us, false), (.uk, false), (.us, true)])
+    func signalizedWithRedLampFailures(regime: Regime, hybrid: Bool) throws {
+        let config = try tinyCrossingConfig(regime: regime, onCrossingDetector: false, sensedRed: true, hybrid: hybrid)
         let plan = config.crossing!
         var latched = 0, inhibited = 0
         let result = exploreAll(config, choices: choices(levels: [.pedButton], commands: modeCommands + [.resetFault], failedReds: [0, 1, 2]),
@@ -184,7 +215,7 @@ struct ExplorationTests {
             if t.after.monitor?.latched == .redLampFailure { latched += 1 }
             if t.after.monitor?.walkInhibited == true { inhibited += 1 }
         }
-        print("exploration signalized \(regime.rawValue) with red lamp failures: \(result.states) states, \(result.transitions) transitions")
+        print("exploration \(hybrid ? "hybrid beacon" : "signalized \(regime.rawValue)") with red lamp failures: \(result.states) states, \(result.transitions) transitions")
         #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")
         #expect(latched > 0, "two dark red lamps never reached the fail-safe")
         #expect(inhibited > 0, "one dark red lamp never inhibited the walk")

@@ -131,7 +131,7 @@ struct SiteConfigTests {
 
     @Test func unknownKeyIsAnErrorNotADefault() {
         #expect(siteProblems(crossing("wlak = \"7s\"")) == [
-            "site.toml: crossing.wlak is not a known key (known here: all_red, all_red_after_clearance, allow_short_walk, amber, clearance, clearance_max, countdown, flashing_green, kerb_cancel, kerb_dwell, length_m, max_wait, min_green, red_amber, startup_all_red, startup_flash, walk, walking_speed_mps)",
+            "site.toml: crossing.wlak is not a known key (known here: all_red, all_red_after_clearance, allow_short_walk, amber, clearance, clearance_max, countdown, flashing_amber, flashing_green, kerb_cancel, kerb_dwell, length_m, max_wait, min_dark, min_green, red_amber, startup_all_red, startup_flash, walk, walking_speed_mps)",
         ])
         #expect(siteProblems(baseSite + "\n[sos]\nack_timout = \"60s\"").first?.hasPrefix("site.toml: sos.ack_timout is not a known key") == true)
         #expect(siteProblems("colour = 1\n" + baseSite).first?.hasPrefix("site.toml: colour is not a known key") == true)
@@ -168,7 +168,7 @@ struct SiteConfigTests {
     @Test func unknownRegimeAndProfile() {
         let problems = siteProblems(baseSite.replacingOccurrences(of: "regime = \"kz\"", with: "regime = \"fr\"\nprofile = \"pelican\""))
         #expect(problems == [
-            "site.toml: profile = \"pelican\" is not a profile; use one of: signalized, beacon, none",
+            "site.toml: profile = \"pelican\" is not a profile; use one of: signalized, beacon, hybrid-beacon, none",
             "site.toml: regime = \"fr\" is not a regime; use one of: kz, us, uk",
         ])
     }
@@ -206,7 +206,7 @@ struct SiteConfigTests {
             "site.toml: has profile \"none\" and no [sos] table: there is nothing to control",
         ])
         #expect(siteProblems("device_id = \"x\"\nprofile = \"none\"\n[sos]\n[crossing]\nlength_m = 5") == [
-            "site.toml: crossing is not used with profile \"none\"; remove it or choose profile \"signalized\"",
+            "site.toml: crossing is not used with profile \"none\"; remove it or choose profile \"signalized\" or \"hybrid-beacon\"",
         ])
     }
 
@@ -228,10 +228,71 @@ struct SiteConfigTests {
     }
 
     @Test func shippedExamplesValidate() throws {
-        for name in ["site.toml", "site-us.toml", "site-uk.toml"] {
+        for name in ["site.toml", "site-us.toml", "site-uk.toml", "site-phb.toml", "site-beacon.toml", "sos-post.toml"] {
             let path = repositoryRoot.appendingPathComponent("examples/\(name)").path
             let result = TOMLDocumentLoader.site(path)
             #expect(result == nil, "\(name): \(result ?? "")")
         }
+    }
+}
+
+/// A valid hybrid beacon site; tests add one line at a time.
+let hybridSite = """
+    device_id = "us-phb-1"
+    profile = "hybrid-beacon"
+    regime = "us"
+    [crossing]
+    length_m = 12.0
+    """
+
+@Suite("Hybrid beacon validation")
+struct HybridBeaconSiteTests {
+    @Test func defaultsAndItsOwnNames() throws {
+        let s = try site(hybridSite + "\nmin_dark = \"8s\"\nflashing_amber = \"4s\"")
+        #expect(s.profile == .hybridBeacon)
+        let c = try #require(s.crossing)
+        #expect(c.minGreenMs == 8_000)       // the dark rest stands where the green is
+        #expect(c.flashingGreenMs == 4_000)  // the flashing amber where the flashing green is
+        #expect(c.redAmberMs == 0)
+        #expect(c.startupAllRedMs == 10)     // one tick: it rests dark after the start-up flash
+        #expect(c.allRedAfterClearanceMs == 3_000)
+        #expect(SignalPlan(c, regime: .us, hybrid: true, tickMs: 10).hybrid)
+    }
+
+    @Test func onlyInTheUS() {
+        #expect(siteProblems(hybridSite.replacingOccurrences(of: "regime = \"us\"", with: "regime = \"uk\"")) == [
+            "site.toml: regime = \"uk\" cannot run profile \"hybrid-beacon\": the pedestrian hybrid beacon is a US device (MUTCD 4J); use regime \"us\"",
+        ])
+    }
+
+    @Test func signalizedNamesAreRefusedWithTheirReplacement() {
+        #expect(siteProblems(hybridSite + "\nmin_green = \"20s\"\nstartup_all_red = \"3s\"") == [
+            "site.toml: crossing.min_green is not used with profile \"hybrid-beacon\"; the beacon rests dark: set min_dark, the least dark time between two activations",
+            "site.toml: crossing.startup_all_red is not used with profile \"hybrid-beacon\"; the beacon starts with its flash and then rests dark",
+        ])
+        #expect(siteProblems(crossing("min_dark = \"10s\"")) == [
+            "site.toml: crossing.min_dark is used only with profile \"hybrid-beacon\"; use min_green",
+        ])
+    }
+
+    @Test func rangesOfItsOwnTimings() {
+        #expect(siteProblems(hybridSite + "\nflashing_amber = \"12s\"\nmin_dark = \"500ms\"") == [
+            "site.toml: crossing.min_dark = 500 ms is outside 1 s–5 min (the least dark time between two activations, 1 s–5 min)",
+            "site.toml: crossing.flashing_amber = 12 s is outside 2 s–10 s (MUTCD 4J: flashing yellow upon actuation, a few seconds)",
+        ])
+    }
+
+    @Test func worstCaseWaitSpeaksOfTheBeacon() {
+        #expect(siteProblems(hybridSite + "\nmax_wait = \"20s\"") == [
+            "site.toml: crossing.max_wait = 20 s is shorter than the worst-case wait of 32.22 s (clearance 11.22 s + flashing red 3 s + min dark 10 s + flashing amber 3 s + steady amber 3 s + steady red 2 s); shorten min_dark or the clearance, or raise max_wait",
+        ])
+    }
+
+    @Test func boardNeedsTwoRedsOverOneAmber() throws {
+        let s = try site(hybridSite)
+        let b = try board(boardText(inputs: ["ped.button"], outputs: ["vehicle.red", "vehicle.amber", "ped.dont_walk", "ped.walk"]))
+        #expect(b.problems(for: s, boardFile: "board.toml", siteFile: "site.toml").map(\.description) == [
+            "board.toml: has no vehicle.red.right; profile \"hybrid-beacon\" in site.toml needs it",
+        ])
     }
 }

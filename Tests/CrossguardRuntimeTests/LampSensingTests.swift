@@ -25,7 +25,7 @@ struct LampSensingTests {
         rt.run(clock: VirtualClock(), limit: 1_000)
         #expect(rt.controller.monitor?.walkInhibited == true)
         rt.commands.post(.resetFault)
-        rt.run(clock: VirtualClock(), limit: 1_000)              // start-up all-red lights the broken red again
+        rt.run(clock: VirtualClock(), limit: 1_000)              // the next red lights the broken lamp again
         #expect(rt.controller.monitor?.walkInhibited == true)
     }
 
