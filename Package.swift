@@ -49,7 +49,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrossguardRuntimeTests",
-            dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime"]
+            dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardLinux"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -82,21 +82,26 @@ public struct Controller: Sendable {
     public private(set) var openConditions = InputSet()
 
     /// A controller at power-up. `nextAlarmID` continues the device's alarm numbering across restarts;
-    /// `latchedFault` is a fail-safe latched before the restart, which only `fault.reset` clears.
-    public init(config: ControllerConfig, nextAlarmID: UInt32 = 1, latchedFault: SafetyRule? = nil) {
+    /// `latchedFault` is a fail-safe latched before the restart (with the outputs it involved), which only
+    /// `fault.reset` clears.
+    public init(config: ControllerConfig, nextAlarmID: UInt32 = 1, latchedFault: SafetyRule? = nil, latchedOutputs: OutputSet = OutputSet()) {
         self.config = config
         crossing = Controller.freshCrossing(config, at: 0)
         beacon = config.beacon.map {
             BeaconCrossing(plan: $0, hasKerbDetector: config.presentInputs.contains(.pedKerb), hasCrossingDetector: config.presentInputs.contains(.pedCrossing))
         }
-        if let plan = config.monitor { monitor = SafetyMonitor(plan: plan, latched: latchedFault) }
+        if let plan = config.monitor { monitor = SafetyMonitor(plan: plan, latched: latchedFault, involved: latchedOutputs) }
         if let plan = config.sos { sos = SOSPost(plan: plan, nextAlarmID: nextAlarmID) }
     }
 
     /// Runs one tick. Events go to `events` (numbered there); the command, if any, is answered in the result.
     public mutating func step(_ inputs: Inputs, events: inout EventBuffer) -> StepResult {
         let now = tick
-        if now == 0 { events.emit(Event(.controllerStarted, tick: now)) }
+        if now == 0 {
+            events.emit(Event(.controllerStarted, tick: now))
+            // A latch kept across the restart is raised again, so the centre learns why the crossing flashes.
+            if let monitor, let rule = monitor.latched { events.emit(Event(.failSafe, tick: now, state: .raised, rule: rule, outputs: monitor.involved)) }
+        }
         var outcome: CommandOutcome?
         if let command = inputs.command { outcome = handle(command, tick: now, events: &events) }
 

@@ -18,6 +18,9 @@ public enum SafetyRule: UInt8, CaseIterable, Sendable {
     case lampStuckOn
     /// A signal lamp other than red is sensed dark while commanded lit.
     case lampNotLit
+    /// The latch kept across restarts could not be read back: the device cannot know it was safe, so it
+    /// stays in fail-safe until someone resets it.
+    case latchUnreadable
 
     /// The name in events and status.
     public var name: String {
@@ -31,6 +34,7 @@ public enum SafetyRule: UInt8, CaseIterable, Sendable {
         case .redLampFailure: "red-lamp-failure"
         case .lampStuckOn: "lamp-stuck-on"
         case .lampNotLit: "lamp-not-lit"
+        case .latchUnreadable: "latch-unreadable"
         }
     }
 }
@@ -100,10 +104,12 @@ public struct SafetyMonitor: Sendable {
     private(set) var redFaultSince = UInt64.max
     private(set) var redHealthySince = UInt64.max
 
-    /// A monitor with nothing latched, or latched already (the latch survives a restart).
-    public init(plan: MonitorPlan, latched: SafetyRule? = nil) {
+    /// A monitor with nothing latched, or latched already with the outputs involved (the latch survives
+    /// a restart).
+    public init(plan: MonitorPlan, latched: SafetyRule? = nil, involved: OutputSet = OutputSet()) {
         self.plan = plan
         self.latched = latched
+        if latched != nil { self.involved = involved }
         lamps = Array(repeating: LampWatch(), count: OutputRole.allCases.count)
     }
 

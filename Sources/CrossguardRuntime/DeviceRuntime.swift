@@ -45,6 +45,11 @@ public final class DeviceRuntime {
     public private(set) var lastCommand: Command?
     /// The last hardware error, for diagnostics.
     public private(set) var lastHardwareError: HardwareError?
+    /// Where the latched fail-safe is kept across restarts, nil when nowhere (a bench without a state directory).
+    public let latchKeeper: LatchKeeper?
+    /// What the kept latch record said that could not be read, if anything (the device stays in fail-safe).
+    public let latchProblem: String?
+    private var keptLatch: KeptLatch?
 
     private let bank: LineBank
     private let display: NumericDisplay?
@@ -58,9 +63,11 @@ public final class DeviceRuntime {
     private let outputRoles: [OutputRole]
 
     /// Wires a validated site and board to a bank opened for that board. `firstSeq` and `nextAlarmID`
-    /// continue the device's numbering across restarts.
+    /// continue the device's numbering across restarts; `latchKeeper` brings back a latched fail-safe
+    /// and keeps every change of it.
     public init(site: SiteConfig, board: BoardConfig, bank: LineBank, display: NumericDisplay?, light: AmbientLightSource? = nil,
-                commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, nextAlarmID: UInt32 = 1) throws(HardwareError) {
+                commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, nextAlarmID: UInt32 = 1,
+                latchKeeper: LatchKeeper? = nil) throws(HardwareError) {
         guard bank.inputCount == board.inputs.count, bank.outputCount == board.outputs.count else {
             throw HardwareError(.other, "line bank has \(bank.inputCount) inputs and \(bank.outputCount) outputs; board \(board.name) lists \(board.inputs.count) and \(board.outputs.count)")
         }
@@ -70,7 +77,13 @@ public final class DeviceRuntime {
         self.display = display
         self.light = light
         self.commands = commands
-        controller = Controller(config: ControllerConfig(site: site, board: board), nextAlarmID: nextAlarmID)
+        let config = ControllerConfig(site: site, board: board)
+        let kept = try latchKeeper?.load()
+        self.latchKeeper = latchKeeper
+        latchProblem = kept?.problem
+        // Only a crossing has a monitor to latch; an SOS post alone has nothing to keep.
+        keptLatch = config.monitor == nil ? nil : kept?.latch
+        controller = Controller(config: config, nextAlarmID: nextAlarmID, latchedFault: keptLatch?.rule, latchedOutputs: keptLatch?.outputs ?? OutputSet())
         debouncer = Debouncer(
             roles: board.inputs.map(\.role),
             debounceTicks: board.inputs.map { ticksRoundingUp($0.debounceMs, tickMs: site.tickMs) })
@@ -117,6 +130,11 @@ public final class DeviceRuntime {
             record(error)
         }
         outputs = result.outputs
+        if let monitor = controller.monitor, monitor.latched != keptLatch?.rule {
+            // Rare (a trip or a reset): handed to the keeper's queue, never written on this thread.
+            keptLatch = monitor.latched.map { KeptLatch(rule: $0, outputs: monitor.involved) }
+            latchKeeper?.save(keptLatch)
+        }
         statistics.ticks += 1
         observer?.didTick(now, result: result, events: eventBuffer.events, runtime: self)
         return result

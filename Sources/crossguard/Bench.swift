@@ -33,7 +33,13 @@ struct Bench: ParsableCommand {
     @Flag(help: "Do not print the timeline.")
     var quiet = false
 
+    @Option(help: "Keep the latched fail-safe in this existing directory across restarts, as the daemon does (interactive bench only).")
+    var stateDir: String?
+
     func validate() throws {
+        if stateDir != nil && (scenario != nil || trace != nil) {
+            throw ValidationError("--state-dir is for the interactive bench: a scenario must replay the same way every time")
+        }
         if let speed, !(speed > 0 && speed <= 1000) { throw ValidationError("--speed must be more than 0 and at most 1000") }
     }
 
@@ -60,7 +66,17 @@ struct Bench: ParsableCommand {
             let bank = SimulatedLineBank(board: device.board)
             let light = SimulatedLightSensor()
             light.set(500)  // daylight until the n key makes it night
-            let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: SimulatedDisplay(), light: light)
+            var keeper: LatchKeeper?
+            if let stateDir {
+                try FileRecord.checkDirectory(stateDir)
+                keeper = LatchKeeper(record: FileRecord(directory: stateDir, name: "latch"))
+            }
+            let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: SimulatedDisplay(), light: light, latchKeeper: keeper)
+            if let problem = runtime.latchProblem {
+                var stderr = StandardError()
+                print("bench: \(problem); staying in fail-safe until fault.reset (key r)", to: &stderr)
+            }
+            defer { keeper?.flush() }
             try InteractiveBench(device: device, runtime: runtime, bank: bank, light: light).run()
             return
         }
