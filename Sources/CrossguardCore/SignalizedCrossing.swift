@@ -114,6 +114,8 @@ public struct SignalizedCrossing: Sendable {
             setMode(.normal, tick: tick, events: &events)
         case (_, .pedestrianWalk), (_, .pedestrianClearance), (_, .allRedAfterClearance), (_, .vehicleAmber):
             pendingMode = newMode
+        case (_, .vehicleGreen) where plan.hybrid, (_, .vehicleFlashingGreen) where plan.hybrid:
+            setMode(newMode, tick: tick, events: &events)  // a dark or flashing-amber beacon has no green to end
         case (_, .vehicleGreen), (_, .vehicleFlashingGreen):
             pendingMode = newMode
             enter(.vehicleAmber, tick)

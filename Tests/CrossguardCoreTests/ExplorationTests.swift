@@ -162,6 +162,9 @@ func checkSignalized(_ t: Transition, plan: SignalPlan, lampFaults: Bool, _ fail
         case (.vehicleAmber, .allRedBeforeWalk) where held < plan.amber: failures.append("\(at): amber \(held)")
         case (.pedestrianWalk, _) where held < plan.walk: failures.append("\(at): walk \(held)")
         case (.pedestrianClearance, _) where held < plan.clearance: failures.append("\(at): clearance \(held)")
+        // A hybrid beacon's dark or flashing-amber head has no green to end: it may go straight to flash or dark.
+        case (.vehicleGreen, .flash) where plan.hybrid, (.vehicleGreen, .dark) where plan.hybrid,
+             (.vehicleFlashingGreen, .flash) where plan.hybrid, (.vehicleFlashingGreen, .dark) where plan.hybrid: break
         case (.vehicleGreen, let next) where next != .vehicleAmber && next != .vehicleFlashingGreen: failures.append("\(at): green without amber")
         case (.vehicleFlashingGreen, let next) where next != .vehicleAmber: failures.append("\(at): flashing without the steady amber")
         default: break

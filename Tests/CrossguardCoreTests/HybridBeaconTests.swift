@@ -67,6 +67,21 @@ struct HybridBeaconTests {
         #expect(trace[2_000].lit == OutputSet([.pedDontWalk, .apsLocator]))
     }
 
+    @Test func flashAndDarkTakeADarkBeaconAtOnceButWaitForThePedestrians() throws {
+        var controller = Controller(config: try hybridConfig())
+        var buffer = EventBuffer(capacity: 16)
+        for _ in 0..<2_000 { _ = controller.step(Inputs(), events: &buffer) }
+        #expect(controller.crossing?.phase == .vehicleGreen)  // resting dark
+        _ = controller.step(Inputs(command: .setMode(.flash, revertAfterTicks: nil)), events: &buffer)
+        #expect(controller.crossing?.phase == .flash)         // no steady amber first: there is no green to end
+        _ = controller.step(Inputs(command: .setMode(.normal, revertAfterTicks: nil)), events: &buffer)
+        _ = controller.step(Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])), events: &buffer)
+        while controller.crossing?.phase != .pedestrianWalk { _ = controller.step(Inputs(), events: &buffer) }
+        _ = controller.step(Inputs(command: .setMode(.dark, revertAfterTicks: nil)), events: &buffer)
+        #expect(controller.crossing?.phase == .pedestrianWalk)  // pedestrians are out: dark waits for them
+        #expect(controller.monitor?.latched == nil)
+    }
+
     @Test func secondPressWaitsOutTheMinimumDark() throws {
         let config = try hybridConfig()
         let plan = config.crossing!
