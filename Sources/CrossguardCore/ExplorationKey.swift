@@ -28,6 +28,13 @@ public struct ExplorationKey: Hashable, Sendable {
         guard let t, t != UInt64.max else { values.append(Int.min); return }
         if t <= now { values.append(min(Int(now - t), after + 1)) } else { values.append(-1 - min(Int(t - now), cap)) }
     }
+    /// Adds the age of a tick that the logic subtracts with wrapping arithmetic, unset being `UInt64.max`:
+    /// such an unset tick reads as `now + 1` ticks old, recent at power-up and old later, so it is added as
+    /// exactly that age.
+    public mutating func wrappingAge(_ t: UInt64, after: Int) {
+        let age = now &- t
+        values.append(age > UInt64(after) ? after + 1 : Int(age))
+    }
     /// Adds a deadline (nil when unset) as the ticks left, 0 once it has passed.
     public mutating func deadline(_ t: UInt64?) {
         guard let t else { values.append(-1); return }
@@ -70,6 +77,8 @@ extension SafetyMonitor {
         key.age(vehicleGoLast, after: plan.allRed)
         key.age(walkOnSince, after: plan.flashPeriod)
         key.age(walkEnd, after: plan.clearance + plan.allRedAfterClearance)
+        key.age(lastWalkOff, after: max(plan.flashPeriod, plan.allRedAfterClearance))
+        key.add(clearanceBegun)
         key.deadline(pedestrianRightOfWayUntil)
         key.age(dontWalkOffAt, after: plan.flashPeriod)
         key.add(walkInhibited)
@@ -79,9 +88,10 @@ extension SafetyMonitor {
         if plan.sensed != OutputSet() {
             let window = max(plan.flashPeriod, plan.mismatchTicks)
             for w in lamps {
-                key.age(w.commandedOn, after: window); key.age(w.commandedOff, after: window)
-                key.age(w.sensedOn, after: window); key.age(w.sensedOff, after: window)
+                key.wrappingAge(w.commandedOn, after: window); key.wrappingAge(w.commandedOff, after: window)
+                key.wrappingAge(w.sensedOn, after: window); key.wrappingAge(w.sensedOff, after: window)
                 key.age(w.disagreeSince, after: window); key.age(w.agreeSince, after: window)
+                key.age(w.darkSince, after: window)
             }
         }
     }
@@ -92,6 +102,9 @@ extension BeaconCrossing {
     public func explore(into key: inout ExplorationKey) {
         key.add(active)
         key.age(active ? activeSince : nil, after: plan.maximum)
+        // Presses can hold an activation past the maximum: the RRFB pattern's place in its 16 segments
+        // still depends on when the activation began.
+        key.add(active && plan.pattern == .rrfb ? Int((key.now - activeSince) / UInt64(plan.rrfbSegment) % 16) : -1)
         key.deadline(active ? endsAt : nil)
         key.deadline(active ? holdLimit : nil)
         key.deadline(audioUntil)
@@ -125,6 +138,7 @@ extension Controller {
     public func explorationKey(cap: Int) -> ExplorationKey {
         var key = ExplorationKey(now: tick, cap: cap)
         key.add(Int(tick % UInt64(config.flasher.periodTicks)))
+        if sos != nil { key.add(Int(tick % UInt64(config.fastBlink.periodTicks))) }
         key.add(Int(openConditions.bits))
         crossing?.explore(into: &key)
         monitor?.explore(into: &key)

@@ -88,6 +88,9 @@ public struct SafetyMonitor: Sendable {
     private(set) var vehicleGoLast: UInt64?
     private(set) var walkOnSince: UInt64?
     private(set) var walkEnd: UInt64?
+    /// When the walk last went dark, and whether the clearance of this run of walk flashes has begun.
+    private(set) var lastWalkOff: UInt64?
+    private(set) var clearanceBegun = false
     private(set) var pedestrianRightOfWayUntil: UInt64 = 0
     private(set) var dontWalkOffAt: UInt64?
 
@@ -95,6 +98,8 @@ public struct SafetyMonitor: Sendable {
     struct LampWatch {
         var commandedOn = UInt64.max, commandedOff = UInt64.max, sensedOn = UInt64.max, sensedOff = UInt64.max
         var disagreeSince = UInt64.max, agreeSince = UInt64.max
+        /// Red lamps only: since when commanded lit within the last flash period but never sensed lit.
+        var darkSince = UInt64.max
     }
     private(set) var lamps: [LampWatch]
     /// Non-signal lamps (wait lamp, floodlight, beacons, SOS lights) reported failed: an event, not a fail-safe.
@@ -105,12 +110,16 @@ public struct SafetyMonitor: Sendable {
     private(set) var redHealthySince = UInt64.max
 
     /// A monitor with nothing latched, or latched already with the outputs involved (the latch survives
-    /// a restart).
-    public init(plan: MonitorPlan, latched: SafetyRule? = nil, involved: OutputSet = OutputSet()) {
+    /// a restart). It assumes the worst of what came before `tick` (power-up, or a reset out of the
+    /// flashing fail-safe): vehicles were moving, so a walk needs its full all-red and, on a hybrid beacon
+    /// whose dark head lets vehicles go, a red needs its amber first.
+    public init(plan: MonitorPlan, latched: SafetyRule? = nil, involved: OutputSet = OutputSet(), startingAt tick: UInt64 = 0) {
         self.plan = plan
         self.latched = latched
         if latched != nil { self.involved = involved }
         lamps = Array(repeating: LampWatch(), count: OutputRole.allCases.count)
+        vehicleGoLast = tick
+        greenSinceRed = plan.hybrid
     }
 
     /// Checks the lamps commanded for this tick and, where the board senses them, what the lamps really do.
@@ -132,29 +141,44 @@ public struct SafetyMonitor: Sendable {
         let red = lit.contains(.vehicleRed) || lit.contains(.vehicleRedRight), amber = lit.contains(.vehicleAmber), green = lit.contains(.vehicleGreen)
         let walk = lit.contains(.pedWalk), dontWalk = lit.contains(.pedDontWalk)
         let wasRed = previous.contains(.vehicleRed) || previous.contains(.vehicleRedRight)
+        // What holds the vehicles for a walk: the red, or on a hybrid beacon both reds steady.
+        let redsHold = lit.contains(.vehicleRed) && (!plan.hybrid || lit.contains(.vehicleRedRight))
         // A hybrid beacon's dark head means the vehicles go, like a green.
         let vehiclesGo = green || amber || (plan.hybrid && !red)
+        // Its alternating flashing reds mean stop, then go if the crossing is clear: not a hold for a walk.
+        let vehiclesMayProceed = vehiclesGo || !redsHold
         let vehiclesWentBefore = previous.contains(.vehicleGreen) || previous.contains(.vehicleAmber) || (plan.hybrid && !wasRed)
         defer { previous = lit }
 
         if green && (red || amber) { return trip(.dualIndication, lit, [.vehicleRed, .vehicleAmber, .vehicleGreen]) }
         if red && amber && !plan.regime.hasRedAmber { return trip(.dualIndication, lit, [.vehicleRed, .vehicleAmber]) }
         if walk && dontWalk { return trip(.dualIndication, lit, [.pedWalk, .pedDontWalk]) }
-        if plan.hybrid && walk && !(lit.contains(.vehicleRed) && lit.contains(.vehicleRedRight)) {
-            return trip(.conflict, lit, [.vehicleRed, .vehicleRedRight, .pedWalk])  // a walk needs both reds steady
+        if walk && !redsHold {
+            return trip(.conflict, lit, plan.hybrid ? [.vehicleRed, .vehicleRedRight, .pedWalk] : [.vehicleRed, .pedWalk])  // a walk needs its red
         }
 
         // Pedestrian right of way: a lit walk (held over the dark part of a flashing walk), or a
         // don't-walk that is flashing (us clearance: it came back on within one flash period).
         if walk {
-            if walkOnSince == nil { walkOnSince = tick }
+            if walkOnSince == nil {
+                walkOnSince = tick
+                // A walk after more than a flash period of dark starts a new run of walk flashes.
+                if let off = lastWalkOff, Int(tick - off) <= plan.flashPeriod {} else { clearanceBegun = false }
+            }
             pedestrianRightOfWayUntil = tick + UInt64(plan.flashPeriod - plan.flashOn) + 1
         } else if previous.contains(.pedWalk), let since = walkOnSince {
-            // A steady walk ended and the clearance began. In kz the first flash of a flashing walk can run
-            // on from the steady walk, so the clearance may have begun up to one lit flash earlier: the
+            // The walk went dark: the clearance begins, however short the walk was. In kz the clearance is
+            // the flashing walk, so only the first walk-off of a run counts, and the first flash can run on
+            // from the steady walk: the clearance may have begun up to one lit flash earlier, and the
             // monitor takes the earlier moment (a tolerance of one flash, 0.5 s at 1 Hz, in the
-            // controller's favour, never more).
-            if Int(tick - since) >= plan.flashPeriod { walkEnd = tick - UInt64(plan.flashOn) }
+            // controller's favour, never more). Elsewhere a walk does not flash: every walk-off counts.
+            if plan.regime != .kz {
+                walkEnd = tick
+            } else if !clearanceBegun {
+                walkEnd = Int(tick - since) >= plan.flashPeriod ? tick - UInt64(plan.flashOn) : tick
+                clearanceBegun = true
+            }
+            lastWalkOff = tick
             walkOnSince = nil
         }
         // Flashing don't-walk: it went dark and came back within a flash period, the vehicles red all along
@@ -168,19 +192,24 @@ public struct SafetyMonitor: Sendable {
             return trip(.conflict, lit, [.vehicleAmber, .vehicleGreen, .pedWalk, .pedDontWalk])
         }
 
-        // A walk needs the vehicles red for the all-red first.
+        // A walk needs the vehicles held for the all-red first.
         if walk && !previous.contains(.pedWalk), let last = vehicleGoLast, Int(tick - last) <= plan.allRed {
             return trip(.shortAllRed, lit, [.vehicleRed, .pedWalk])
         }
-        // Vehicles may move again only after the clearance and the all-red after it.
+        // Vehicles may move again only after the clearance and the all-red after it, and never sooner than
+        // that all-red after the last walk flash.
         let wentGo = vehiclesGo && !vehiclesWentBefore
         if wentGo, let end = walkEnd, Int(tick - end) < plan.clearance + plan.allRedAfterClearance {
             return trip(.shortClearance, lit, [.vehicleAmber, .vehicleGreen])
         }
-        if vehiclesGo { vehicleGoLast = tick }
+        if wentGo, let off = lastWalkOff, Int(tick - off) < plan.allRedAfterClearance {
+            return trip(.shortClearance, lit, [.vehicleAmber, .vehicleGreen, .pedWalk])
+        }
+        if vehiclesMayProceed { vehicleGoLast = tick }
 
         // Every green is followed by an amber of at least the site's amber before red. On a hybrid beacon the
-        // dark head is the green, and only a steady amber counts: the flashing amber before it does not.
+        // dark head is the green; amber counts from when it last came on, so the steady amber may include
+        // the last amber flash that ran into it: the drivers saw amber all that time.
         if green || (plan.hybrid && !red && !amber) {
             greenSinceRed = true
             amberSinceGreen = nil
@@ -205,6 +234,7 @@ public struct SafetyMonitor: Sendable {
         var trippedRole: Int?
         var trippedStuckOn = false
         var raise: UInt32 = 0, clear: UInt32 = 0
+        var darkReds: UInt32 = 0
         // One pass over the sensed lamps, bit by bit, on the watch buffer in place: no array copies, no
         // allocation on the tick path.
         lamps.withUnsafeMutableBufferPointer { watch in
@@ -220,6 +250,11 @@ public struct SafetyMonitor: Sendable {
                 let w = watch[i]
                 let notLit = tick &- w.commandedOn < window && tick &- w.sensedOn >= window
                 let stuckOn = tick &- w.commandedOff < window && tick &- w.sensedOff >= window
+                if bit & redNotLitHandledApart != 0 {
+                    // A red that flashes (a hybrid beacon's) is watched over the flash period as well.
+                    if !notLit { watch[i].darkSince = UInt64.max } else if w.darkSince == UInt64.max { watch[i].darkSince = tick }
+                    if watch[i].darkSince != UInt64.max && tick - watch[i].darkSince >= persist { darkReds |= bit }
+                }
                 if stuckOn || (notLit && bit & redNotLitHandledApart == 0) {
                     if w.disagreeSince == UInt64.max { watch[i].disagreeSince = tick }
                     watch[i].agreeSince = UInt64.max
@@ -250,11 +285,21 @@ public struct SafetyMonitor: Sendable {
             clear &= ~bit
         }
         // Vehicle red, lamp by lamp: the first failure inhibits the walk, a second one is the fail-safe.
-        // A hybrid beacon's reds guard the walk only while both are steady; they alternate otherwise.
+        // A hybrid beacon's reds are counted lamp by lamp while both are steady; while they alternate, each
+        // is watched over the flash period: both dark is a dark head with pedestrians on the crossing.
         let redsSteady = lit.contains(.vehicleRed) && (!plan.hybrid || lit.contains(.vehicleRedRight))
-        if plan.sensed.contains(.vehicleRed) && !redsSteady {
+        let redsSensed = plan.sensed.contains(.vehicleRed) || (plan.hybrid && plan.sensed.contains(.vehicleRedRight))
+        if plan.hybrid && !redsSteady && darkReds != 0 {
+            if darkReds.nonzeroBitCount >= 2 { return trip(.redLampFailure, lit, [.vehicleRed, .vehicleRedRight]) }
+            if !walkInhibited {
+                walkInhibited = true
+                let role: InputRole = darkReds & (1 << UInt32(OutputRole.vehicleRed.rawValue)) != 0 ? .lampVehicleRed : .lampVehicleRedRight
+                events.emit(Event(.lampFailure, tick: tick, state: .raised, role: role, count: 1))
+            }
+        }
+        if redsSensed && !redsSteady {
             redFaultSince = UInt64.max  // a dark red must persist while it is commanded lit; one tick of lag is not a fault
-        } else if plan.sensed.contains(.vehicleRed) {
+        } else if redsSensed {
             if redLampsDark > 0 {
                 redHealthySince = UInt64.max
                 if redFaultSince == UInt64.max { redFaultSince = tick }
@@ -302,7 +347,7 @@ public struct SafetyMonitor: Sendable {
             events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: role.senseRole))
         }
         if latched != nil {
-            self = SafetyMonitor(plan: plan)
+            self = SafetyMonitor(plan: plan, startingAt: tick)
             return
         }
         walkInhibited = false
@@ -312,6 +357,7 @@ public struct SafetyMonitor: Sendable {
         for i in lamps.indices {
             lamps[i].disagreeSince = UInt64.max
             lamps[i].agreeSince = UInt64.max
+            lamps[i].darkSince = UInt64.max
         }
     }
 

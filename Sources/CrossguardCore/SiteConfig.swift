@@ -255,6 +255,13 @@ extension SiteConfig {
             r.finish()
         }
 
+        // A red lamp found dark when the all-red before the walk begins must be found before the walk:
+        // the monitor needs the mismatch time, and the crossing a tick to see it, within the all-red.
+        if let c = crossing, safety.lampMismatchMs + 2 * tickMs > c.allRedMs {
+            let f = DurationText.format(milliseconds:)
+            log.report("safety.lamp_mismatch", "= \(f(safety.lampMismatchMs)) must be at least two ticks (\(f(2 * tickMs))) shorter than crossing.all_red = \(f(c.allRedMs)), or a walk could start over a red lamp that is already dark")
+        }
+
         var uplink = UplinkSettings(broker: nil)
         if let table = top.table("uplink") {
             let r = TableReader(table, path: "uplink", log: log)

@@ -246,3 +246,110 @@ struct FailSafeLatchTests {
         #expect(controller.monitor?.latched == nil)
     }
 }
+
+/// Lamp sequences a faulty controller might show, each written out tick by tick: (ticks, lamps).
+typealias Script = [(ticks: Int, lit: OutputSet)]
+
+/// Runs a script through a fresh monitor; returns the first rule broken and its tick.
+func monitorScript(_ plan: MonitorPlan, _ script: Script, sensed: (OutputSet, UInt64) -> OutputSet = { _, _ in OutputSet() }) -> (rule: SafetyRule?, tick: UInt64?) {
+    var monitor = SafetyMonitor(plan: plan)
+    var events = EventBuffer(capacity: 16)
+    var tick: UInt64 = 0
+    var previous = OutputSet()
+    for (ticks, lit) in script {
+        for _ in 0..<ticks {
+            if let rule = monitor.check(tick: tick, lit: lit, sensed: sensed(previous, tick), events: &events) { return (rule, tick) }
+            previous = lit
+            tick += 1
+        }
+    }
+    return (nil, nil)
+}
+
+/// Repeats a walk that goes dark for one tick in every `period`, for `ticks` ticks, over `base`.
+func flickeringWalk(_ base: OutputSet, ticks: Int, period: Int) -> Script {
+    var out: Script = []
+    var walk = base
+    walk.insert(.pedWalk)
+    for _ in 0..<(ticks / period) { out += [(period - 1, walk), (1, base)] }
+    return out
+}
+
+@Suite("Safety monitor: sequences a careless controller could show")
+struct MonitorSequenceTests {
+    let red = OutputSet([.vehicleRed, .pedDontWalk])
+    let green = OutputSet([.vehicleGreen, .pedDontWalk])
+    let amber = OutputSet([.vehicleAmber, .pedDontWalk])
+
+    func plan(_ file: String) throws -> MonitorPlan {
+        let config = ControllerConfig(site: try shippedSite(file), board: try board(boardText(inputs: ["ped.button"], outputs: ["vehicle.red", "vehicle.red.right", "vehicle.amber", "vehicle.green", "ped.dont_walk", "ped.walk"])))
+        return config.monitor!
+    }
+
+    @Test("a walk that flickers dark never starts a clearance of its own", arguments: ["site-us.toml", "site-uk.toml", "site.toml"])
+    func flickeringWalkThenGreen(file: String) throws {
+        let p = try plan(file)
+        // Start-up all-red, a walk with a one-tick gap every 99 ticks for 7 s, a short all-red, green.
+        let script: Script = [(400, red)] + flickeringWalk(OutputSet([.vehicleRed]), ticks: 700, period: 100) + [(p.allRedAfterClearance, red), (10, green)]
+        let r = monitorScript(p, script)
+        #expect(r.rule == .shortClearance)
+    }
+
+    @Test func aFlickerLongerThanTheClearanceStillNeedsTheAllRedAfterIt() throws {
+        let p = try plan("site.toml")  // kz: the clearance is a flashing walk, so flashes are allowed
+        let flicker = flickeringWalk(OutputSet([.vehicleRed]), ticks: 100 * ((p.clearance + p.allRedAfterClearance) / 100 + 3), period: 100)
+        // Red just past the flashing walk's hold (a dark flash is still a walk), well short of the all-red.
+        let r = monitorScript(p, [(400, red)] + flicker + [(p.flashPeriod - p.flashOn + 2, red), (10, green)])
+        #expect(r.rule == .shortClearance)
+    }
+
+    @Test func walkWithTheVehicleHeadDarkIsAConflict() throws {
+        let p = try plan("site-us.toml")
+        let r = monitorScript(p, [(400, red), (300, green), (300, amber), (p.allRed + 1, OutputSet([.pedDontWalk])), (10, OutputSet([.pedWalk]))])
+        #expect(r.rule == .conflict)
+    }
+
+    @Test("a walk at power-up, before any all-red, is caught", arguments: ["site-us.toml", "site-phb.toml"])
+    func walkAtPowerUp(file: String) throws {
+        let p = try plan(file)
+        let r = monitorScript(p, [(10, OutputSet([.vehicleRed, .vehicleRedRight, .pedWalk]))])
+        #expect(r.rule == .shortAllRed)
+        #expect(r.tick == 0)
+    }
+
+    @Test func hybridFlashingRedsDoNotCountAsTheAllRedBeforeTheWalk() throws {
+        let p = try plan("site-phb.toml")
+        let dark = OutputSet([.pedDontWalk])
+        let alternating: Script = (0..<((p.allRed + 100) / 100 + 1)).flatMap { _ in
+            [(50, OutputSet([.vehicleRed, .pedDontWalk])), (50, OutputSet([.vehicleRedRight, .pedDontWalk]))] as Script
+        }
+        let r = monitorScript(p, [(400, dark), (p.amber + 1, amber)] + alternating + [(10, OutputSet([.vehicleRed, .vehicleRedRight, .pedWalk]))])
+        #expect(r.rule == .shortAllRed)
+    }
+
+    @Test func hybridRedsBothDeadWhileFlashingAreAFailSafe() throws {
+        var p = try plan("site-phb.toml")
+        p.sensed = OutputSet([.vehicleRed, .vehicleRedRight])
+        let flashing: Script = (0..<30).flatMap { _ in
+            [(50, OutputSet([.vehicleRed, .pedDontWalk])), (50, OutputSet([.vehicleRedRight, .pedDontWalk]))] as Script
+        }
+        // Healthy reds until tick 1,500, then both read dark.
+        let script: Script = [(400, OutputSet([.pedDontWalk])), (p.amber + 1, amber), (p.allRed + 1, OutputSet([.vehicleRed, .vehicleRedRight, .pedDontWalk]))] + flashing
+        let r = monitorScript(p, script) { previous, tick in
+            var s = OutputSet()
+            if tick < 1_500 { for role in [OutputRole.vehicleRed, .vehicleRedRight] where previous.contains(role) { s.insert(role) } }
+            return s
+        }
+        #expect(r.rule == .redLampFailure)
+        #expect((r.tick ?? 0) >= 1_500 && (r.tick ?? .max) <= 1_500 + UInt64(p.flashPeriod + p.mismatchTicks + 1))
+    }
+}
+
+@Suite("Safety settings against the crossing")
+struct SafetySettingsTests {
+    @Test func lampMismatchMustFitInTheAllRed() {
+        #expect(siteProblems(crossing("all_red = \"1s\"") + "\n[safety]\nlamp_mismatch = \"2s\"") == [
+            "site.toml: safety.lamp_mismatch = 2 s must be at least two ticks (20 ms) shorter than crossing.all_red = 1 s, or a walk could start over a red lamp that is already dark",
+        ])
+    }
+}
