@@ -78,7 +78,7 @@ public final class DeviceRuntime {
         self.light = light
         self.commands = commands
         let config = ControllerConfig(site: site, board: board)
-        let kept = try latchKeeper?.load()
+        let kept = latchKeeper?.load()
         self.latchKeeper = latchKeeper
         latchProblem = kept?.problem
         // Only a crossing has a monitor to latch; an SOS post alone has nothing to keep.

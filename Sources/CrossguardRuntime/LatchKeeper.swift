@@ -47,39 +47,80 @@ public struct KeptLatch: Equatable, Sendable {
 
 /// Keeps the latched fail-safe in a durable record (DOMAIN.md: the latch survives a restart). Reads once
 /// at start-up; writes on its own queue, so the tick thread that sees the latch change never waits for
-/// the disk. Writes happen in order; the newest always lands last.
+/// the disk. Writes happen in order and the newest state always lands last; a write that fails is
+/// retried, with a growing pause up to `maximumRetryPause`, until it lands or a newer state replaces it.
 public final class LatchKeeper: Sendable {
     public let record: DurableRecord
     private let queue = DispatchQueue(label: "crossguard.latch")
-    private let failure = Mutex<(count: UInt64, last: HardwareError?)>((0, nil))
+    private struct State {
+        /// What should be on disk, and how many times it has been handed over (newer replaces older).
+        var wanted: [UInt8]?
+        var generation: UInt64 = 0
+        var failures: UInt64 = 0
+        var lastFailure: HardwareError?
+        /// Whether the wanted state is not yet on disk.
+        var pending = false
+    }
+    private let state = Mutex(State())
+    private let firstRetryPauseMs: Int
+    private let maximumRetryPauseMs: Int
 
-    /// A keeper for `record`.
-    public init(record: DurableRecord) { self.record = record }
+    /// A keeper for `record`; a failed write is tried again after `firstRetryPauseMs`, doubling up to
+    /// `maximumRetryPauseMs`.
+    public init(record: DurableRecord, firstRetryPauseMs: Int = 500, maximumRetryPauseMs: Int = 30_000) {
+        self.record = record
+        self.firstRetryPauseMs = firstRetryPauseMs
+        self.maximumRetryPauseMs = maximumRetryPauseMs
+    }
 
-    /// The latch kept by the last run, at start-up. A record this program cannot read gives a latch of
-    /// `latch-unreadable` and a problem text; storage that cannot be read at all is an error.
-    public func load() throws(HardwareError) -> (latch: KeptLatch?, problem: String?) {
-        guard let bytes = try record.read() else { return (nil, nil) }
+    /// The latch kept by the last run, at start-up. A record this program cannot read, or storage that
+    /// cannot be read at all, gives a latch of `latch-unreadable` and a problem text: a device that cannot
+    /// tell whether it was safe starts in fail-safe rather than not at all.
+    public func load() -> (latch: KeptLatch?, problem: String?) {
+        let bytes: [UInt8]?
+        do throws(HardwareError) {
+            bytes = try record.read()
+        } catch {
+            return (KeptLatch(rule: .latchUnreadable, outputs: OutputSet()), "\(record.location) cannot be read: \(error)")
+        }
+        guard let bytes else { return (nil, nil) }
         let (latch, problem) = KeptLatch.decode(bytes)
         return (latch, problem.map { "\(record.location) \($0)" })
     }
 
-    /// Queues the new state of the latch for writing and returns at once.
+    /// Hands the new state of the latch to the writer and returns at once.
     public func save(_ latch: KeptLatch?) {
-        let bytes = KeptLatch.encode(latch)
-        queue.async { [self] in
-            do throws(HardwareError) {
-                try record.write(bytes)
-            } catch {
-                failure.withLock { $0 = ($0.count + 1, error) }
+        let generation = state.withLock { s in
+            s.wanted = KeptLatch.encode(latch)
+            s.generation += 1
+            s.pending = true
+            return s.generation
+        }
+        queue.async { [self] in write(generation: generation, pauseMs: firstRetryPauseMs) }
+    }
+
+    private func write(generation: UInt64, pauseMs: Int) {
+        guard let bytes = state.withLock({ s in s.generation == generation ? s.wanted : nil }) else { return }  // a newer state follows
+        do throws(HardwareError) {
+            try record.write(bytes)
+            state.withLock { s in if s.generation == generation { s.pending = false } }
+        } catch {
+            state.withLock { s in
+                s.failures += 1
+                s.lastFailure = error
             }
+            let next = min(pauseMs * 2, maximumRetryPauseMs)
+            queue.asyncAfter(deadline: .now() + .milliseconds(pauseMs)) { [self] in write(generation: generation, pauseMs: next) }
         }
     }
 
-    /// Waits until every queued write has landed (a clean stop, a test).
+    /// Waits until every write queued so far has been tried once (a clean stop, a test).
     public func flush() { queue.sync {} }
 
-    /// Writes that failed, and the last failure: the fail-safe still holds in memory, but a restart would
-    /// forget it, which `diag` and the status must say.
-    public var failures: (count: UInt64, last: HardwareError?) { failure.withLock { $0 } }
+    /// Whether the newest state is not on disk yet, the writes that failed, and the last failure: the
+    /// fail-safe still holds in memory, but until the record lands a restart would forget it, which the
+    /// status and `diag` must say.
+    public var health: (pending: Bool, failures: UInt64, last: HardwareError?) {
+        state.withLock { ($0.pending, $0.failures, $0.lastFailure) }
+    }
 }

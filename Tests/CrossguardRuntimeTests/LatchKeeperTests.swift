@@ -12,7 +12,11 @@ final class MemoryRecord: DurableRecord {
     let location = "memory/latch"
     let bytes = Mutex<[UInt8]?>(nil)
     let failing = Mutex(false)
-    func read() throws(HardwareError) -> [UInt8]? { bytes.withLock { $0 } }
+    let unreadable = Mutex(false)
+    func read() throws(HardwareError) -> [UInt8]? {
+        if unreadable.withLock({ $0 }) { throw HardwareError(.busFault, "I/O error") }
+        return bytes.withLock { $0 }
+    }
     func write(_ new: [UInt8]) throws(HardwareError) {
         if failing.withLock({ $0 }) { throw HardwareError(.other, "disk full") }
         bytes.withLock { $0 = new }
@@ -23,7 +27,7 @@ final class MemoryRecord: DurableRecord {
 @Suite("The latched fail-safe survives a restart")
 struct LatchKeeperTests {
     func runtime(_ record: MemoryRecord) throws -> (DeviceRuntime, SimulatedLineBank, LatchKeeper) {
-        let keeper = LatchKeeper(record: record)
+        let keeper = LatchKeeper(record: record, firstRetryPauseMs: 5, maximumRetryPauseMs: 20)
         let bank = SimulatedLineBank(board: sensedBoard())
         return (try DeviceRuntime(site: testSite(), board: sensedBoard(), bank: bank, display: nil, latchKeeper: keeper), bank, keeper)
     }
@@ -85,7 +89,7 @@ struct LatchKeeperTests {
         #expect(KeptLatch.decode(KeptLatch.encode(nil)).problem == nil)
     }
 
-    @Test func aFailedWriteIsCountedAndTheLatchStillHolds() throws {
+    @Test func aFailedWriteIsRetriedUntilItLands() throws {
         let record = MemoryRecord()
         record.failing.withLock { $0 = true }
         let (rt, bank, keeper) = try runtime(record)
@@ -93,9 +97,26 @@ struct LatchKeeperTests {
         bank.setLampFault("lamp.vehicle.green", true)
         rt.run(clock: VirtualClock(), limit: 200)
         keeper.flush()
-        #expect(keeper.failures.count == 1)
-        #expect(keeper.failures.last?.detail == "disk full")
-        #expect(rt.controller.monitor?.latched == .lampStuckOn)
+        #expect(keeper.health.failures >= 1)
+        #expect(keeper.health.pending)
+        #expect(keeper.health.last?.detail == "disk full")
+        #expect(rt.controller.monitor?.latched == .lampStuckOn)  // the fail-safe holds meanwhile
+        record.failing.withLock { $0 = false }                  // the disk has room again
+        var waited = 0
+        while keeper.health.pending && waited < 2_000 {
+            usleep(5_000)
+            waited += 5
+        }
+        #expect(!keeper.health.pending)
+        #expect(record.text == "latched lamp-stuck-on vehicle.green\n")
+    }
+
+    @Test func storageThatCannotBeReadStartsInFailSafe() throws {
+        let record = MemoryRecord()
+        record.unreadable.withLock { $0 = true }
+        let (rt, _, _) = try runtime(record)
+        #expect(rt.controller.monitor?.latched == .latchUnreadable)
+        #expect(rt.latchProblem == "memory/latch cannot be read: bus-fault: I/O error")
     }
 }
 
