@@ -15,7 +15,8 @@ public struct ControllerConfig: Equatable, Sendable {
     public var fastBlink: Flasher
     /// Ticks between self-test reports.
     public var selfTestEvery: Int
-    /// What the safety monitor watches for, nil without a crossing.
+    /// What the safety monitor watches for: a crossing's heads and lamps, a beacon crossing's lamps; nil
+    /// for an SOS post alone.
     public var monitor: MonitorPlan?
 
     /// The configuration for a validated site on a validated board.
@@ -33,8 +34,13 @@ public struct ControllerConfig: Equatable, Sendable {
         var sensed = board.inputRoles.sensedLamps
         for role in [OutputRole.sosYellow, .sosGreen, .sosStrobe] { sensed.remove(role) }
         if site.profile != .hybridBeacon { sensed.remove(.vehicleRedRight) }
-        monitor = crossing.map {
-            MonitorPlan($0, flasher: flasher, sensed: sensed, mismatchTicks: ticksRoundingUp(site.safety.lampMismatchMs, tickMs: site.tickMs))
+        let mismatch = ticksRoundingUp(site.safety.lampMismatchMs, tickMs: site.tickMs)
+        if let crossing {
+            monitor = MonitorPlan(crossing, flasher: flasher, sensed: sensed, mismatchTicks: mismatch)
+        } else if beacon != nil {
+            // A beacon crossing's lamps are watched for failures; signal heads are not its business.
+            sensed.bits &= OutputSet([.beaconLeft, .beaconRight, .studs, .flood]).bits
+            monitor = MonitorPlan(lampsOnly: site.regime, flasher: flasher, sensed: sensed, mismatchTicks: mismatch)
         }
     }
 }
@@ -117,7 +123,9 @@ public struct Controller: Sendable {
             _ = monitor!.check(tick: now, lit: shown.lit, sensed: inputs.active.sensedLamps, redLampsDark: inputs.redLampsDark &+ (config.monitor!.hybrid ? inputs.rightRedLampsDark : 0), events: &events)
         }
         if beacon != nil {
-            outputs.lit.bits |= beacon!.step(tick: now, inputs: inputs, ambientLux: inputs.ambientLux, flasher: config.flasher, events: &events).bits
+            let shown = beacon!.step(tick: now, inputs: inputs, ambientLux: inputs.ambientLux, flasher: config.flasher, events: &events)
+            outputs.lit.bits |= shown.bits
+            _ = monitor?.check(tick: now, lit: shown, sensed: inputs.active.sensedLamps, events: &events)  // lamp failures only
         }
         if let monitor, monitor.latched != nil {
             outputs = Outputs(lit: SafetyMonitor.failSafeLamps(regime: monitor.plan.regime, tick: now, flasher: config.flasher))

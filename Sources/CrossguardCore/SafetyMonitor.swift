@@ -57,6 +57,21 @@ public struct MonitorPlan: Equatable, Sendable {
     /// How long a sensed lamp must disagree with its command before it counts, in ticks.
     public var mismatchTicks: Int
 
+    /// A monitor of lamps only, for the beacon crossing: it has no heads that can conflict, but a beacon,
+    /// the road studs or the floodlight that stays dark when commanded, or lit when not, is reported.
+    public init(lampsOnly regime: Regime, flasher: Flasher, sensed: OutputSet, mismatchTicks: Int) {
+        self.sensed = sensed
+        self.mismatchTicks = mismatchTicks
+        self.regime = regime
+        hybrid = false
+        amber = 0
+        allRed = 0
+        clearance = 0
+        allRedAfterClearance = 0
+        flashPeriod = flasher.periodTicks
+        flashOn = flasher.onTicks
+    }
+
     /// The plan for a validated site's crossing, on a board that senses `sensed`.
     public init(_ plan: SignalPlan, flasher: Flasher, sensed: OutputSet = OutputSet(), mismatchTicks: Int = 80) {
         self.sensed = sensed

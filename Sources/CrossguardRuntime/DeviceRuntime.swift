@@ -81,8 +81,8 @@ public final class DeviceRuntime {
         let kept = latchKeeper?.load()
         self.latchKeeper = latchKeeper
         latchProblem = kept?.problem
-        // Only a crossing has a monitor to latch; an SOS post alone has nothing to keep.
-        keptLatch = config.monitor == nil ? nil : kept?.latch
+        // Only a signalized crossing or a hybrid beacon can latch; a beacon crossing or an SOS post has nothing to keep.
+        keptLatch = config.crossing == nil ? nil : kept?.latch
         controller = Controller(config: config, nextAlarmID: nextAlarmID, latchedFault: keptLatch?.rule, latchedOutputs: keptLatch?.outputs ?? OutputSet())
         debouncer = Debouncer(
             roles: board.inputs.map(\.role),

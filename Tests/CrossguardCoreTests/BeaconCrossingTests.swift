@@ -184,3 +184,36 @@ struct BeaconInvariantTests {
         #expect(activations > 3)  // presses while active extend the activation rather than start new ones
     }
 }
+
+@Suite("Beacon lamps are watched")
+struct BeaconLampTests {
+    @Test func aDeadBeaconLampIsReportedAndResetClearsIt() throws {
+        let s = try shippedSite("site-beacon.toml")
+        let b = try board(boardText(inputs: ["ped.button", "lamp.beacon.left", "lamp.beacon.right", "lamp.vehicle.red"], outputs: ["beacon.left", "beacon.right", "studs"]))
+        var controller = Controller(config: ControllerConfig(site: s, board: b))
+        var buffer = EventBuffer(capacity: 16)
+        var lit = OutputSet()
+        var raised: [Event] = []
+        let period = controller.config.flasher.periodTicks
+        for tick in 0..<3_000 {
+            var inputs = Inputs()
+            if tick % 1_000 == 10 { inputs = Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])) }
+            // The lamps answer the previous tick's command; from tick 1,500 the left beacon is dead.
+            if lit.contains(.beaconLeft) && tick < 1_500 { inputs.active.insert(.lampBeaconLeft) }
+            if lit.contains(.beaconRight) { inputs.active.insert(.lampBeaconRight) }
+            buffer.removeAll()
+            lit = controller.step(inputs, events: &buffer).outputs.lit
+            raised += buffer.events.filter { $0.type == .lampFailure }
+            if tick < 1_500 { #expect(raised.isEmpty, "tick \(tick): a healthy beacon reported") }
+        }
+        #expect(raised.count == 1)
+        #expect(raised.first?.role == .lampBeaconLeft)
+        #expect(raised.first?.state == .raised)
+        #expect(Int(raised.first!.tick) <= 2_010 + period + controller.config.monitor!.mismatchTicks + 1)
+        #expect(controller.monitor?.latched == nil)      // a beacon is no reason to stop anything
+        #expect(lit.contains(.beaconLeft) || lit.contains(.beaconRight) || controller.beacon?.active == false)
+        buffer.removeAll()
+        #expect(controller.step(Inputs(command: .resetFault), events: &buffer).commandOutcome == .accepted)
+        #expect(buffer.events.contains { $0.type == .lampFailure && $0.state == .cleared && $0.role == .lampBeaconLeft })
+    }
+}
