@@ -261,17 +261,23 @@ public struct SignalizedCrossing: Sendable {
 
     /// The lamps of the current phase at this tick.
     public func lamps(tick: UInt64, flasher: Flasher) -> (lit: OutputSet, countdown: UInt16?) {
-        if plan.hybrid { return hybridLamps(tick: tick, flasher: flasher) }
         var lit = OutputSet()
         let flashOn = flasher.isLit(at: tick)
-        var countdown: UInt16?
-        var pedHeadLit = true
         switch phase {
         case .startupFlash, .flash:
+            // Flashing amber to vehicles, pedestrian heads dark, on every head: signal or hybrid beacon.
             lit.set(.vehicleAmber, flashOn)
-            pedHeadLit = false
+            return (lit, nil)
         case .dark:
-            pedHeadLit = false
+            return (lit, nil)
+        default:
+            break
+        }
+        if plan.hybrid { return hybridLamps(tick: tick, flasher: flasher) }
+        var countdown: UInt16?
+        switch phase {
+        case .startupFlash, .flash, .dark:
+            break  // above
         case .startupAllRed, .allRedBeforeWalk, .allRedAfterClearance:
             lit.insert(.vehicleRed)
             lit.insert(.pedDontWalk)
@@ -303,7 +309,7 @@ public struct SignalizedCrossing: Sendable {
             }
             countdown = clearanceCountdown(tick: tick)
         }
-        addPushButtonLamps(to: &lit, pedHeadLit: pedHeadLit)
+        addPushButtonLamps(to: &lit)
         return (lit, countdown)
     }
 
@@ -315,9 +321,10 @@ public struct SignalizedCrossing: Sendable {
     }
 
     /// The wait lamp tells a pedestrian the demand is registered; the locator tone helps find the button.
-    private func addPushButtonLamps(to lit: inout OutputSet, pedHeadLit: Bool) {
-        if demand != nil && pedHeadLit && !phase.isPedestrianPhase { lit.insert(.pedWait) }
-        if pedHeadLit && phase != .pedestrianWalk { lit.insert(.apsLocator) }
+    /// (In flash and dark modes the pedestrian heads are dark, and these with them.)
+    private func addPushButtonLamps(to lit: inout OutputSet) {
+        if demand != nil && !phase.isPedestrianPhase { lit.insert(.pedWait) }
+        if phase != .pedestrianWalk { lit.insert(.apsLocator) }
     }
 
     /// The lamps of a pedestrian hybrid beacon (MUTCD 4J): the same phases on a head of two reds over one
@@ -329,13 +336,9 @@ public struct SignalizedCrossing: Sendable {
         // Alternating: the right red runs half a period behind the left, so one of them is always lit.
         let otherOn = flasher.isLit(at: tick + UInt64(flasher.periodTicks / 2))
         var countdown: UInt16?
-        var pedHeadLit = true
         switch phase {
-        case .startupFlash, .flash:
-            lit.set(.vehicleAmber, flashOn)
-            pedHeadLit = false
-        case .dark:
-            pedHeadLit = false
+        case .startupFlash, .flash, .dark:
+            break  // the same on every head: see lamps(tick:flasher:)
         case .startupAllRed, .vehicleGreen, .vehicleRedAmber:
             lit.insert(.pedDontWalk)
         case .vehicleFlashingGreen:
@@ -365,7 +368,7 @@ public struct SignalizedCrossing: Sendable {
             lit.set(.vehicleRedRight, otherOn)
             lit.insert(.pedDontWalk)
         }
-        addPushButtonLamps(to: &lit, pedHeadLit: pedHeadLit)
+        addPushButtonLamps(to: &lit)
         return (lit, countdown)
     }
 }
