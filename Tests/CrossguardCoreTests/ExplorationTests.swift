@@ -179,32 +179,21 @@ func checkSignalized(_ t: Transition, plan: SignalPlan, lampFaults: Bool, _ fail
 
 @Suite("Exhaustive exploration of every reachable state")
 struct ExplorationTests {
-    @Test("signalized crossing: every reachable state is safe", arguments: [
-        (Regime.kz, false), (.kz, true), (.us, false), (.us, true), (.uk, false), (.uk, true),
+    @Test("signalized crossing and hybrid beacon: every reachable state is safe", arguments: [
+        (Regime.kz, false, false), (.kz, true, false), (.us, false, false), (.us, true, false), (.uk, false, false), (.uk, true, false),
+        (.us, false, true), (.us, true, true),
     ])
-    func signalized(regime: Regime, onCrossingDetector: Bool) throws {
-        let config = try tinyCrossingConfig(regime: regime, onCrossingDetector: onCrossingDetector)
+    func signalized(regime: Regime, onCrossingDetector: Bool, hybrid: Bool) throws {
+        let config = try tinyCrossingConfig(regime: regime, onCrossingDetector: onCrossingDetector, hybrid: hybrid)
         let plan = config.crossing!
         let levels: [InputRole] = onCrossingDetector ? [.pedButton, .pedKerb, .pedCrossing] : [.pedButton, .pedKerb]
         let result = exploreAll(config, choices: choices(levels: levels, commands: modeCommands), remember: InputSet([.pedCrossing]), cap: plan.maxWait + 4) {
             checkSignalized($0, plan: plan, lampFaults: false, &$1)
         }
-        print("exploration signalized \(regime.rawValue)\(onCrossingDetector ? " with on-crossing detector" : ""): \(result.states) states, \(result.transitions) transitions")
+        let name = hybrid ? "hybrid beacon" : "signalized \(regime.rawValue)"
+        print("exploration \(name)\(onCrossingDetector ? " with on-crossing detector" : ""): \(result.states) states, \(result.transitions) transitions")
         #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")
         #expect(result.states > 200)  // it really explored
-    }
-
-    @Test("hybrid beacon: every reachable state is safe", arguments: [false, true])
-    func hybridBeacon(onCrossingDetector: Bool) throws {
-        let config = try tinyCrossingConfig(regime: .us, onCrossingDetector: onCrossingDetector, hybrid: true)
-        let plan = config.crossing!
-        let levels: [InputRole] = onCrossingDetector ? [.pedButton, .pedKerb, .pedCrossing] : [.pedButton, .pedKerb]
-        let result = exploreAll(config, choices: choices(levels: levels, commands: modeCommands), remember: InputSet([.pedCrossing]), cap: plan.maxWait + 4) {
-            checkSignalized($0, plan: plan, lampFaults: false, &$1)
-        }
-        print("exploration hybrid beacon\(onCrossingDetector ? " with on-crossing detector" : ""): \(result.states) states, \(result.transitions) transitions")
-        #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")
-        #expect(result.states > 200)
     }
 
     @Test("signalized crossing with two sensed red lamps failing at any moment", arguments: [(Regime.kz, false), (.us, false), (.uk, false), (.us, true)])
