@@ -81,13 +81,13 @@ public struct MQTTSession: Sendable {
     private var nextPacketID: UInt16 = 1
     private var lastSentMs: UInt64 = 0
     private var pingSentMs: UInt64?
-    private var random: UInt64
+    private var random: SplitMix64
 
     /// A session that will connect at `nowMs`; `seed` drives the backoff jitter.
     public init(settings: MQTTSessionSettings, nowMs: UInt64, seed: UInt64) {
         self.settings = settings
         state = .waiting(untilMs: nowMs)
-        random = seed
+        random = SplitMix64(state: seed)
     }
 
     /// The CONNECT this session sends: clean session off, the keep-alive, and the will that tells the
@@ -208,19 +208,11 @@ public struct MQTTSession: Sendable {
     private mutating func lost(nowMs: UInt64, reason: String, closeTransport: Bool = true) -> [MQTTSessionAction] {
         pingSentMs = nil
         let ceiling = min(settings.maximumBackoffMs, settings.firstBackoffMs << min(attempts, 20))
-        let delay = UInt64(nextRandom() % UInt64(ceiling + 1))  // full jitter
+        let delay = UInt64(random.next() % UInt64(ceiling + 1))  // full jitter
         attempts += 1
         brokerIndex = (brokerIndex + 1) % max(1, settings.brokerCount)
         state = .waiting(untilMs: nowMs + delay)
         return (closeTransport ? [.close(reason: reason)] : []) + [.wakeAt(ms: nowMs + delay)]
-    }
-
-    private mutating func nextRandom() -> UInt64 {
-        random &+= 0x9E37_79B9_7F4A_7C15
-        var z = random
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 
     /// The CONNACK return codes of §3.2.2.3 in words.
