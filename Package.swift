@@ -33,7 +33,7 @@ let package = Package(
         // Tick loop and wiring of HAL <-> core. Never imports CrossguardLinux.
         .target(name: "CrossguardRuntime", dependencies: ["CrossguardCore", "CrossguardHAL"]),
         // MQTT 3.1.1 codec and session (pure; the SwiftNIO transport is a separate target, so these tests stay light).
-        .target(name: "CrossguardUplink", dependencies: ["CrossguardCore"]),
+        .target(name: "CrossguardUplink", dependencies: ["CrossguardCore", "CrossguardHAL"]),
         // The only module that talks to the kernel (clocks, terminal; GPIO and I2C later).
         .target(name: "CrossguardLinux", dependencies: ["CrossguardHAL"]),
         .executableTarget(
@@ -49,7 +49,7 @@ let package = Package(
             name: "CrossguardSimTests",
             dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardTOML"]
         ),
-        .testTarget(name: "CrossguardUplinkTests", dependencies: ["CrossguardUplink"]),
+        .testTarget(name: "CrossguardUplinkTests", dependencies: ["CrossguardUplink", "CrossguardHAL", "CrossguardLinux"]),
         .testTarget(
             name: "CrossguardRuntimeTests",
             dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardLinux"]

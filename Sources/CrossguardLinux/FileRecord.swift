@@ -79,7 +79,7 @@ public final class FileRecord: DurableRecord {
         if fsync(dir) != 0 { throw FileRecord.error(errno, "cannot fsync the state directory \(directory)") }
     }
 
-    private static func error(_ code: Int32, _ what: String) -> HardwareError {
+    static func error(_ code: Int32, _ what: String) -> HardwareError {
         let kind: HardwareErrorKind = switch code {
         case ENOENT, ENOTDIR: .notFound
         case EACCES, EPERM, EROFS: .permissionDenied
