@@ -1,11 +1,14 @@
 extension Command {
     /// Parses a command written as a table (`{ type = "sos.ack", alarm = 3 }` in a scenario, the same fields
     /// in the centre's JSON), reporting each problem under `key`. Durations become ticks of `tickMs`.
-    public static func parse(_ table: ConfigTable, key: String, log: ProblemLog, tickMs: Int) -> Command? {
+    /// `alsoKnown` names command types a caller handles itself (the uplink's `diag.run`), so the message for
+    /// an unknown type lists every type the caller accepts.
+    public static func parse(_ table: ConfigTable, key: String, log: ProblemLog, tickMs: Int, alsoKnown: [String] = []) -> Command? {
+        let known = (["sos.ack", "sos.close", "mode.set", "fault.reset", "lamp.test"] + alsoKnown).joined(separator: ", ")
         let r = TableReader(table, path: key, log: log)
         defer { r.finish() }
         guard let type = r.string("type") else {
-            if !r.has("type") { r.report("type", "is missing; one of: sos.ack, sos.close, mode.set, fault.reset") }
+            if !r.has("type") { r.report("type", "is missing; one of: \(known)") }
             return nil
         }
         func alarm() -> UInt32?? {
@@ -25,6 +28,8 @@ extension Command {
             return .closeAlarm(alarmID: id)
         case "fault.reset":
             return .resetFault
+        case "lamp.test":
+            return .lampTest
         case "mode.set":
             guard let name = r.string("mode") else {
                 if !r.has("mode") { r.report("mode", "is missing; one of: normal, flash, dark") }
@@ -44,7 +49,7 @@ extension Command {
             }
             return .setMode(mode, revertAfterTicks: revert)
         default:
-            r.report("type", "= \"\(type)\" is not a command; one of: sos.ack, sos.close, mode.set, fault.reset")
+            r.report("type", "= \"\(type)\" is not a command; one of: \(known)")
             return nil
         }
     }

@@ -29,6 +29,11 @@ public enum Command: Equatable, Sendable {
     case setMode(OperatingMode, revertAfterTicks: Int?)
     /// `fault.reset`: clear a latched fault.
     case resetFault
+    /// `lamp.test`: report what the lamp current monitors read against what is commanded, changing no lamp.
+    case lampTest
+    /// Not from the centre: the uplink's outbox was full and dropped this many `info` and `normal` events.
+    /// It enters the core like a command so the `outbox.dropped` event is numbered with all the others.
+    case reportOutboxDropped(info: UInt32, normal: UInt32)
 
     /// The command's type as the centre writes it.
     public var typeName: String {
@@ -37,6 +42,8 @@ public enum Command: Equatable, Sendable {
         case .closeAlarm: "sos.close"
         case .setMode: "mode.set"
         case .resetFault: "fault.reset"
+        case .lampTest: "lamp.test"
+        case .reportOutboxDropped: "outbox.dropped"
         }
     }
 }
@@ -49,6 +56,7 @@ public enum CommandRefusal: Equatable, Sendable, CustomStringConvertible {
     case unknownAlarm(requested: UInt32, open: UInt32)
     case alreadyAcknowledged(UInt32)
     case nothingLatched
+    case noLampSensing
 
     public var description: String {
         switch self {
@@ -58,6 +66,7 @@ public enum CommandRefusal: Equatable, Sendable, CustomStringConvertible {
         case .unknownAlarm(let requested, let open): "alarm \(requested) is not open (the open alarm is \(open))"
         case .alreadyAcknowledged(let id): "alarm \(id) is already acknowledged"
         case .nothingLatched: "no fault is latched and no lamp is failed"
+        case .noLampSensing: "this board senses no lamp (no lamp.* inputs)"
         }
     }
 }

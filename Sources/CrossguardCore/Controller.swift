@@ -160,6 +160,14 @@ public struct Controller: Sendable {
             guard monitor?.hasFaults == true else { return .refused(.nothingLatched) }
             resetFault(tick: tick, events: &events)
             return .accepted
+        case .lampTest:
+            guard let monitor, monitor.plan.sensed != OutputSet() else { return .refused(.noLampSensing) }
+            let checked = monitor.plan.sensed
+            events.emit(Event(.lampTest, tick: tick, count: UInt32(checked.bits.nonzeroBitCount), outputs: monitor.failingLamps))
+            return .accepted
+        case .reportOutboxDropped(let info, let normal):
+            events.emit(Event(.outboxDropped, tick: tick, count: info, extra: normal))
+            return .accepted
         }
     }
 

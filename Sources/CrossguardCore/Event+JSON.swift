@@ -13,7 +13,11 @@ extension Event {
         if type == .sosPressed || type == .sosAlarm { out += ",\"presses\":\(count)" }
         if type == .selfTest { out += ",\"open_conditions\":\(count),\"ok\":\(count == 0)" }
         if let rule { out += ",\"rule\":\"\(rule.name)\"" }
-        if outputs != OutputSet() {
+        if type == .lampTest {
+            out += ",\"lamps_checked\":\(count),\"failed\":[" + OutputRole.allCases.filter(outputs.contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
+        } else if type == .outboxDropped {
+            out += ",\"dropped_info\":\(count),\"dropped_normal\":\(extra)"
+        } else if outputs != OutputSet() {
             out += ",\"outputs\":[" + OutputRole.allCases.filter(outputs.contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
         }
         out += "}"
@@ -31,6 +35,8 @@ extension Event {
         if type == .sosPressed { out += ", press \(count)" }
         if type == .beaconActivation && state == .cleared { out += ", after \(DurationText.format(milliseconds: Int(waitTicks) * tickMs))" }
         if type == .selfTest { out += count == 0 ? ", all clear" : ", \(count) open conditions" }
+        if type == .lampTest { out += ", \(count) lamps checked" }
+        if type == .outboxDropped { out += ", \(count) info and \(extra) normal events dropped" }
         if let rule { out += ", \(rule.name)" }
         if outputs != OutputSet() { out += " \(outputs)" }
         return out + " [\(severity.name)]"

@@ -67,6 +67,10 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case detectorStuck
     /// Condition: no presence detector has been active for the configured time.
     case detectorIdle
+    /// The answer to `lamp.test`: `count` lamps checked, `outputs` those that read wrong.
+    case lampTest
+    /// The uplink's outbox was full and dropped the oldest events: `count` info, `extra` normal.
+    case outboxDropped
 
     /// The `type` field of the event payload.
     public var name: String {
@@ -91,6 +95,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .beaconActivation: "beacon.active"
         case .detectorStuck: "detector.stuck"
         case .detectorIdle: "detector.idle"
+        case .lampTest: "lamp.test"
+        case .outboxDropped: "outbox.dropped"
         }
     }
 
@@ -98,8 +104,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     public var severity: Severity {
         switch self {
         case .sosAlarm, .failSafe: .critical
-        case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged, .lampFailure: .high
-        case .batteryLow, .detectorSuspect, .modeChanged, .controllerStarted, .detectorStuck, .detectorIdle: .normal
+        case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged, .lampFailure, .outboxDropped: .high
+        case .batteryLow, .detectorSuspect, .modeChanged, .controllerStarted, .detectorStuck, .detectorIdle, .lampTest: .normal
         case .demandPlaced, .demandCancelled, .demandServed, .sosPressed, .selfTest, .beaconActivation: .info
         }
     }
@@ -125,6 +131,8 @@ public struct Event: Equatable, Sendable {
     public var mode: OperatingMode?
     /// For `sosPressed`: presses joined to the alarm so far; for `selfTest`: open conditions.
     public var count: UInt32
+    /// A second count: for `outboxDropped`, the `normal` events dropped.
+    public var extra: UInt32
     /// For `failSafe`: the rule that tripped.
     public var rule: SafetyRule?
     /// For `failSafe`: the outputs involved.
@@ -133,7 +141,7 @@ public struct Event: Equatable, Sendable {
     /// An event of this type at this tick; the sequence number is filled in when it is emitted.
     public init(_ type: EventType, tick: UInt64, state: ConditionState? = nil, alarmID: UInt32 = 0,
                 role: InputRole? = nil, waitTicks: UInt32 = 0, mode: OperatingMode? = nil, count: UInt32 = 0,
-                rule: SafetyRule? = nil, outputs: OutputSet = OutputSet()) {
+                extra: UInt32 = 0, rule: SafetyRule? = nil, outputs: OutputSet = OutputSet()) {
         self.seq = 0
         self.tick = tick
         self.type = type
@@ -143,6 +151,7 @@ public struct Event: Equatable, Sendable {
         self.waitTicks = waitTicks
         self.mode = mode
         self.count = count
+        self.extra = extra
         self.rule = rule
         self.outputs = outputs
     }

@@ -349,6 +349,23 @@ public struct SafetyMonitor: Sendable {
     static let signalLamps = OutputSet([.vehicleRed, .vehicleRedRight, .vehicleAmber, .vehicleGreen, .pedDontWalk, .pedWalk])
 
     /// Whether there is anything for `fault.reset` to clear: a latch, a red lamp failure or a failed lamp.
+    /// The sensed lamps that read wrong now: failed, disagreeing with their command (even for less than
+    /// the persistence time), or involved in a latched lamp fault. What `lamp.test` reports.
+    public var failingLamps: OutputSet {
+        var out = failedLamps
+        for role in OutputRole.allCases where plan.sensed.contains(role) {
+            let w = lamps[Int(role.rawValue)]
+            if w.disagreeSince != UInt64.max || w.darkSince != UInt64.max { out.insert(role) }
+        }
+        if latched == .lampNotLit || latched == .lampStuckOn { out.bits |= involved.bits & plan.sensed.bits }
+        // Red lamps are counted, not named (two lamps per head): the head's reds are reported.
+        if walkInhibited || redFaultSince != UInt64.max {
+            out.insert(.vehicleRed)
+            if plan.hybrid { out.insert(.vehicleRedRight) }
+        }
+        return out
+    }
+
     public var hasFaults: Bool { latched != nil || walkInhibited || failedLamps != OutputSet() }
 
     /// Clears the latch and the lamp failures (the technician has repaired and resets), with a cleared event

@@ -201,7 +201,7 @@ struct ExplorationTests {
         let config = try tinyCrossingConfig(regime: regime, onCrossingDetector: false, sensedRed: true, hybrid: hybrid)
         let plan = config.crossing!
         var latched = 0, inhibited = 0
-        let result = exploreAll(config, choices: choices(levels: [.pedButton], commands: modeCommands + [.resetFault], failedReds: [0, 1, 2]),
+        let result = exploreAll(config, choices: choices(levels: [.pedButton], commands: modeCommands + [.resetFault, .lampTest], failedReds: [0, 1, 2]),
                                 remember: InputSet(), cap: plan.maxWait + 4) { t, failures in
             checkSignalized(t, plan: plan, lampFaults: true, &failures)
             if t.after.monitor?.latched == .redLampFailure { latched += 1 }

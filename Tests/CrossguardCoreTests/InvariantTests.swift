@@ -213,13 +213,14 @@ func explore(site: SiteConfig, board: BoardConfig, adversary: Adversary, seed: U
 }
 
 func randomCommand(_ rng: inout SplitMix64, open: UInt32) -> Command {
-    switch rng.next() % 8 {
+    switch rng.next() % 9 {
     case 0: return .setMode(.flash, revertAfterTicks: Int(rng.next() % 3000) + 1)
     case 1: return .setMode(.dark, revertAfterTicks: rng.next() % 2 == 0 ? nil : 2000)
     case 2, 3: return .setMode(.normal, revertAfterTicks: nil)
     case 4: return .acknowledgeAlarm(alarmID: open)
     case 5: return .acknowledgeAlarm(alarmID: UInt32(rng.next() % 4))
     case 6: return .closeAlarm(alarmID: rng.next() % 2 == 0 ? nil : open &+ UInt32(rng.next() % 2))
+    case 7: return .lampTest
     default: return .resetFault
     }
 }

@@ -229,6 +229,44 @@ struct FailSafeLatchTests {
         #expect(buffer.events.contains { $0.type == .lampFailure && $0.state == .cleared })
     }
 
+    @Test func lampTestReportsTheLampsThatReadWrongAndChangesNothing() throws {
+        let config = ControllerConfig(site: try shippedSite("site.toml"), board: try simBoard())
+        var controller = Controller(config: config)
+        var buffer = EventBuffer(capacity: 16)
+        var lit = OutputSet()
+        func run(_ ticks: Int, redDark: UInt8, command: Command? = nil, press: Bool = false) -> StepResult {
+            var result = StepResult(outputs: Outputs(), commandOutcome: nil)
+            for t in 0..<ticks {
+                var inputs = Inputs(active: InputSet([.mainsOK]))
+                for role in OutputRole.allCases where lit.contains(role) { inputs.active.insert(role.senseRole) }
+                inputs.redLampsDark = lit.contains(.vehicleRed) ? redDark : 2
+                if t == ticks - 1 { inputs.command = command }
+                if press && t == 0 {
+                    inputs.active.insert(.pedButton)
+                    inputs.rose.insert(.pedButton)
+                }
+                buffer.removeAll()
+                result = controller.step(inputs, events: &buffer)
+                lit = result.outputs.lit
+            }
+            return result
+        }
+        _ = run(2_000, redDark: 0)
+        let before = controller
+        let healthy = run(1, redDark: 0, command: .lampTest)
+        #expect(healthy.commandOutcome == .accepted)
+        let report = try #require(buffer.events.first { $0.type == .lampTest })
+        #expect(report.count == UInt32(config.monitor!.sensed.bits.nonzeroBitCount))
+        #expect(report.outputs == OutputSet())
+        #expect(controller.crossing!.phase == before.crossing!.phase)  // the test changed no lamp
+        _ = run(3_000, redDark: 1, press: true)  // one red lamp of two gone, found when a pedestrian brings the red
+        _ = run(1, redDark: 1, command: .lampTest)
+        #expect(buffer.events.first { $0.type == .lampTest }?.outputs == OutputSet([.vehicleRed]))
+        let post = ControllerConfig(site: try shippedSite("sos-post.toml"), board: try simBoard())
+        var sos = Controller(config: post)
+        #expect(sos.step(Inputs(command: .lampTest), events: &buffer).commandOutcome == .refused(.noLampSensing))
+    }
+
     @Test func failSafeDisplayByRegime() {
         let flasher = Flasher(periodTicks: 100, onTicks: 50)
         #expect(SafetyMonitor.failSafeLamps(regime: .kz, tick: 10, flasher: flasher) == OutputSet([.vehicleAmber]))

@@ -100,7 +100,7 @@ struct ScenarioTests {
         #expect(errors.problems.map(\.description) == [
             "bad.toml: step[0].at = 12 s is after the end of the scenario (duration = 10 s)",
             "bad.toml: step[0].input = \"ped.buton\" is not an input role (known: ped.button, ped.kerb, ped.crossing, sos.button, cabinet.door, mains.ok, battery.low, fault.reset, lamp.<output role>)",
-            "bad.toml: step[1].command.type = \"sos.help\" is not a command; one of: sos.ack, sos.close, mode.set, fault.reset",
+            "bad.toml: step[1].command.type = \"sos.help\" is not a command; one of: sos.ack, sos.close, mode.set, fault.reset, lamp.test",
             "bad.toml: step[2].value is missing; true = active (pressed, present, open), false = released",
             "bad.toml: step[3].command.mode = \"blink\" is not a mode; one of: normal, flash, dark",
         ])
