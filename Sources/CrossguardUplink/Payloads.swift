@@ -1,0 +1,101 @@
+import CrossguardCore
+
+/// The uplink's JSON payloads (DOMAIN.md Uplink; `docs/uplink.md`; `schemas/`), written by hand with keys
+/// in a fixed order so the same event is the same bytes on every device and every run.
+public enum UplinkPayload {
+    /// An event as published on `events`: device, seq and UTC time first, then the event's own fields.
+    public static func event(_ event: Event, device: String, unixMs: Int64, tickMs: Int) -> [UInt8] {
+        let json = event.json(tickMs: tickMs)  // {"seq":N,"type":...
+        let rest = json.drop(while: { $0 != "," })
+        return Array("{\"device\":\(JSONText.quote(device)),\"seq\":\(event.seq),\"time\":\"\(RFC3339.format(unixMs: unixMs))\"\(rest)".utf8)
+    }
+
+    /// A reply on `cmd/result`. `result` is a JSON object text (diagnostics, a lamp test), or nil.
+    public static func commandResult(id: String?, type: String?, error: String?, result: String? = nil) -> [UInt8] {
+        var out = "{\"id\":\(id.map(JSONText.quote) ?? "null"),\"type\":\(type.map(JSONText.quote) ?? "null"),\"ok\":\(error == nil)"
+        out += ",\"error\":\(error.map(JSONText.quote) ?? "null")"
+        if let result { out += ",\"result\":\(result)" }
+        return Array((out + "}").utf8)
+    }
+
+    /// Names of the roles in a set, as a JSON array in role order.
+    static func names(_ outputs: OutputSet) -> String {
+        "[" + OutputRole.allCases.filter(outputs.contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
+    }
+
+    static func names(_ inputs: InputSet) -> String {
+        "[" + InputRole.allCases.filter(inputs.contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
+    }
+}
+
+/// Tick counts for status and diagnostics, as the uplink reports them.
+public struct TickReport: Equatable, Sendable {
+    public var count: UInt64 = 0
+    public var overruns: UInt64 = 0
+    public var maxLatenessNs: UInt64 = 0
+    public var hardwareErrors: UInt64 = 0
+    /// Events the tick thread could not hand to the uplink because its queue was full.
+    public var queueOverflows: UInt64 = 0
+
+    /// Zero counts.
+    public init() {}
+
+    /// The `ticks` object of status and `diag.run`.
+    public var json: String {
+        "{\"count\":\(count),\"overruns\":\(overruns),\"max_lateness_us\":\(maxLatenessNs / 1_000),\"hardware_errors\":\(hardwareErrors),\"queue_overflows\":\(queueOverflows)}"
+    }
+}
+
+extension OutboxStatistics {
+    /// The `outbox` object of status and `diag.run`.
+    public var json: String {
+        "{\"records\":\(records),\"bytes\":\(bytes),\"dropped_info\":\(droppedInfo),\"dropped_normal\":\(droppedNormal)}"
+    }
+}
+
+/// What the device shows now, for the retained `status` message. The signal part (`sameSignal`) decides
+/// when a change is published; counts and uptime ride along.
+public struct StatusReport: Equatable, Sendable {
+    public var profile: CrossingProfile
+    public var regime: Regime
+    public var mode: OperatingMode = .normal
+    /// The crossing's phase name, nil without a crossing.
+    public var phase: String?
+    public var lit = OutputSet()
+    public var countdown: UInt16?
+    /// The open SOS alarm, 0 when none.
+    public var alarm: UInt32 = 0
+    public var acknowledged = false
+    public var conditions = InputSet()
+    public var latched: SafetyRule?
+    public var failedLamps = OutputSet()
+    public var walkInhibited = false
+    public var uptimeMs: UInt64 = 0
+    public var ticks = TickReport()
+
+    /// A report for a device of this profile and regime, with nothing shown yet.
+    public init(profile: CrossingProfile, regime: Regime) {
+        self.profile = profile
+        self.regime = regime
+    }
+
+    /// Whether what the centre sees (signals, alarm, faults) is the same; counts and uptime aside.
+    public func sameSignal(as other: StatusReport) -> Bool {
+        var a = self, b = other
+        a.uptimeMs = 0; b.uptimeMs = 0
+        a.ticks = TickReport(); b.ticks = TickReport()
+        return a == b
+    }
+
+    /// The retained `status` payload.
+    public func json(device: String, firmware: String, unixMs: Int64, outbox: OutboxStatistics) -> [UInt8] {
+        var out = "{\"device\":\(JSONText.quote(device)),\"time\":\"\(RFC3339.format(unixMs: unixMs))\",\"firmware\":\(JSONText.quote(firmware))"
+        out += ",\"profile\":\"\(profile.rawValue)\",\"regime\":\"\(regime.rawValue)\",\"mode\":\"\(mode.name)\""
+        out += ",\"phase\":\(phase.map(JSONText.quote) ?? "null"),\"lit\":\(UplinkPayload.names(lit)),\"countdown\":\(countdown.map(String.init) ?? "null")"
+        out += ",\"alarm\":" + (alarm == 0 ? "null" : "{\"id\":\(alarm),\"acknowledged\":\(acknowledged)}")
+        out += ",\"conditions\":\(UplinkPayload.names(conditions))"
+        out += ",\"faults\":{\"latched\":\(latched.map { JSONText.quote($0.name) } ?? "null"),\"failed_lamps\":\(UplinkPayload.names(failedLamps)),\"walk_inhibited\":\(walkInhibited)}"
+        out += ",\"uptime_s\":\(uptimeMs / 1_000),\"ticks\":\(ticks.json),\"outbox\":\(outbox.json)}"
+        return Array(out.utf8)
+    }
+}
