@@ -114,15 +114,72 @@ public struct SafetySettings: Equatable, Sendable {
     public init(lampMismatchMs: Int) { self.lampMismatchMs = lampMismatchMs }
 }
 
-/// Where the uplink goes; the uplink itself arrives with issue 4.
-public struct UplinkSettings: Equatable, Sendable {
-    /// `mqtt://host:port` or `mqtts://…`; nil keeps events locally.
-    public var broker: String?
+/// One MQTT broker: `mqtt://host[:port]` (TCP, port 1883 by default) or `mqtts://host[:port]` (TLS, 8883).
+public struct BrokerAddress: Equatable, Sendable, CustomStringConvertible {
+    public var tls: Bool
+    public var host: String
+    public var port: Int
 
-    /// Values as given; `SiteConfig.load` is what validates a file.
-    public init(broker: String?) {
-        self.broker = broker
+    /// An address from its parts.
+    public init(tls: Bool, host: String, port: Int) {
+        self.tls = tls
+        self.host = host
+        self.port = port
     }
+
+    /// Reads a broker URL; the failure says what is wrong with it, after the quoted URL.
+    public static func parse(_ url: String) -> Result<BrokerAddress, ConfigProblem> {
+        func bad(_ message: String) -> Result<BrokerAddress, ConfigProblem> { .failure(ConfigProblem(file: "", key: "", message: message)) }
+        let tls: Bool
+        let rest: Substring
+        if url.hasPrefix("mqtt://") { tls = false; rest = url.dropFirst(7) } else if url.hasPrefix("mqtts://") { tls = true; rest = url.dropFirst(8) } else {
+            return bad("must start with mqtt:// or mqtts://")
+        }
+        var host = rest, port = tls ? 8883 : 1883
+        if rest.hasPrefix("[") {  // [::1]:1883
+            guard let close = rest.firstIndex(of: "]") else { return bad("has an unclosed [ in the host") }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":"), let p = Int(after.dropFirst()) else { return bad("has no port number after the host") }
+                port = p
+            }
+        } else if let colon = rest.lastIndex(of: ":") {
+            guard let p = Int(rest[rest.index(after: colon)...]) else { return bad("has no port number after the last ':'") }
+            host = rest[..<colon]
+            port = p
+        }
+        guard !host.isEmpty, !host.contains("/"), !host.contains("@"), !host.contains(" ") else {
+            return bad("must be mqtt[s]://host[:port] with no path, user or spaces")
+        }
+        guard (1...65_535).contains(port) else { return bad("has port \(port); a port is 1–65535") }
+        return .success(BrokerAddress(tls: tls, host: String(host), port: port))
+    }
+
+    /// The URL again, with its port.
+    public var description: String {
+        (tls ? "mqtts://" : "mqtt://") + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
+    }
+}
+
+/// Where the uplink goes and how (`[uplink]` of the site file; docs/uplink.md).
+public struct UplinkSettings: Equatable, Sendable {
+    /// Brokers tried in turn; empty keeps events in the outbox and shows them.
+    public var brokers: [BrokerAddress] = []
+    /// PEM files for TLS: the CA that signed the broker's certificate (the system's when nil), and this
+    /// device's certificate and key for mutual TLS (both or neither).
+    public var caFile: String?
+    public var certFile: String?
+    public var keyFile: String?
+    /// MQTT keep-alive, seconds.
+    public var keepAliveSeconds = 30
+    /// How old a command's `issued_at` may be, seconds.
+    public var commandWindowSeconds = 300
+    /// The outbox's bound on disk, MiB.
+    public var outboxMaxMiB = 64
+
+    /// The defaults: no broker.
+    public init() {}
 }
 
 /// A validated site file: what this installation is and how it must behave.
@@ -262,14 +319,44 @@ extension SiteConfig {
             log.report("safety.lamp_mismatch", "= \(f(safety.lampMismatchMs)) must be at least two ticks (\(f(2 * tickMs))) shorter than crossing.all_red = \(f(c.allRedMs)), or a walk could start over a red lamp that is already dark")
         }
 
-        var uplink = UplinkSettings(broker: nil)
+        var uplink = UplinkSettings()
         if let table = top.table("uplink") {
             let r = TableReader(table, path: "uplink", log: log)
-            if let broker = r.string("broker") {
-                if broker.hasPrefix("mqtt://") || broker.hasPrefix("mqtts://") { uplink.broker = broker } else {
-                    r.report("broker", "= \"\(broker)\" must start with mqtt:// or mqtts://")
+            var urls: [String] = []
+            if r.has("broker") {
+                switch table["broker"]! {
+                case .string(let s): urls = [s]
+                case .array(let items) where !items.isEmpty && items.allSatisfy({ if case .string = $0 { true } else { false } }):
+                    urls = items.map { if case .string(let s) = $0 { s } else { "" } }
+                case let other: r.report("broker", "= \(other.rendered) must be a broker URL or a non-empty array of them")
                 }
             }
+            for url in urls {
+                switch BrokerAddress.parse(url) {
+                case .success(let address): uplink.brokers.append(address)
+                case .failure(let problem): r.report("broker", "= \"\(url)\" \(problem.message)")
+                }
+            }
+            uplink.caFile = r.string("ca_file")
+            uplink.certFile = r.string("cert_file")
+            uplink.keyFile = r.string("key_file")
+            if (uplink.certFile == nil) != (uplink.keyFile == nil) {
+                r.report(uplink.certFile == nil ? "key_file" : "cert_file", "needs \(uplink.certFile == nil ? "cert_file" : "key_file") too: mutual TLS takes a certificate and its key")
+            }
+            if uplink.caFile != nil || uplink.certFile != nil, !uplink.brokers.isEmpty, !uplink.brokers.contains(where: \.tls) {
+                r.report(uplink.caFile != nil ? "ca_file" : "cert_file", "is set but no broker is mqtts://; the files would be ignored")
+            }
+            func bounded(_ key: String, _ range: ClosedRange<Int>, _ unit: String) -> Int? {
+                guard let v = r.integer(key) else { return nil }
+                guard range.contains(v) else {
+                    r.report(key, "= \(v) is outside \(range.lowerBound)–\(range.upperBound) \(unit)")
+                    return nil
+                }
+                return v
+            }
+            if let v = bounded("keepalive_s", 5...3_600, "s") { uplink.keepAliveSeconds = v }
+            if let v = bounded("command_window_s", 10...86_400, "s") { uplink.commandWindowSeconds = v }
+            if let v = bounded("outbox_max_mib", 4...4_096, "MiB") { uplink.outboxMaxMiB = v }
             r.finish()
         }
         top.finish()

@@ -46,7 +46,7 @@ public enum TimingTable {
             rows.append(("SOS stuck button", "held longer than \(f(s.stuckAfterMs))"))
             rows.append(("self-test", "every \(f(s.selfTestEveryMs))"))
         }
-        rows.append(("uplink", site.uplink.broker ?? "none configured: events are kept and shown"))
+        rows.append(("uplink", site.uplink.brokers.isEmpty ? "none configured: events are kept and shown" : site.uplink.brokers.map(\.description).joined(separator: ", ")))
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }.joined(separator: "\n")
     }

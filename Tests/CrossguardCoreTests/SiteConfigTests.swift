@@ -210,10 +210,23 @@ struct SiteConfigTests {
         ])
     }
 
-    @Test func brokerScheme() {
-        #expect(siteProblems(baseSite.replacingOccurrences(of: "[crossing]", with: "[uplink]\nbroker = \"tcp://x:1883\"\n[crossing]")) == [
-            "site.toml: uplink.broker = \"tcp://x:1883\" must start with mqtt:// or mqtts://",
+    func uplinkProblems(_ uplink: String) -> [String] {
+        siteProblems(baseSite.replacingOccurrences(of: "[crossing]", with: "[uplink]\n\(uplink)\n[crossing]"))
+    }
+
+    @Test func brokerURLsAndTheUplinkKeys() throws {
+        #expect(uplinkProblems("broker = \"tcp://x:1883\"") == ["site.toml: uplink.broker = \"tcp://x:1883\" must start with mqtt:// or mqtts://"])
+        #expect(uplinkProblems("broker = \"mqtt://x:0\"") == ["site.toml: uplink.broker = \"mqtt://x:0\" has port 0; a port is 1–65535"])
+        #expect(uplinkProblems("broker = \"mqtt://u@x/a\"") == ["site.toml: uplink.broker = \"mqtt://u@x/a\" must be mqtt[s]://host[:port] with no path, user or spaces"])
+        #expect(uplinkProblems("broker = []") == ["site.toml: uplink.broker = [] must be a broker URL or a non-empty array of them"])
+        #expect(uplinkProblems("broker = \"mqtts://b\"\ncert_file = \"c.pem\"") == ["site.toml: uplink.cert_file needs key_file too: mutual TLS takes a certificate and its key"])
+        #expect(uplinkProblems("broker = \"mqtt://b\"\nca_file = \"ca.pem\"") == ["site.toml: uplink.ca_file is set but no broker is mqtts://; the files would be ignored"])
+        #expect(uplinkProblems("keepalive_s = 1\noutbox_max_mib = 9000") == [
+            "site.toml: uplink.keepalive_s = 1 is outside 5–3600 s", "site.toml: uplink.outbox_max_mib = 9000 is outside 4–4096 MiB",
         ])
+        #expect(uplinkProblems("broker = [\"mqtts://a.example\", \"mqtt://[::1]:11883\", \"mqtt://10.0.0.2\"]\ncommand_window_s = 60").isEmpty)
+        #expect(try BrokerAddress.parse("mqtt://[::1]:11883").get() == BrokerAddress(tls: false, host: "::1", port: 11883))
+        #expect(try BrokerAddress.parse("mqtts://a.example").get().description == "mqtts://a.example:8883")
     }
 
     @Test func everyProblemIsReportedAtOnce() {

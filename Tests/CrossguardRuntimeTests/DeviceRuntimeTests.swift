@@ -13,7 +13,7 @@ func testSite(tickMs: Int = 10) -> SiteConfig {
     return SiteConfig(
         deviceID: "rt", profile: .signalized, regime: .us, tickMs: tickMs, flash: FlashSettings(flashesPerMinute: 60, duty: 0.5),
         crossing: crossing, sos: SOSSettings(longPressMs: 0, ackTimeoutMs: 60_000, stuckAfterMs: 30_000, selfTestEveryMs: 86_400_000),
-        uplink: UplinkSettings(broker: nil))
+        uplink: UplinkSettings())
 }
 
 func line(_ name: String) -> LineAddress { LineAddress(chip: "sim", name: name, offset: nil) }
