@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         // Pure: stdlib only. Ticks, config value types and validation, controllers, events.
@@ -31,16 +33,25 @@ let package = Package(
         // Simulated board, scenarios, trace and bench screen.
         .target(name: "CrossguardSim", dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardRuntime"]),
         // Tick loop and wiring of HAL <-> core. Never imports CrossguardLinux.
-        .target(name: "CrossguardRuntime", dependencies: ["CrossguardCore", "CrossguardHAL"]),
+        .target(name: "CrossguardRuntime", dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardUplink"]),
         // MQTT 3.1.1 codec and session (pure; the SwiftNIO transport is a separate target, so these tests stay light).
         .target(name: "CrossguardUplink", dependencies: ["CrossguardCore", "CrossguardHAL"]),
+        // The uplink's network side: SwiftNIO and TLS. Only the executable and the integration tests build it.
+        .target(
+            name: "CrossguardUplinkNIO",
+            dependencies: [
+                "CrossguardCore", "CrossguardHAL", "CrossguardRuntime", "CrossguardUplink",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The only module that talks to the kernel (clocks, terminal; GPIO and I2C later).
         .target(name: "CrossguardLinux", dependencies: ["CrossguardHAL"]),
         .executableTarget(
             name: "crossguard",
             dependencies: [
                 "CrossguardCore", "CrossguardHAL", "CrossguardTOML", "CrossguardSim",
-                "CrossguardRuntime", "CrossguardLinux",
+                "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink", "CrossguardUplinkNIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -6,7 +6,7 @@ import Synchronization
 /// copy of one small value.
 public final class CommandMailbox: Sendable {
     private struct State {
-        var queue: [Command] = []
+        var queue: [(command: Command, token: UInt32)] = []
         var refused: UInt64 = 0
     }
 
@@ -22,21 +22,22 @@ public final class CommandMailbox: Sendable {
         state = Mutex(s)
     }
 
-    /// Queues a command; false (and counted) when the mailbox is full.
+    /// Queues a command; false (and counted) when the mailbox is full. `token` comes back with the
+    /// core's outcome (`DeviceRuntime.lastCommandToken`), so the uplink can answer the right command.
     @discardableResult
-    public func post(_ command: Command) -> Bool {
+    public func post(_ command: Command, token: UInt32 = 0) -> Bool {
         state.withLock { s in
             guard s.queue.count < capacity else {
                 s.refused += 1
                 return false
             }
-            s.queue.append(command)
+            s.queue.append((command, token))
             return true
         }
     }
 
     /// The oldest waiting command, if any. Called by the tick thread once a tick.
-    public func take() -> Command? {
+    public func take() -> (command: Command, token: UInt32)? {
         state.withLock { s in s.queue.isEmpty ? nil : s.queue.removeFirst() }
     }
 

@@ -43,6 +43,8 @@ public final class DeviceRuntime {
     public private(set) var statistics = TickStatistics()
     /// The command handled by the last tick that had one (its outcome is in that tick's result).
     public private(set) var lastCommand: Command?
+    /// The token the last command was posted with.
+    public private(set) var lastCommandToken: UInt32 = 0
     /// The last hardware error, for diagnostics.
     public private(set) var lastHardwareError: HardwareError?
     /// Where the latched fail-safe is kept across restarts, nil when nowhere (a bench without a state directory).
@@ -114,9 +116,12 @@ public final class DeviceRuntime {
             record(error)
         }
         var inputs = debouncer.update(rawLines)
-        inputs.command = commands.take()
+        if let posted = commands.take() {
+            inputs.command = posted.command
+            lastCommand = posted.command
+            lastCommandToken = posted.token
+        }
         inputs.ambientLux = light?.latestLux()
-        if let command = inputs.command { lastCommand = command }
         eventBuffer.removeAll()
         let result = controller.step(inputs, events: &eventBuffer)
         for i in 0..<levels.count { levels[i] = result.outputs.lit.contains(outputRoles[i]) }

@@ -143,6 +143,13 @@ public struct MQTTSession: Sendable {
         return state == .online ? fillWindow(nowMs: nowMs) : []
     }
 
+    /// Publishes at QoS 0 now if online (the retained `status`, the `offline` said on a clean stop);
+    /// nothing otherwise: such a message is current state, re-sent when the connection is back.
+    public mutating func publishNow(topic: String, payload: [UInt8], retain: Bool, nowMs: UInt64) -> [MQTTSessionAction] {
+        guard state == .online else { return [] }
+        return [send(.publish(MQTTPublish(topic: topic, payload: payload, qos: 0, retain: retain)), nowMs: nowMs)]
+    }
+
     /// A packet from the broker.
     public mutating func received(_ packet: MQTTPacket, nowMs: UInt64) -> [MQTTSessionAction] {
         switch (state, packet) {

@@ -65,6 +65,9 @@ public struct OutboxStatistics: Equatable, Sendable {
     public var droppedNormal = 0
     /// fsync calls made for records (a measure of the batching).
     public var syncs = 0
+
+    /// Zero counts.
+    public init() {}
 }
 
 /// The durable outbox (issue 4): an append-only journal of `OutboxRecord`s in numbered segments, and a

@@ -6,7 +6,7 @@ struct Crossguard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crossguard",
         abstract: "Controller for smart pedestrian crossings and SOS posts.",
-        subcommands: [Bench.self, CheckConfig.self])
+        subcommands: [Bench.self, CheckConfig.self, UplinkLoad.self])
 }
 
 /// The files every device command reads.

@@ -1,0 +1,115 @@
+import CrossguardCore
+import CrossguardUplink
+import Synchronization
+
+/// What the tick thread hands the uplink: an event, or the core's answer to a posted command.
+public enum FeedItem: Equatable, Sendable {
+    case event(Event)
+    case outcome(token: UInt32, CommandOutcome)
+}
+
+/// A bounded single-producer single-consumer ring of plain values: the tick thread pushes, the uplink's
+/// thread pops, neither ever waits or locks. Storage is allocated once; a push into a full ring is refused
+/// and counted (the tick never waits for the network or the disk).
+public final class FeedRing: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<FeedItem>
+    private let mask: Int
+    /// Positions grow without wrapping (Int is 64-bit); the slot is `position & mask`.
+    private let head = Atomic<Int>(0)  // next to pop, written by the consumer
+    private let tail = Atomic<Int>(0)  // next to push, written by the producer
+    private let overflowed = Atomic<UInt64>(0)
+
+    /// A ring of `capacity` items, rounded up to a power of two.
+    public init(capacity: Int = 4_096) {
+        var size = 1
+        while size < capacity { size <<= 1 }
+        slots = UnsafeMutablePointer<FeedItem>.allocate(capacity: size)
+        slots.initialize(repeating: .outcome(token: 0, .accepted), count: size)
+        mask = size - 1
+    }
+
+    deinit {
+        slots.deinitialize(count: mask + 1)
+        slots.deallocate()
+    }
+
+    /// Producer: adds an item, or counts it lost when the ring is full.
+    @discardableResult
+    public func push(_ item: FeedItem) -> Bool {
+        let t = tail.load(ordering: .relaxed)
+        guard t - head.load(ordering: .acquiring) <= mask else {
+            overflowed.wrappingAdd(1, ordering: .relaxed)
+            return false
+        }
+        slots[t & mask] = item
+        tail.store(t + 1, ordering: .releasing)
+        return true
+    }
+
+    /// Consumer: takes the oldest item, if any.
+    public func pop() -> FeedItem? {
+        let h = head.load(ordering: .relaxed)
+        guard h != tail.load(ordering: .acquiring) else { return nil }
+        let item = slots[h & mask]
+        head.store(h + 1, ordering: .releasing)
+        return item
+    }
+
+    /// Items refused because the ring was full.
+    public var overflows: UInt64 { overflowed.load(ordering: .relaxed) }
+}
+
+/// The uplink's view of a running device (a `TickObserver`): every event and command outcome goes into
+/// a `FeedRing`, and the signal state into a status report the uplink reads when it publishes `status`.
+/// Nothing here blocks; the report's lock is held for the copy of one small value, and taken only when
+/// something the centre sees changed or once a second for the counts.
+public final class UplinkFeed: TickObserver, @unchecked Sendable {
+    public let ring: FeedRing
+    private let report: Mutex<StatusReport>
+    private var current: StatusReport
+    private let next: TickObserver?
+    private let countsEvery: UInt64
+
+    /// A feed for `site`; `next` (the bench's screen or trace) sees every tick too.
+    public init(site: SiteConfig, ring: FeedRing = FeedRing(), next: TickObserver? = nil) {
+        self.ring = ring
+        self.next = next
+        current = StatusReport(profile: site.profile, regime: site.regime)
+        report = Mutex(current)
+        countsEvery = UInt64(max(1, 1_000 / site.tickMs))
+    }
+
+    /// The latest status report.
+    public var status: StatusReport { report.withLock { $0 } }
+
+    public func willTick(_ tick: UInt64, runtime: DeviceRuntime) { next?.willTick(tick, runtime: runtime) }
+
+    public func didTick(_ tick: UInt64, result: StepResult, events: [Event], runtime: DeviceRuntime) {
+        for event in events { ring.push(.event(event)) }
+        if let outcome = result.commandOutcome { ring.push(.outcome(token: runtime.lastCommandToken, outcome)) }
+        var now = current
+        let controller = runtime.controller
+        now.lit = result.outputs.lit
+        now.countdown = result.outputs.countdown
+        now.mode = controller.crossing?.mode ?? controller.beacon?.mode ?? .normal
+        now.phase = controller.crossing?.phase.name
+        now.alarm = controller.sos?.openAlarm ?? 0
+        now.acknowledged = controller.sos?.acknowledged ?? false
+        now.conditions = controller.openConditions
+        now.latched = controller.monitor?.latched
+        now.failedLamps = controller.monitor?.failedLamps ?? OutputSet()
+        now.walkInhibited = controller.monitor?.walkInhibited ?? false
+        if !now.sameSignal(as: current) || tick % countsEvery == 0 {
+            now.uptimeMs = (tick + 1) * UInt64(runtime.site.tickMs)
+            let s = runtime.statistics
+            now.ticks.count = s.ticks
+            now.ticks.overruns = s.overruns
+            now.ticks.maxLatenessNs = s.maxLatenessNs
+            now.ticks.hardwareErrors = s.hardwareErrors
+            now.ticks.queueOverflows = ring.overflows
+            current = now
+            report.withLock { $0 = now }
+        }
+        next?.didTick(tick, result: result, events: events, runtime: runtime)
+    }
+}

@@ -1,0 +1,391 @@
+import CrossguardCore
+import CrossguardHAL
+import CrossguardRuntime
+import CrossguardUplink
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// What the service needs besides the outbox: who the device is, where the brokers are, and clocks.
+public struct UplinkServiceSettings: Sendable {
+    public var deviceID: String
+    public var firmware: String
+    public var tickMs: Int
+    public var uplink: UplinkSettings
+    /// Milliseconds to wait for TCP (and TLS) to connect.
+    public var connectTimeoutMs = 5_000
+    /// How often the tick thread's feed is drained, in milliseconds.
+    public var pollMs: Int64 = 2
+    /// Wall-clock time of tick 0, milliseconds since 1970: an event's `time` is this plus its tick.
+    public var tick0UnixMs: Int64
+    /// Wall-clock now, milliseconds since 1970 (for `issued_at` and status).
+    public var wallClockMs: @Sendable () -> Int64
+
+    /// Settings for a device.
+    public init(deviceID: String, firmware: String, tickMs: Int, uplink: UplinkSettings, tick0UnixMs: Int64, wallClockMs: @escaping @Sendable () -> Int64) {
+        self.deviceID = deviceID
+        self.firmware = firmware
+        self.tickMs = tickMs
+        self.uplink = uplink
+        self.tick0UnixMs = tick0UnixMs
+        self.wallClockMs = wallClockMs
+    }
+}
+
+/// Counts and state for `diag`, the bench screen and tests.
+public struct UplinkHealth: Equatable, Sendable {
+    public var connectedTo: String?
+    public var lastProblem: String?
+    public var connects = 0
+    public var outbox = OutboxStatistics()
+    public var published: UInt64 = 0
+    public var acknowledged: UInt64 = 0
+    public var storageError: String?
+}
+
+/// The uplink at work (issue 4): drains the tick thread's feed, journals every event in the outbox before
+/// MQTT sees it, runs the pure `MQTTSession` over a SwiftNIO connection (TLS through swift-nio-ssl), lets
+/// a record go only on PUBACK, answers the centre's commands through the core, and keeps the retained
+/// `status` current. Everything runs on one event-loop thread; no state is shared but the feed, the
+/// command mailbox and `health`.
+public final class UplinkService: @unchecked Sendable {
+    public let settings: UplinkServiceSettings
+    private let group: MultiThreadedEventLoopGroup
+    private let loop: EventLoop
+    private let feed: UplinkFeed
+    private let commands: CommandMailbox
+    private let sslContext: NIOSSLContext?
+    private let log: @Sendable (String) -> Void
+    private let diagnostics: @Sendable () -> String?
+    private let healthBox = Mutex(UplinkHealth())
+
+    // Confined to `loop`.
+    private let outbox: Outbox
+    private var session: MQTTSession
+    private var gate: CommandGate
+    private var channel: Channel?
+    private var generation: UInt64 = 0
+    private var wakeAtMs: UInt64?
+    private var pendingCommands: [UInt32: (id: String, type: String)] = [:]
+    private var nextToken: UInt32 = 1
+    private var nextReplyID: UInt64 = 1 << 63
+    private var lastStatus: StatusReport?
+    private var lastStatusMs: UInt64 = 0
+    private var poller: RepeatedTask?
+    private var batch: [OutboxRecord] = []
+    private var stopped = false
+
+    /// A service over an opened outbox. `diagnostics` adds to `diag.run` (the latch record's health);
+    /// `log` receives one line per connection change or problem.
+    public init(settings: UplinkServiceSettings, outbox: Outbox, feed: UplinkFeed, commands: CommandMailbox,
+                diagnostics: @escaping @Sendable () -> String? = { nil }, log: @escaping @Sendable (String) -> Void) throws(UplinkSetupError) {
+        self.settings = settings
+        self.outbox = outbox
+        self.feed = feed
+        self.commands = commands
+        self.log = log
+        self.diagnostics = diagnostics
+        var s = MQTTSessionSettings(deviceID: settings.deviceID)
+        s.keepAliveSeconds = settings.uplink.keepAliveSeconds
+        s.brokerCount = max(1, settings.uplink.brokers.count)
+        var seed = UInt64(truncatingIfNeeded: settings.wallClockMs())
+        for b in settings.deviceID.utf8 { seed = seed &* 31 &+ UInt64(b) }
+        session = MQTTSession(settings: s, nowMs: 0, seed: seed)
+        gate = CommandGate(tickMs: settings.tickMs)
+        gate.windowMs = Int64(settings.uplink.commandWindowSeconds) * 1_000
+        sslContext = settings.uplink.brokers.contains(where: \.tls) ? try UplinkService.makeTLS(settings.uplink) : nil
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        loop = group.next()
+    }
+
+    /// Builds the TLS context from the site's files: the CA to trust (the system's roots without one), and
+    /// the client certificate and key for mutual TLS. A file that cannot be read is named.
+    static func makeTLS(_ uplink: UplinkSettings) throws(UplinkSetupError) -> NIOSSLContext {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let ca = uplink.caFile { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
+        } catch { throw UplinkSetupError("uplink.ca_file = \"\(uplink.caFile!)\": \(describe(error))") }
+        do {
+            if let cert = uplink.certFile { tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) } }
+        } catch { throw UplinkSetupError("uplink.cert_file = \"\(uplink.certFile!)\": \(describe(error))") }
+        do {
+            if let key = uplink.keyFile { tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)) }
+        } catch { throw UplinkSetupError("uplink.key_file = \"\(uplink.keyFile!)\": \(describe(error))") }
+        do {
+            return try NIOSSLContext(configuration: tls)
+        } catch { throw UplinkSetupError("uplink TLS: \(describe(error))") }
+    }
+
+    /// Connection state and counts, from any thread.
+    public var health: UplinkHealth { healthBox.withLock { $0 } }
+
+    /// Starts draining the feed and, with a broker configured, connecting.
+    public func start() {
+        loop.execute {
+            self.poller = self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(self.settings.pollMs)) { _ in self.poll() }
+        }
+    }
+
+    /// Drains what the tick thread left, makes the outbox durable and marks it cleanly closed, says
+    /// `offline` and disconnects. Call after the tick loop stopped.
+    public func stop() {
+        let done = loop.submit {
+            self.poller?.cancel()
+            self.poll()
+            self.stopped = true
+            do { try self.outbox.close() } catch { self.storage(error) }
+            if let channel = self.channel {
+                let now = self.nowMs
+                self.perform(self.session.publishNow(topic: self.session.settings.baseTopic + "/presence", payload: Array("offline".utf8), retain: true, nowMs: now))
+                self.write(.disconnect)
+                channel.flush()
+                self.channel = nil
+                self.generation += 1
+                channel.close(promise: nil)
+            }
+        }
+        _ = try? done.wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    /// Runs `body` on the service's thread and waits (tests, benchmarks).
+    public func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T? {
+        try? loop.submit(body).wait()
+    }
+
+    private var nowMs: UInt64 { NIODeadline.now().uptimeNanoseconds / 1_000_000 }
+
+    // MARK: The loop
+
+    private func poll() {
+        guard !stopped else { return }
+        let now = nowMs
+        drainFeed(now: now)
+        refill(now: now)
+        publishStatusIfDue(now: now)
+        if !settings.uplink.brokers.isEmpty, let wake = wakeAtMs, now >= wake {
+            wakeAtMs = nil
+            perform(session.timer(nowMs: now))
+        } else if !settings.uplink.brokers.isEmpty, wakeAtMs == nil, channel == nil, case .waiting = session.state {
+            perform(session.timer(nowMs: now))
+        }
+        do { _ = try outbox.maintain(nowMs: now) } catch { storage(error) }
+        channel?.flush()
+    }
+
+    private func drainFeed(now: UInt64) {
+        batch.removeAll(keepingCapacity: true)
+        while let item = feed.ring.pop() {
+            switch item {
+            case .event(let event):
+                let unixMs = settings.tick0UnixMs + Int64(event.tick) * Int64(settings.tickMs)
+                batch.append(OutboxRecord(seq: event.seq, priority: event.severity.rawValue,
+                                          payload: UplinkPayload.event(event, device: settings.deviceID, unixMs: unixMs, tickMs: settings.tickMs)))
+            case .outcome(let token, let outcome):
+                guard let pending = pendingCommands.removeValue(forKey: token) else { continue }
+                let error: String? = if case .refused(let why) = outcome { why.description } else { nil }
+                reply(id: pending.id, type: pending.type, error: error, now: now)
+            }
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            if let drop = try outbox.append(batch, nowMs: now) {
+                log("uplink: the outbox is full; dropped \(drop.info) info and \(drop.normal) normal events (seq \(drop.firstSeq)–\(drop.lastSeq))")
+                commands.post(.reportOutboxDropped(info: UInt32(clamping: drop.info), normal: UInt32(clamping: drop.normal)))
+            }
+        } catch {
+            storage(error)
+        }
+    }
+
+    /// Keeps the session's queue topped up from the outbox, a window's worth at a time.
+    private func refill(now: UInt64) {
+        let window = session.settings.inFlightWindow
+        while session.pending.count < window, outbox.unhandedCount > 0 {
+            let records: [OutboxRecord]
+            do { records = try outbox.take(window - session.pending.count) } catch {
+                storage(error)
+                return
+            }
+            for r in records {
+                perform(session.enqueue(OutboundMessage(id: r.seq, topic: session.settings.baseTopic + "/events", payload: r.payload), nowMs: now))
+            }
+        }
+        healthBox.withLock { $0.outbox = outbox.statistics }
+    }
+
+    private func publishStatusIfDue(now: UInt64) {
+        guard case .online = session.state else { return }
+        let status = feed.status
+        let changed = lastStatus.map { !$0.sameSignal(as: status) } ?? true
+        guard (changed && now >= lastStatusMs + 1_000) || now >= lastStatusMs + 60_000 else { return }
+        lastStatus = status
+        lastStatusMs = now
+        let payload = status.json(device: settings.deviceID, firmware: settings.firmware, unixMs: settings.wallClockMs(), outbox: outbox.statistics)
+        perform(session.publishNow(topic: session.settings.baseTopic + "/status", payload: payload, retain: true, nowMs: now))
+    }
+
+    private func reply(id: String, type: String?, error: String?, result: String? = nil, now: UInt64) {
+        let payload = UplinkPayload.commandResult(id: id, type: type, error: error, result: result)
+        gate.answered(id: id, reply: payload)
+        send(reply: payload, now: now)
+    }
+
+    private func send(reply payload: [UInt8], now: UInt64) {
+        nextReplyID += 1
+        perform(session.enqueue(OutboundMessage(id: nextReplyID, topic: session.settings.baseTopic + "/cmd/result", payload: payload), nowMs: now))
+    }
+
+    private func command(_ payload: [UInt8], now: UInt64) {
+        switch gate.admit(payload, nowUnixMs: settings.wallClockMs()) {
+        case .ignore: return
+        case .reply(let payload): send(reply: payload, now: now)
+        case .diagnose(let id):
+            var result = "{\"ticks\":\(feed.status.ticks.json),\"outbox\":\(outbox.statistics.json)"
+            if let extra = diagnostics() { result += ",\"latch\":\(JSONText.quote(extra))" }
+            result += ",\"broker\":\(JSONText.quote(health.connectedTo ?? "")),\"uptime_s\":\(feed.status.uptimeMs / 1_000)}"
+            reply(id: id, type: "diag.run", error: nil, result: result, now: now)
+        case .execute(let id, let command):
+            let token = nextToken
+            nextToken = nextToken == UInt32.max ? 1 : nextToken + 1
+            pendingCommands[token] = (id, command.typeName)
+            if !commands.post(command, token: token) {
+                pendingCommands[token] = nil
+                reply(id: id, type: command.typeName, error: "the device is busy: its command queue is full; send again", now: now)
+            }
+        }
+    }
+
+    private func perform(_ actions: [MQTTSessionAction]) {
+        for action in actions {
+            switch action {
+            case .open(let index): open(index)
+            case .send(let packet): write(packet)
+            case .close(let reason):
+                log("uplink: \(reason)")
+                healthBox.withLock {
+                    $0.lastProblem = reason
+                    $0.connectedTo = nil
+                }
+                generation += 1
+                channel?.close(promise: nil)
+                channel = nil
+            case .wakeAt(let ms): wakeAtMs = min(wakeAtMs ?? .max, ms)
+            case .delivered(let id):
+                guard id < 1 << 63 else { continue }  // a command reply: not journaled
+                do { try outbox.acknowledge(id, nowMs: nowMs) } catch { storage(error) }
+                healthBox.withLock { $0.acknowledged += 1 }
+            case .command(let payload): command(payload, now: nowMs)
+            }
+        }
+        if case .online = session.state, healthBox.withLock({ $0.connectedTo == nil }) {
+            let broker = settings.uplink.brokers[currentBroker].description
+            log("uplink: connected to \(broker)")
+            healthBox.withLock {
+                $0.connectedTo = broker
+                $0.connects += 1
+            }
+        }
+    }
+
+    private var currentBroker = 0
+
+    private func open(_ index: Int) {
+        let broker = settings.uplink.brokers[index % settings.uplink.brokers.count]
+        currentBroker = index % settings.uplink.brokers.count
+        generation += 1
+        let generation = self.generation
+        let ssl = broker.tls ? sslContext : nil
+        let hostIsName = !broker.host.contains(":") && broker.host.contains(where: { $0.isLetter })
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(Int64(settings.connectTimeoutMs)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+            .channelInitializer { channel in
+                do {
+                    if let ssl {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: ssl, serverHostname: hostIsName ? broker.host : nil))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MQTTFrameDecoder(maximumPacketSize: MQTTCodec.defaultMaximumPacketSize)))
+                    try channel.pipeline.syncOperations.addHandler(MQTTInboundHandler(service: self, generation: generation))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        bootstrap.connect(host: broker.host, port: broker.port).whenComplete { result in
+            guard generation == self.generation, !self.stopped else {
+                if case .success(let ch) = result { ch.close(promise: nil) }
+                return
+            }
+            switch result {
+            case .success(let ch):
+                self.channel = ch
+                self.perform(self.session.opened(nowMs: self.nowMs))
+                ch.flush()
+            case .failure(let error):
+                let reason = "cannot connect to \(broker): \(UplinkService.describe(error))"
+                self.log("uplink: \(reason)")
+                self.healthBox.withLock { $0.lastProblem = reason }
+                self.perform(self.session.closed(nowMs: self.nowMs, reason: reason))
+            }
+        }
+    }
+
+    private func write(_ packet: MQTTPacket) {
+        guard let channel else { return }
+        do {
+            let bytes = try MQTTCodec.encode(packet)
+            var buffer = channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            channel.write(buffer, promise: nil)
+            if case .publish(let p) = packet, p.qos == 1 { healthBox.withLock { $0.published += 1 } }
+        } catch {
+            log("uplink: cannot encode \(packet.name): \(error)")
+        }
+    }
+
+    // MARK: From the channel (on the loop)
+
+    func received(_ packet: MQTTPacket, generation: UInt64) {
+        guard generation == self.generation else { return }
+        perform(session.received(packet, nowMs: nowMs))
+        refill(now: nowMs)
+        channel?.flush()
+    }
+
+    func connectionEnded(generation: UInt64, reason: String) {
+        guard generation == self.generation, !stopped else { return }
+        self.generation += 1
+        channel?.close(promise: nil)
+        channel = nil
+        log("uplink: \(reason)")
+        healthBox.withLock {
+            $0.lastProblem = reason
+            $0.connectedTo = nil
+        }
+        perform(session.closed(nowMs: nowMs, reason: reason))
+    }
+
+    private func storage(_ error: Error) {
+        let text = "\(error)"
+        log("uplink: outbox: \(text)")
+        healthBox.withLock { $0.storageError = text }
+    }
+
+    /// An error in words an operator can act on (NIO's and BoringSSL's descriptions, shortened).
+    static func describe(_ error: Error) -> String {
+        if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        if let e = error as? MQTTError { return "protocol error: \(e)" }
+        return "\(error)"
+    }
+}
+
+/// Why the uplink could not be set up (a TLS file that cannot be read, say), naming the key.
+public struct UplinkSetupError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var description: String
+    /// An error with its sentence.
+    public init(_ description: String) { self.description = description }
+}
