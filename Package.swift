@@ -61,6 +61,8 @@ let package = Package(
             dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardTOML"]
         ),
         .testTarget(name: "CrossguardUplinkTests", dependencies: ["CrossguardUplink", "CrossguardHAL", "CrossguardLinux"]),
+        // Processes only (the built `crossguard`, mosquitto, mosquitto_sub): no NIO in this target.
+        .testTarget(name: "CrossguardIntegrationTests", dependencies: ["crossguard"]),
         .testTarget(
             name: "CrossguardRuntimeTests",
             dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardLinux"]

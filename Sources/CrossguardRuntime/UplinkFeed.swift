@@ -67,7 +67,7 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
     public let ring: FeedRing
     private let report: Mutex<StatusReport>
     private var current: StatusReport
-    private let next: TickObserver?
+    private var next: TickObserver?
     private let countsEvery: UInt64
 
     /// A feed for `site`; `next` (the bench's screen or trace) sees every tick too.
@@ -77,6 +77,12 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
         current = StatusReport(profile: site.profile, regime: site.regime)
         report = Mutex(current)
         countsEvery = UInt64(max(1, 1_000 / site.tickMs))
+    }
+
+    /// This feed with `observer` seeing every tick after it (set before the first tick).
+    public func chained(to observer: TickObserver) -> UplinkFeed {
+        next = observer
+        return self
     }
 
     /// The latest status report.

@@ -16,13 +16,15 @@ public enum HeadlessBench {
     /// trace and the readable timeline to the sinks, then leaves the outputs in the safe state.
     public static func run(site: SiteConfig, board: BoardConfig, scenario: Scenario, clock: TickClock = VirtualClock(),
                            trace: ((String) -> Void)?, timeline: ((String) -> Void)?,
+                           commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1,
+                           observe: (TickObserver) -> TickObserver = { $0},
                            shouldStop: () -> Bool = { false }) throws(HardwareError) -> Summary {
         let bank = SimulatedLineBank(board: board)
         let light = SimulatedLightSensor()
-        let runtime = try DeviceRuntime(site: site, board: board, bank: bank, display: SimulatedDisplay(), light: light)
+        let runtime = try DeviceRuntime(site: site, board: board, bank: bank, display: SimulatedDisplay(), light: light, commands: commands, firstSeq: firstSeq)
         let player = ScenarioPlayer(scenario, bank: bank, light: light, tickMs: site.tickMs) { runtime.commands.post($0) }
         let recorder = TraceRecorder(site: site, board: board, player: player, trace: trace, timeline: timeline)
-        runtime.run(clock: clock, limit: player.tickCount, observer: recorder, shouldStop: shouldStop)
+        runtime.run(clock: clock, limit: player.tickCount, observer: observe(recorder), shouldStop: shouldStop)
         recorder.flush()
         try runtime.writeSafeState()
         return Summary(statistics: runtime.statistics, outputChanges: recorder.changeCount, events: recorder.eventCount)

@@ -18,6 +18,15 @@ public enum UplinkPayload {
         return Array((out + "}").utf8)
     }
 
+    /// The `result` of `diag.run`: tick counts, the outbox, the latch record's health and the broker in use
+    /// (each left out when unknown).
+    public static func diagnostics(ticks: TickReport, outbox: OutboxStatistics, latch: String?, broker: String?, uptimeMs: UInt64) -> String {
+        var out = "{\"ticks\":\(ticks.json),\"outbox\":\(outbox.json)"
+        if let latch { out += ",\"latch\":\(JSONText.quote(latch))" }
+        if let broker { out += ",\"broker\":\(JSONText.quote(broker))" }
+        return out + ",\"uptime_s\":\(uptimeMs / 1_000)}"
+    }
+
     /// Names of the roles in a set, as a JSON array in role order.
     static func names(_ outputs: OutputSet) -> String {
         "[" + OutputRole.allCases.filter(outputs.contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]"

@@ -242,9 +242,9 @@ public final class UplinkService: @unchecked Sendable {
         case .ignore: return
         case .reply(let payload): send(reply: payload, now: now)
         case .diagnose(let id):
-            var result = "{\"ticks\":\(feed.status.ticks.json),\"outbox\":\(outbox.statistics.json)"
-            if let extra = diagnostics() { result += ",\"latch\":\(JSONText.quote(extra))" }
-            result += ",\"broker\":\(JSONText.quote(health.connectedTo ?? "")),\"uptime_s\":\(feed.status.uptimeMs / 1_000)}"
+            let status = feed.status
+            let result = UplinkPayload.diagnostics(ticks: status.ticks, outbox: outbox.statistics, latch: diagnostics(),
+                                                   broker: health.connectedTo, uptimeMs: status.uptimeMs)
             reply(id: id, type: "diag.run", error: nil, result: result, now: now)
         case .execute(let id, let command):
             let token = nextToken

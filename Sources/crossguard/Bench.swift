@@ -5,6 +5,7 @@ import CrossguardLinux
 import CrossguardRuntime
 import CrossguardSim
 import CrossguardTOML
+import CrossguardUplinkNIO
 import Foundation
 
 /// `crossguard bench`: the whole controller on the built-in simulated board.
@@ -33,12 +34,19 @@ struct Bench: ParsableCommand {
     @Flag(help: "Do not print the timeline.")
     var quiet = false
 
-    @Option(help: "Keep the latched fail-safe in this existing directory across restarts, as the daemon does (interactive bench only).")
-    var stateDir: String?
+    @OptionGroup var uplink: UplinkOptions
+
+    private var stateDir: String? { uplink.stateDir }
 
     func validate() throws {
-        if stateDir != nil && (scenario != nil || trace != nil) {
-            throw ValidationError("--state-dir is for the interactive bench: a scenario must replay the same way every time")
+        if stateDir != nil && uplink.brokers.isEmpty && (scenario != nil || trace != nil) {
+            throw ValidationError("--state-dir without --broker is for the interactive bench: a scenario must replay the same way every time")
+        }
+        if !uplink.brokers.isEmpty && (scenario != nil || trace != nil) && speed == nil {
+            throw ValidationError("--broker with a scenario needs --speed: the uplink runs in real time")
+        }
+        if !uplink.brokers.isEmpty && stateDir == nil {
+            throw ValidationError("--broker needs --state-dir: events are journaled there before they are sent, so none is lost")
         }
         if let speed, !(speed > 0 && speed <= 1000) { throw ValidationError("--speed must be more than 0 and at most 1000") }
     }
@@ -71,13 +79,21 @@ struct Bench: ParsableCommand {
                 try FileRecord.checkDirectory(stateDir)
                 keeper = LatchKeeper(record: FileRecord(directory: stateDir, name: "latch"))
             }
-            let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: SimulatedDisplay(), light: light, latchKeeper: keeper)
+            let commands = CommandMailbox()
+            let feed = UplinkFeed(site: device.site)
+            let link = try uplinkService(device: device, feed: feed, commands: commands)
+            let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: SimulatedDisplay(), light: light,
+                                            commands: commands, firstSeq: link?.firstSeq ?? 1, latchKeeper: keeper)
             if let problem = runtime.latchProblem {
                 var stderr = StandardError()
                 print("bench: \(problem); staying in fail-safe until fault.reset (key r)", to: &stderr)
             }
             defer { keeper?.flush() }
-            try InteractiveBench(device: device, runtime: runtime, bank: bank, light: light).run()
+            link?.service.start()
+            defer { link?.service.stop() }
+            var bench = InteractiveBench(device: device, runtime: runtime, bank: bank, light: light)
+            if link != nil { bench.observe = { feed.chained(to: $0) } }
+            try bench.run()
             return
         }
         let script: Scenario
@@ -94,6 +110,16 @@ struct Bench: ParsableCommand {
         try runHeadless(script, device: device)
     }
 
+    /// The uplink when a broker is given (on the command line or in the site file) and a state directory
+    /// holds its outbox; its log lines go to standard error.
+    private func uplinkService(device: DeviceFiles, feed: UplinkFeed, commands: CommandMailbox) throws -> (service: UplinkService, firstSeq: UInt64)? {
+        guard uplink.wanted(device.site), stateDir != nil else { return nil }
+        return try startUplink(site: device.site, options: uplink, feed: feed, commands: commands) { line in
+            var stderr = StandardError()
+            print(line, to: &stderr)
+        }
+    }
+
     private func runHeadless(_ script: Scenario, device: DeviceFiles) throws {
         var traceFile: FileHandle?
         if let path = trace {
@@ -106,11 +132,18 @@ struct Bench: ParsableCommand {
         }
         let clock: TickClock = speed.map { MonotonicTickClock(periodNs: UInt64(Double(device.site.tickMs) * 1_000_000 / $0)) } ?? VirtualClock()
         let started = MonotonicTickClock.nowNs()
+        let commands = CommandMailbox()
+        let feed = UplinkFeed(site: device.site)
+        let link = speed == nil ? nil : try uplinkService(device: device, feed: feed, commands: commands)
+        link?.service.start()
         let summary = try HeadlessBench.run(
             site: device.site, board: device.board, scenario: script, clock: clock,
             trace: traceFile.map { file in { file.write(Data($0.utf8)) } },
             timeline: quiet ? nil : { FileHandle.standardOutput.write(Data($0.utf8)) },
+            commands: commands, firstSeq: link?.firstSeq ?? 1,
+            observe: { link == nil ? $0 : feed.chained(to: $0) },
             shouldStop: { StopSignal.requested })
+        link?.service.stop()
         try traceFile?.close()
         let wallMs = Double(MonotonicTickClock.nowNs() - started) / 1e6
         let simulated = DurationText.format(milliseconds: Int(summary.statistics.ticks) * device.site.tickMs)

@@ -20,6 +20,8 @@ struct InteractiveBench {
     let runtime: DeviceRuntime
     let bank: SimulatedLineBank
     let light: SimulatedLightSensor
+    /// Puts the uplink's feed in front of the screen's observer, when the uplink runs.
+    var observe: (TickObserver) -> TickObserver = { $0 }
 
     func run() throws {
         let terminal = Terminal()
@@ -27,7 +29,7 @@ struct InteractiveBench {
         defer { terminal.restore() }
         let monitor = BenchMonitor()
         let finished = Mutex(false)
-        let box = Handoff((runtime, monitor))
+        let box = Handoff((runtime, observe(monitor)))
         let periodNs = UInt64(device.site.tickMs) * 1_000_000
         let stopFlag = Handoff(StopBox())
         let thread = Thread {

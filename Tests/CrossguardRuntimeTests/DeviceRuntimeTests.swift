@@ -110,8 +110,8 @@ struct DeviceRuntimeTests {
         #expect(mailbox.post(.resetFault))
         #expect(!mailbox.post(.resetFault))
         #expect(mailbox.refusedCount == 1)
-        #expect(mailbox.take() == .resetFault)
-        #expect(mailbox.take() == .resetFault)
+        #expect(mailbox.take()?.command == .resetFault)
+        #expect(mailbox.take()?.command == .resetFault)
         #expect(mailbox.take() == nil)
     }
 

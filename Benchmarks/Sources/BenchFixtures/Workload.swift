@@ -11,7 +11,7 @@ public func benchmarkController() -> Controller {
     let site = SiteConfig(
         deviceID: "bench", profile: .signalized, regime: .kz, tickMs: 10, flash: FlashSettings(flashesPerMinute: 60, duty: 0.5),
         crossing: crossing, sos: SOSSettings(longPressMs: 0, ackTimeoutMs: 60_000, stuckAfterMs: 30_000, selfTestEveryMs: 86_400_000),
-        uplink: UplinkSettings(broker: nil))
+        uplink: UplinkSettings())
     let address = LineAddress(chip: "bench", name: "L", offset: nil)
     let board = BoardConfig(
         name: "bench", description: "",

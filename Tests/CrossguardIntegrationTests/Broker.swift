@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+
+/// A scratch directory removed when the test ends.
+final class Scratch {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "crossguard-it-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func dir(_ name: String) -> String {
+        let p = path + "/" + name
+        try? FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true)
+        return p
+    }
+}
+
+/// The package's build folder, beside the test bundle: where `crossguard` was built.
+let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// A free loopback TCP port (bound and released; the broker takes it a moment later).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// A process the test started, stopped when the test ends; its output goes to a file.
+final class Child {
+    let process = Process()
+    let output: String
+
+    init(_ executable: String, _ arguments: [String], output: String) throws {
+        self.output = output
+        FileManager.default.createFile(atPath: output, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let handle = FileHandle(forWritingAtPath: output)!
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+    var text: String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func terminate() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Waits for the process to end, at most `seconds`; its exit status, nil when it is still running.
+    func wait(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+}
+
+/// A Mosquitto broker on a loopback port of its own, with a generated config.
+final class Broker {
+    let port: Int
+    let scratch: Scratch
+    let config: String
+    private(set) var child: Child?
+
+    init(scratch: Scratch, extra: String = "", port: Int = freePort()) throws {
+        self.scratch = scratch
+        self.port = port
+        config = scratch.path + "/mosquitto-\(port).conf"
+        try """
+        listener \(port) 127.0.0.1
+        allow_anonymous true
+        persistence false
+        max_inflight_messages 0
+        max_queued_messages 0
+        \(extra)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    func start() throws {
+        child = try Child("/usr/sbin/mosquitto", ["-c", config], output: scratch.path + "/mosquitto-\(port).log")
+        try waitForPort(port)
+    }
+
+    func kill() { child?.kill9() }
+
+    var url: String { "mqtt://127.0.0.1:\(port)" }
+}
+
+/// Waits until something listens on the port (at most 5 s).
+func waitForPort(_ port: Int) throws {
+    for _ in 0..<250 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        close(fd)
+        if ok { return }
+        usleep(20_000)
+    }
+    throw BrokerError("nothing listens on port \(port) after 5 s")
+}
+
+struct BrokerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// `mosquitto_sub` printing every message of the device's topics, one line each (`topic payload`), with
+/// a persistent session so it misses nothing while the broker is up.
+final class Subscriber {
+    let child: Child
+    init(broker: Broker, topic: String = "crossguard/#", name: String = "sub") throws {
+        child = try Child("/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", topic, "-v", "-q", "1", "-i", "it-\(name)", "-c"],
+                          output: broker.scratch.path + "/\(name)-\(broker.port).txt")
+        usleep(300_000)
+    }
+
+    var lines: [String] { child.text.split(separator: "\n").map(String.init) }
+
+    /// The `seq` of every event message received, in arrival order.
+    var seqs: [UInt64] {
+        lines.filter { $0.hasPrefix("crossguard/it-device/events ") }.compactMap { line in
+            guard let r = line.range(of: "\"seq\":") else { return nil }
+            return UInt64(line[r.upperBound...].prefix(while: \.isNumber))
+        }
+    }
+
+    /// Waits until `done` holds for the lines (at most `seconds`).
+    @discardableResult
+    func wait(seconds: Double, until done: (Subscriber) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if done(self) { return true }
+            usleep(50_000)
+        }
+        return done(self)
+    }
+}
+
+/// The device side: `crossguard` as built beside the tests, with a site file of device id `it-device`.
+func crossguard(_ arguments: [String], scratch: Scratch, log: String) throws -> Child {
+    try Child(buildDirectory + "/crossguard", arguments, output: scratch.path + "/" + log)
+}
+
+/// A site file for the tests: the example site with device id `it-device` and the given `[uplink]` lines.
+func testSite(_ scratch: Scratch, uplink: String = "") throws -> String {
+    var text = try String(contentsOfFile: packageRoot + "/examples/site.toml", encoding: .utf8)
+    text = text.replacingOccurrences(of: #"device_id = "kz-ast-0001""#, with: #"device_id = "it-device""#)
+    if !uplink.isEmpty { text += "\n[uplink]\n" + uplink + "\n" }
+    let path = scratch.path + "/site-\(UUID().uuidString.prefix(8)).toml"
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// Every number from `first` through `last` appears, and the first arrival of each is in rising order.
+func complete(_ seqs: [UInt64], _ range: ClosedRange<UInt64>) -> (missing: [UInt64], outOfOrder: Int) {
+    var seen = Set<UInt64>()
+    var firsts: [UInt64] = []
+    for s in seqs where seen.insert(s).inserted { firsts.append(s) }
+    let missing = range.filter { !seen.contains($0) }
+    var outOfOrder = 0
+    for i in firsts.indices.dropFirst() where firsts[i] < firsts[i - 1] { outOfOrder += 1 }
+    return (Array(missing.prefix(20)), outOfOrder)
+}

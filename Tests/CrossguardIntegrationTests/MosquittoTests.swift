@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// The uplink against a real Mosquitto on loopback (issue 4): the `crossguard` binary journals and
+/// delivers events, `mosquitto_sub` checks what arrives. Serialized: each test starts its own broker
+/// and processes, and the machine has two cores.
+@Suite("Uplink against a real Mosquitto broker", .serialized)
+struct MosquittoTests {
+    @Test func tenThousandEventsArriveInOrderNoneMissing() throws {
+        let scratch = Scratch()
+        let broker = try Broker(scratch: scratch)
+        let sub = try Subscriber(broker: broker)
+        let site = try testSite(scratch)
+        let device = try crossguard(["uplink-load", "--site", site, "--count", "10000", "--state-dir", scratch.dir("state"), "--broker", broker.url],
+                                    scratch: scratch, log: "device.log")
+        #expect(device.wait(seconds: 120) == 0, "\(device.text)")
+        sub.wait(seconds: 20) { Set($0.seqs).count >= 10_000 }
+        let seqs = sub.seqs
+        #expect(seqs == Array(1...10_000), "\(complete(seqs, 1...10_000))")
+        // presence: online first, offline last (said on the clean stop).
+        #expect(sub.lines.first == "crossguard/it-device/presence online")
+        sub.wait(seconds: 5) { $0.lines.last == "crossguard/it-device/presence offline" }
+        #expect(sub.lines.last == "crossguard/it-device/presence offline")
+    }
+
+    @Test func brokerKilledAndRestartedMidStreamLosesNothing() throws {
+        let scratch = Scratch()
+        let broker = try Broker(scratch: scratch)
+        // The subscriber's session must survive the broker's restart: persistence on for this one.
+        let sub = try Subscriber(broker: broker)
+        let site = try testSite(scratch)
+        let device = try crossguard(["uplink-load", "--site", site, "--count", "30000", "--state-dir", scratch.dir("state"), "--broker", broker.url],
+                                    scratch: scratch, log: "device.log")
+        sub.wait(seconds: 30) { $0.seqs.count >= 3_000 }
+        broker.kill()
+        let before = sub.seqs
+        usleep(1_500_000)
+        try broker.start()
+        // A new subscriber on the new broker: the device re-sends everything not acknowledged.
+        let sub2 = try Subscriber(broker: broker, name: "sub2")
+        #expect(device.wait(seconds: 180) == 0, "\(device.text)")
+        sub2.wait(seconds: 20) { Set(before + $0.seqs).count >= 30_000 }
+        let all = before + sub2.seqs
+        let check = complete(all, 1...30_000)
+        #expect(check.missing.isEmpty, "missing \(check.missing)")
+        #expect(before.count > 0 && before.count < 30_000, "the broker died mid-stream")
+        #expect(device.text.contains("connected to") && device.text.components(separatedBy: "connected to").count >= 3, "\(device.text)")
+    }
+
+    @Test func deviceKilledMidStreamResumesWithNothingMissing() throws {
+        let scratch = Scratch()
+        let broker = try Broker(scratch: scratch)
+        let sub = try Subscriber(broker: broker)
+        let site = try testSite(scratch)
+        let state = scratch.dir("state")
+        let first = try crossguard(["uplink-load", "--site", site, "--count", "30000", "--state-dir", state, "--broker", broker.url],
+                                   scratch: scratch, log: "device1.log")
+        sub.wait(seconds: 30) { $0.seqs.count >= 2_000 }
+        first.kill9()
+        // The broker publishes the will: the centre sees the device go.
+        sub.wait(seconds: 5) { $0.lines.contains("crossguard/it-device/presence offline") }
+        #expect(sub.lines.contains("crossguard/it-device/presence offline"))
+        let beforeKill = sub.seqs
+        #expect(beforeKill.count < 30_000, "killed mid-stream")
+        let second = try crossguard(["uplink-load", "--site", site, "--resume", "--state-dir", state, "--broker", broker.url],
+                                    scratch: scratch, log: "device2.log")
+        #expect(second.wait(seconds: 180) == 0, "\(second.text)")
+        sub.wait(seconds: 20) { Set($0.seqs).count >= 30_000 }
+        let check = complete(sub.seqs, 1...30_000)
+        #expect(check.missing.isEmpty, "missing \(check.missing)")
+        #expect(check.outOfOrder == 0)
+        // Duplicates are allowed, recognisable by seq: only of messages sent before the kill (acknowledged
+        // after the cursor was last written, or in flight).
+        let after = sub.seqs.dropFirst(beforeKill.count)
+        var seen = Set(beforeKill)
+        let duplicates = after.filter { !seen.insert($0).inserted }
+        #expect(duplicates.allSatisfy { $0 <= beforeKill.max()! + 16 }, "\(duplicates.prefix(10))")
+        // A restart after a kill continues numbering past the reservation, never reusing a number.
+        #expect(second.text.contains("did not stop cleanly"), "\(second.text)")
+    }
+
+    @Test func anOutageDeliversTheBacklogInOrder() throws {
+        let scratch = Scratch()
+        let port = freePort()
+        let site = try testSite(scratch)
+        // No broker at all at first: the events wait in the outbox while the device retries.
+        let device = try crossguard(["uplink-load", "--site", site, "--count", "5000", "--state-dir", scratch.dir("state"), "--broker", "mqtt://127.0.0.1:\(port)"],
+                                    scratch: scratch, log: "device.log")
+        usleep(20_000_000)
+        #expect(device.process.isRunning)
+        let broker = try Broker(scratch: scratch, port: port)
+        let sub = try Subscriber(broker: broker)
+        #expect(device.wait(seconds: 120) == 0, "\(device.text)")
+        sub.wait(seconds: 10) { $0.seqs.count >= 5_000 }
+        #expect(sub.seqs == Array(1...5_000))
+        #expect(device.text.contains("cannot connect to mqtt://127.0.0.1:\(port)"), "\(device.text)")
+    }
+}
