@@ -14,11 +14,11 @@ extension Event {
         if type == .selfTest { out += ",\"open_conditions\":\(count),\"ok\":\(count == 0)" }
         if let rule { out += ",\"rule\":\"\(rule.name)\"" }
         if type == .lampTest {
-            out += ",\"lamps_checked\":\(count),\"failed\":[" + OutputRole.allCases.filter(outputs.contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
+            out += ",\"lamps_checked\":\(count),\"failed\":\(outputs.jsonNames)"
         } else if type == .outboxDropped {
             out += ",\"dropped_info\":\(count),\"dropped_normal\":\(extra)"
         } else if outputs != OutputSet() {
-            out += ",\"outputs\":[" + OutputRole.allCases.filter(outputs.contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
+            out += ",\"outputs\":\(outputs.jsonNames)"
         }
         out += "}"
         return out
@@ -41,4 +41,14 @@ extension Event {
         if outputs != OutputSet() { out += " \(outputs)" }
         return out + " [\(severity.name)]"
     }
+}
+
+extension OutputSet {
+    /// The roles' names as a JSON array, in role order (`["vehicle.red","ped.walk"]`).
+    public var jsonNames: String { "[" + OutputRole.allCases.filter(contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]" }
+}
+
+extension InputSet {
+    /// The roles' names as a JSON array, in role order.
+    public var jsonNames: String { "[" + InputRole.allCases.filter(contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]" }
 }

@@ -57,26 +57,25 @@ public struct CommandGate: Sendable {
         // The fields the envelope adds are not the command's; the core's reader checks the rest, and refuses unknown keys.
         let body = ConfigTable(table.entries.filter { $0.key != "id" && $0.key != "issued_at" })
         if type == "diag.run" {
-            let extra = body.entries.map(\.key).filter { $0 != "type" }
-            if let key = extra.first { return refuse("\(key) is not a field of diag.run") }
-            recent.append((id, nil))
-            trim()
+            if let key = body.entries.map(\.key).first(where: { $0 != "type" }) { return refuse("\(key) is not a field of diag.run") }
+            note(id, nil)
             return .diagnose(id: id)
         }
+        // Every problem the core's reader found, unknown keys included (a command it could still build).
         let log = ProblemLog(file: "cmd")
-        guard let command = Command.parse(body, key: "", log: log, tickMs: tickMs, alsoKnown: ["diag.run"]) else {
+        let command = Command.parse(body, key: "", log: log, tickMs: tickMs, alsoKnown: ["diag.run"])
+        guard log.problems.isEmpty, let command else {
             return refuse(log.problems.map { $0.key.isEmpty ? $0.message : "\($0.key) \($0.message)" }.joined(separator: "; "))
         }
-        if let problem = log.problems.first { return refuse(problem.key.isEmpty ? problem.message : "\(problem.key) \(problem.message)") }
-        recent.append((id, nil))
-        trim()
+        note(id, nil)
         return .execute(id: id, command: command)
     }
 
     /// Remembers the answer given to command `id`, so a repeat gets it again.
     public mutating func answered(id: String, reply: [UInt8]) { note(id, reply) }
 
-    private mutating func note(_ id: String, _ reply: [UInt8]) {
+    /// Remembers `id` with its answer, or with nil while it is being executed.
+    private mutating func note(_ id: String, _ reply: [UInt8]?) {
         if let i = recent.firstIndex(where: { $0.id == id }) { recent[i].reply = reply } else { recent.append((id, reply)) }
         trim()
     }

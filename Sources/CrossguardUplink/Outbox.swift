@@ -285,9 +285,6 @@ public final class Outbox {
         cursorDirtySinceMs = nil
     }
 
-    /// Forgets which records were handed out, so they go again (after the session was rebuilt).
-    public func rewind() { handed = head }
-
     private func syncActive() throws(HardwareError) {
         try store.sync(segments[segments.count - 1].number)
         statistics.syncs += 1

@@ -26,15 +26,6 @@ public enum UplinkPayload {
         if let broker { out += ",\"broker\":\(JSONText.quote(broker))" }
         return out + ",\"uptime_s\":\(uptimeMs / 1_000)}"
     }
-
-    /// Names of the roles in a set, as a JSON array in role order.
-    static func names(_ outputs: OutputSet) -> String {
-        "[" + OutputRole.allCases.filter(outputs.contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
-    }
-
-    static func names(_ inputs: InputSet) -> String {
-        "[" + InputRole.allCases.filter(inputs.contains).map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
-    }
 }
 
 /// Tick counts for status and diagnostics, as the uplink reports them.
@@ -100,10 +91,10 @@ public struct StatusReport: Equatable, Sendable {
     public func json(device: String, firmware: String, unixMs: Int64, outbox: OutboxStatistics) -> [UInt8] {
         var out = "{\"device\":\(JSONText.quote(device)),\"time\":\"\(RFC3339.format(unixMs: unixMs))\",\"firmware\":\(JSONText.quote(firmware))"
         out += ",\"profile\":\"\(profile.rawValue)\",\"regime\":\"\(regime.rawValue)\",\"mode\":\"\(mode.name)\""
-        out += ",\"phase\":\(phase.map(JSONText.quote) ?? "null"),\"lit\":\(UplinkPayload.names(lit)),\"countdown\":\(countdown.map(String.init) ?? "null")"
+        out += ",\"phase\":\(phase.map(JSONText.quote) ?? "null"),\"lit\":\(lit.jsonNames),\"countdown\":\(countdown.map(String.init) ?? "null")"
         out += ",\"alarm\":" + (alarm == 0 ? "null" : "{\"id\":\(alarm),\"acknowledged\":\(acknowledged)}")
-        out += ",\"conditions\":\(UplinkPayload.names(conditions))"
-        out += ",\"faults\":{\"latched\":\(latched.map { JSONText.quote($0.name) } ?? "null"),\"failed_lamps\":\(UplinkPayload.names(failedLamps)),\"walk_inhibited\":\(walkInhibited)}"
+        out += ",\"conditions\":\(conditions.jsonNames)"
+        out += ",\"faults\":{\"latched\":\(latched.map { JSONText.quote($0.name) } ?? "null"),\"failed_lamps\":\(failedLamps.jsonNames),\"walk_inhibited\":\(walkInhibited)}"
         out += ",\"uptime_s\":\(uptimeMs / 1_000),\"ticks\":\(ticks.json),\"outbox\":\(outbox.json)}"
         return Array(out.utf8)
     }

@@ -39,7 +39,7 @@ public struct UplinkHealth: Equatable, Sendable {
     public var lastProblem: String?
     public var connects = 0
     public var outbox = OutboxStatistics()
-    public var published: UInt64 = 0
+    /// Outbox records the broker acknowledged since start.
     public var acknowledged: UInt64 = 0
     public var storageError: String?
 }
@@ -66,7 +66,12 @@ public final class UplinkService: @unchecked Sendable {
     private var gate: CommandGate
     private var channel: Channel?
     private var generation: UInt64 = 0
-    private var wakeAtMs: UInt64?
+    /// When the session wants `.timer` next; 0 at first, so the first poll connects.
+    private var wakeAtMs: UInt64? = 0
+    /// The broker the session is online with (mirrored into `health`), and the one being opened.
+    private var connected: String?
+    private var currentBroker = 0
+    private var acknowledged: UInt64 = 0
     private var pendingCommands: [UInt32: (id: String, type: String)] = [:]
     private var nextToken: UInt32 = 1
     private var nextReplyID: UInt64 = 1 << 63
@@ -167,8 +172,6 @@ public final class UplinkService: @unchecked Sendable {
         if !settings.uplink.brokers.isEmpty, let wake = wakeAtMs, now >= wake {
             wakeAtMs = nil
             perform(session.timer(nowMs: now))
-        } else if !settings.uplink.brokers.isEmpty, wakeAtMs == nil, channel == nil, case .waiting = session.state {
-            perform(session.timer(nowMs: now))
         }
         do { _ = try outbox.maintain(nowMs: now) } catch { storage(error) }
         channel?.flush()
@@ -212,7 +215,10 @@ public final class UplinkService: @unchecked Sendable {
                 perform(session.enqueue(OutboundMessage(id: r.seq, topic: session.settings.baseTopic + "/events", payload: r.payload), nowMs: now))
             }
         }
-        healthBox.withLock { $0.outbox = outbox.statistics }
+        healthBox.withLock {
+            $0.outbox = outbox.statistics
+            $0.acknowledged = acknowledged
+        }
     }
 
     private func publishStatusIfDue(now: UInt64) {
@@ -244,7 +250,7 @@ public final class UplinkService: @unchecked Sendable {
         case .diagnose(let id):
             let status = feed.status
             let result = UplinkPayload.diagnostics(ticks: status.ticks, outbox: outbox.statistics, latch: diagnostics(),
-                                                   broker: health.connectedTo, uptimeMs: status.uptimeMs)
+                                                   broker: connected, uptimeMs: status.uptimeMs)
             reply(id: id, type: "diag.run", error: nil, result: result, now: now)
         case .execute(let id, let command):
             let token = nextToken
@@ -262,25 +268,18 @@ public final class UplinkService: @unchecked Sendable {
             switch action {
             case .open(let index): open(index)
             case .send(let packet): write(packet)
-            case .close(let reason):
-                log("uplink: \(reason)")
-                healthBox.withLock {
-                    $0.lastProblem = reason
-                    $0.connectedTo = nil
-                }
-                generation += 1
-                channel?.close(promise: nil)
-                channel = nil
+            case .close(let reason): disconnected(reason)
             case .wakeAt(let ms): wakeAtMs = min(wakeAtMs ?? .max, ms)
             case .delivered(let id):
                 guard id < 1 << 63 else { continue }  // a command reply: not journaled
                 do { try outbox.acknowledge(id, nowMs: nowMs) } catch { storage(error) }
-                healthBox.withLock { $0.acknowledged += 1 }
+                acknowledged += 1
             case .command(let payload): command(payload, now: nowMs)
             }
         }
-        if case .online = session.state, healthBox.withLock({ $0.connectedTo == nil }) {
+        if case .online = session.state, connected == nil {
             let broker = settings.uplink.brokers[currentBroker].description
+            connected = broker
             log("uplink: connected to \(broker)")
             healthBox.withLock {
                 $0.connectedTo = broker
@@ -289,7 +288,19 @@ public final class UplinkService: @unchecked Sendable {
         }
     }
 
-    private var currentBroker = 0
+    /// The connection is gone (the session closed it, or the broker or the network did): forget the
+    /// channel, ignore anything it still delivers, and say why.
+    private func disconnected(_ reason: String) {
+        generation += 1
+        channel?.close(promise: nil)
+        channel = nil
+        connected = nil
+        log("uplink: \(reason)")
+        healthBox.withLock {
+            $0.lastProblem = reason
+            $0.connectedTo = nil
+        }
+    }
 
     private func open(_ index: Int) {
         let broker = settings.uplink.brokers[index % settings.uplink.brokers.count]
@@ -340,7 +351,6 @@ public final class UplinkService: @unchecked Sendable {
             var buffer = channel.allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)
             channel.write(buffer, promise: nil)
-            if case .publish(let p) = packet, p.qos == 1 { healthBox.withLock { $0.published += 1 } }
         } catch {
             log("uplink: cannot encode \(packet.name): \(error)")
         }
@@ -357,14 +367,7 @@ public final class UplinkService: @unchecked Sendable {
 
     func connectionEnded(generation: UInt64, reason: String) {
         guard generation == self.generation, !stopped else { return }
-        self.generation += 1
-        channel?.close(promise: nil)
-        channel = nil
-        log("uplink: \(reason)")
-        healthBox.withLock {
-            $0.lastProblem = reason
-            $0.connectedTo = nil
-        }
+        disconnected(reason)
         perform(session.closed(nowMs: nowMs, reason: reason))
     }
 

@@ -32,7 +32,7 @@ struct UplinkOptions: ParsableArguments {
         return uplink
     }
 
-    /// Whether the uplink runs at all: a broker, or a state directory to keep events in.
+    /// Whether a broker is configured, on the command line or in the site file.
     func wanted(_ site: SiteConfig) -> Bool { !brokers.isEmpty || !site.uplink.brokers.isEmpty }
 }
 
