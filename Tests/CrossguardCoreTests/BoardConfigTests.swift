@@ -1,9 +1,32 @@
 import CrossguardCore
+import CrossguardTOML
 import Foundation
 import Testing
 
 @Suite("Board validation")
 struct BoardConfigTests {
+    @Test func everyShippedBoardValidatesAndServesTheExampleSites() throws {
+        let boards = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("boards").path)
+            .filter { $0.hasSuffix(".toml") }.sorted()
+        #expect(boards.count >= 4, "\(boards)")  // sim and the three Raspberry Pi boards
+        for board in boards.map({ "boards/" + $0 }) + ["Tests/HIL/board.toml"] {
+            let boardPath = repositoryRoot.appendingPathComponent(board).path
+            guard FileManager.default.fileExists(atPath: boardPath) else { continue }
+            for site in ["site.toml", "site-us.toml", "site-uk.toml", "site-phb.toml", "site-beacon.toml", "sos-post.toml"] {
+                let sitePath = repositoryRoot.appendingPathComponent("examples/" + site).path
+                let result = DeviceFiles.load(boardPath: boardPath, sitePath: sitePath)
+                switch result {
+                case .success: break
+                case .failure(let errors):
+                    // The reference cabinet has one vehicle red per approach, not a hybrid beacon's right-hand red
+                    // (docs/wiring.md), and the HIL board only the lines its checks use.
+                    let expected = site == "site-phb.toml" && board.contains("rpi") && errors.description.contains("vehicle.red.right")
+                    #expect(expected || board.hasPrefix("Tests/HIL"), "\(board) with \(site): \(errors)")
+                }
+            }
+        }
+    }
+
     @Test func shippedSimBoardWiresEveryRole() throws {
         let b = try simBoard()
         #expect(b.name == "sim")
