@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
     ],
     targets: [
         // Pure: stdlib only. Ticks, config value types and validation, controllers, events.
@@ -33,7 +34,10 @@ let package = Package(
         // Simulated board, scenarios, trace and bench screen.
         .target(name: "CrossguardSim", dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardRuntime"]),
         // Tick loop and wiring of HAL <-> core. Never imports CrossguardLinux.
-        .target(name: "CrossguardRuntime", dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardUplink"]),
+        .target(
+            name: "CrossguardRuntime",
+            dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardUplink", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
         // MQTT 3.1.1 codec and session (pure; the SwiftNIO transport is a separate target, so these tests stay light).
         .target(name: "CrossguardUplink", dependencies: ["CrossguardCore", "CrossguardHAL"]),
         // The uplink's network side: SwiftNIO and TLS. Only the executable and the integration tests build it.
@@ -45,8 +49,13 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // The only module that talks to the kernel (clocks, terminal; GPIO and I2C later).
-        .target(name: "CrossguardLinux", dependencies: ["CrossguardHAL"]),
+        // prctl and ioctl wrappers (variadic in C, so Swift cannot call them): timer slack, the watchdog.
+        .target(name: "CLinuxShim"),
+        // libgpiod 1.x or 2.x behind one small C API (the shim picks the API from the gpiod.h it is compiled
+        // against; apt libgpiod-dev). Build against 2.x with -Xcc -I<dir>/usr/include -Xlinker -L<dir>/usr/lib/<triple>.
+        .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod", .when(platforms: [.linux]))]),
+        // The only module that talks to the kernel: clocks, terminal, state files, real-time set-up, watchdog, sd_notify.
+        .target(name: "CrossguardLinux", dependencies: ["CrossguardHAL", "CLinuxShim", "CGPIOD"]),
         .executableTarget(
             name: "crossguard",
             dependencies: [
@@ -58,7 +67,8 @@ let package = Package(
         .testTarget(name: "CrossguardCoreTests", dependencies: ["CrossguardCore", "CrossguardTOML"], swiftSettings: optimizedInDebug),
         .testTarget(
             name: "CrossguardSimTests",
-            dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardTOML"]
+            dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardTOML"],
+            exclude: ["Fixtures"]  // golden traces, read by path
         ),
         .testTarget(name: "CrossguardUplinkTests", dependencies: ["CrossguardUplink", "CrossguardHAL", "CrossguardLinux"]),
         // Processes only (the built `crossguard`, mosquitto, mosquitto_sub): no NIO in this target.

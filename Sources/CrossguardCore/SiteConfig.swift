@@ -182,6 +182,23 @@ public struct UplinkSettings: Equatable, Sendable {
     public init() {}
 }
 
+/// How the daemon (`crossguard run`) holds its ground on the board (`[daemon]` of the site file): real-time
+/// priority and locked memory for a tick that keeps time under load, and the hardware watchdog that resets
+/// the board if the tick stops. All optional: without them the daemon runs as an ordinary process.
+public struct DaemonSettings: Equatable, Sendable {
+    /// `SCHED_FIFO` priority of the tick thread (1–99), nil for the ordinary scheduler.
+    public var realtimePriority: Int?
+    /// `mlockall`: no page fault on the tick path after start.
+    public var lockMemory = false
+    /// The hardware watchdog device (`/dev/watchdog`), nil for none.
+    public var watchdogDevice: String?
+    /// Seconds without a healthy tick before the watchdog resets the board.
+    public var watchdogTimeoutSeconds = 15
+
+    /// The defaults: ordinary scheduling, no watchdog.
+    public init() {}
+}
+
 /// A validated site file: what this installation is and how it must behave.
 public struct SiteConfig: Equatable, Sendable {
     public var deviceID: String
@@ -197,6 +214,7 @@ public struct SiteConfig: Equatable, Sendable {
     public var sos: SOSSettings?
     public var uplink: UplinkSettings
     public var safety: SafetySettings = SafetySettings(lampMismatchMs: 800)
+    public var daemon = DaemonSettings()
 
     /// Values as given; `SiteConfig.load` is what validates a file.
     public init(deviceID: String, profile: CrossingProfile, regime: Regime, tickMs: Int, flash: FlashSettings, crossing: CrossingSettings?, sos: SOSSettings?, uplink: UplinkSettings,
@@ -359,6 +377,28 @@ extension SiteConfig {
             if let v = bounded("outbox_max_mib", 4...4_096, "MiB") { uplink.outboxMaxMiB = v }
             r.finish()
         }
+
+        var daemon = DaemonSettings()
+        if let table = top.table("daemon") {
+            let r = TableReader(table, path: "daemon", log: log)
+            if let p = r.integer("realtime_priority") {
+                if (1...99).contains(p) { daemon.realtimePriority = p } else {
+                    r.report("realtime_priority", "= \(p) is outside 1–99 (SCHED_FIFO priorities; leave it out for the ordinary scheduler)")
+                }
+            }
+            daemon.lockMemory = r.bool("lock_memory") ?? false
+            if let device = r.string("watchdog") {
+                if device.hasPrefix("/dev/") { daemon.watchdogDevice = device } else {
+                    r.report("watchdog", "= \"\(device)\" must be a device under /dev (\"/dev/watchdog\")")
+                }
+            }
+            if let ms = r.duration("watchdog_timeout") {
+                if ms % 1_000 == 0, (2_000...600_000).contains(ms) { daemon.watchdogTimeoutSeconds = ms / 1_000 } else {
+                    r.report("watchdog_timeout", "= \(DurationText.format(milliseconds: ms)) must be whole seconds from 2 s to 10 min (the watchdog counts seconds)")
+                }
+            }
+            r.finish()
+        }
         top.finish()
 
         if !log.problems.isEmpty { return .failure(ConfigErrors(log.problems)) }
@@ -366,6 +406,7 @@ extension SiteConfig {
             deviceID: deviceID, profile: profile, regime: regime, tickMs: tickMs, flash: flash,
             crossing: crossing, sos: sos, uplink: uplink, safety: safety)
         site.beacon = beacon
+        site.daemon = daemon
         return .success(site)
     }
 

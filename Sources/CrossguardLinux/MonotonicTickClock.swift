@@ -37,3 +37,14 @@ public final class MonotonicTickClock: TickClock {
         return lateness
     }
 }
+
+/// The wall clock (`CLOCK_REALTIME`), for the times stamped on events and status. It may step (NTP), so it
+/// never schedules anything; the tick runs on the monotonic clock.
+public enum WallClock {
+    /// Milliseconds since 1970, now. No allocation: safe on the tick thread.
+    public static func unixMs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

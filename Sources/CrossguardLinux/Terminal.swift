@@ -65,6 +65,13 @@ public enum StopSignal {
     public static func install() {
         signal(SIGTERM) { _ in StopSignal.raised = 1 }
         signal(SIGINT) { _ in StopSignal.raised = 1 }
+        // A blocked mask is inherited across exec (a parent's worker thread may have spawned us with both
+        // blocked): unblock them, or a stop request would wait forever.
+        var stops = sigset_t()
+        sigemptyset(&stops)
+        sigaddset(&stops, SIGTERM)
+        sigaddset(&stops, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &stops, nil)
     }
 
     /// Whether a stop was requested.

@@ -2,9 +2,10 @@ import CrossguardCore
 import CrossguardUplink
 import Synchronization
 
-/// What the tick thread hands the uplink: an event, or the core's answer to a posted command.
+/// What the tick thread hands the uplink: an event with the wall-clock time of the tick that produced it
+/// (milliseconds since 1970), or the core's answer to a posted command.
 public enum FeedItem: Equatable, Sendable {
-    case event(Event)
+    case event(Event, unixMs: Int64)
     case outcome(token: UInt32, CommandOutcome)
 }
 
@@ -69,10 +70,15 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
     private var current: StatusReport
     private var next: TickObserver?
     private let countsEvery: UInt64
+    private let stamp: @Sendable (UInt64) -> Int64
 
-    /// A feed for `site`; `next` (the bench's screen or trace) sees every tick too.
-    public init(site: SiteConfig, ring: FeedRing = FeedRing(), next: TickObserver? = nil) {
+    /// A feed for `site`. `stamp` gives the wall-clock time (milliseconds since 1970) of a tick that produced
+    /// events: the real clock on a device, so an NTP correction shows in the next event; scenario time on a
+    /// bench run faster than real time. It is called on the tick thread and must not block or allocate.
+    /// `next` (the bench's screen or trace) sees every tick too.
+    public init(site: SiteConfig, ring: FeedRing = FeedRing(), stamp: @escaping @Sendable (_ tick: UInt64) -> Int64, next: TickObserver? = nil) {
         self.ring = ring
+        self.stamp = stamp
         self.next = next
         current = StatusReport(profile: site.profile, regime: site.regime)
         report = Mutex(current)
@@ -91,7 +97,10 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
     public func willTick(_ tick: UInt64, runtime: DeviceRuntime) { next?.willTick(tick, runtime: runtime) }
 
     public func didTick(_ tick: UInt64, result: StepResult, events: [Event], runtime: DeviceRuntime) {
-        for event in events { ring.push(.event(event)) }
+        if !events.isEmpty {
+            let unixMs = stamp(tick)
+            for event in events { ring.push(.event(event, unixMs: unixMs)) }
+        }
         if let outcome = result.commandOutcome { ring.push(.outcome(token: runtime.lastCommandToken, outcome)) }
         var now = current
         let controller = runtime.controller
@@ -111,11 +120,31 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
             now.ticks.count = s.ticks
             now.ticks.overruns = s.overruns
             now.ticks.maxLatenessNs = s.maxLatenessNs
+            let latency = runtime.latencySummary
+            now.ticks.latenessP50Ns = latency.p50Ns
+            now.ticks.latenessP99Ns = latency.p99Ns
+            now.ticks.latenessP999Ns = latency.p999Ns
             now.ticks.hardwareErrors = s.hardwareErrors
             now.ticks.queueOverflows = ring.overflows
             current = now
             report.withLock { $0 = now }
         }
         next?.didTick(tick, result: result, events: events, runtime: runtime)
+    }
+}
+
+/// The tick thread's pulse for a supervisor on another thread (the daemon's watchdog and systemd
+/// notifications): how many ticks have finished. One relaxed atomic store per tick, nothing else.
+public final class TickHeartbeat: TickObserver, @unchecked Sendable {
+    private let finished = Atomic<UInt64>(0)
+
+    /// A heartbeat at zero ticks.
+    public init() {}
+
+    /// Ticks finished so far, from any thread.
+    public var ticks: UInt64 { finished.load(ordering: .acquiring) }
+
+    public func didTick(_ tick: UInt64, result: StepResult, events: [Event], runtime: DeviceRuntime) {
+        finished.store(tick + 1, ordering: .releasing)
     }
 }

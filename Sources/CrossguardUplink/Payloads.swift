@@ -36,13 +36,19 @@ public struct TickReport: Equatable, Sendable {
     public var hardwareErrors: UInt64 = 0
     /// Events the tick thread could not hand to the uplink because its queue was full.
     public var queueOverflows: UInt64 = 0
+    /// Wake-up lateness percentiles (p50, p99, p99.9), nanoseconds; zero until measured.
+    public var latenessP50Ns: UInt64 = 0
+    public var latenessP99Ns: UInt64 = 0
+    public var latenessP999Ns: UInt64 = 0
 
     /// Zero counts.
     public init() {}
 
     /// The `ticks` object of status and `diag.run`.
     public var json: String {
-        "{\"count\":\(count),\"overruns\":\(overruns),\"max_lateness_us\":\(maxLatenessNs / 1_000),\"hardware_errors\":\(hardwareErrors),\"queue_overflows\":\(queueOverflows)}"
+        "{\"count\":\(count),\"overruns\":\(overruns),\"max_lateness_us\":\(maxLatenessNs / 1_000),\"lateness_us\":"
+            + "{\"p50\":\(latenessP50Ns / 1_000),\"p99\":\(latenessP99Ns / 1_000),\"p99_9\":\(latenessP999Ns / 1_000)},"
+            + "\"hardware_errors\":\(hardwareErrors),\"queue_overflows\":\(queueOverflows)}"
     }
 }
 

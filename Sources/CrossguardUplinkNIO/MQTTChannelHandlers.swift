@@ -51,6 +51,11 @@ final class MQTTInboundHandler: ChannelInboundHandler {
         service.received(unwrapInboundIn(data), generation: generation)
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        service.readComplete(generation: generation)
+        context.fireChannelReadComplete()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         service.connectionEnded(generation: generation, reason: "the broker closed the connection")
         context.fireChannelInactive()

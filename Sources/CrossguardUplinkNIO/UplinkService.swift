@@ -17,18 +17,18 @@ public struct UplinkServiceSettings: Sendable {
     public var connectTimeoutMs = 5_000
     /// How often the tick thread's feed is drained, in milliseconds.
     public var pollMs: Int64 = 2
-    /// Wall-clock time of tick 0, milliseconds since 1970: an event's `time` is this plus its tick.
-    public var tick0UnixMs: Int64
+    /// Logs every event as it is journaled ("event {json}"): the daemon's journal shows what happened even
+    /// with no broker configured.
+    public var logEvents = false
     /// Wall-clock now, milliseconds since 1970 (for `issued_at` and status).
     public var wallClockMs: @Sendable () -> Int64
 
     /// Settings for a device.
-    public init(deviceID: String, firmware: String, tickMs: Int, uplink: UplinkSettings, tick0UnixMs: Int64, wallClockMs: @escaping @Sendable () -> Int64) {
+    public init(deviceID: String, firmware: String, tickMs: Int, uplink: UplinkSettings, wallClockMs: @escaping @Sendable () -> Int64) {
         self.deviceID = deviceID
         self.firmware = firmware
         self.tickMs = tickMs
         self.uplink = uplink
-        self.tick0UnixMs = tick0UnixMs
         self.wallClockMs = wallClockMs
     }
 }
@@ -154,6 +154,12 @@ public final class UplinkService: @unchecked Sendable {
         try? group.syncShutdownGracefully()
     }
 
+    /// Journals everything waiting in the feed now, on the service's thread, and waits: the backlog benchmark
+    /// fills the outbox this way before the service first connects.
+    public func journalFeed() {
+        _ = try? loop.submit { self.drainFeed(now: self.nowMs) }.wait()
+    }
+
     /// Runs `body` on the service's thread and waits (tests, benchmarks).
     public func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T? {
         try? loop.submit(body).wait()
@@ -181,10 +187,10 @@ public final class UplinkService: @unchecked Sendable {
         batch.removeAll(keepingCapacity: true)
         while let item = feed.ring.pop() {
             switch item {
-            case .event(let event):
-                let unixMs = settings.tick0UnixMs + Int64(event.tick) * Int64(settings.tickMs)
-                batch.append(OutboxRecord(seq: event.seq, priority: event.severity.rawValue,
-                                          payload: UplinkPayload.event(event, device: settings.deviceID, unixMs: unixMs, tickMs: settings.tickMs)))
+            case .event(let event, let unixMs):
+                let payload = UplinkPayload.event(event, device: settings.deviceID, unixMs: unixMs, tickMs: settings.tickMs)
+                batch.append(OutboxRecord(seq: event.seq, priority: event.severity.rawValue, payload: payload))
+                if settings.logEvents { log("event " + String(decoding: payload, as: UTF8.self)) }
             case .outcome(let token, let outcome):
                 guard let pending = pendingCommands.removeValue(forKey: token) else { continue }
                 let error: String? = if case .refused(let why) = outcome { why.description } else { nil }
@@ -361,6 +367,12 @@ public final class UplinkService: @unchecked Sendable {
     func received(_ packet: MQTTPacket, generation: UInt64) {
         guard generation == self.generation else { return }
         perform(session.received(packet, nowMs: nowMs))
+    }
+
+    /// The end of one read from the socket, which may have held many PUBACKs: refill the window once and
+    /// send what it freed in one write.
+    func readComplete(generation: UInt64) {
+        guard generation == self.generation else { return }
         refill(now: nowMs)
         channel?.flush()
     }

@@ -80,7 +80,7 @@ struct Bench: ParsableCommand {
                 keeper = LatchKeeper(record: FileRecord(directory: stateDir, name: "latch"))
             }
             let commands = CommandMailbox()
-            let feed = UplinkFeed(site: device.site)
+            let feed = UplinkFeed(site: device.site, stamp: eventStamp(tickMs: device.site.tickMs))
             let link = try uplinkService(device: device, feed: feed, commands: commands)
             let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: SimulatedDisplay(), light: light,
                                             commands: commands, firstSeq: link?.firstSeq ?? 1, latchKeeper: keeper)
@@ -133,7 +133,7 @@ struct Bench: ParsableCommand {
         let clock: TickClock = speed.map { MonotonicTickClock(periodNs: UInt64(Double(device.site.tickMs) * 1_000_000 / $0)) } ?? VirtualClock()
         let started = MonotonicTickClock.nowNs()
         let commands = CommandMailbox()
-        let feed = UplinkFeed(site: device.site)
+        let feed = UplinkFeed(site: device.site, stamp: eventStamp(tickMs: device.site.tickMs, speed: speed))
         let link = speed == nil ? nil : try uplinkService(device: device, feed: feed, commands: commands)
         link?.service.start()
         let summary = try HeadlessBench.run(

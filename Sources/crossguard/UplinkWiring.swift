@@ -36,11 +36,16 @@ struct UplinkOptions: ParsableArguments {
     func wanted(_ site: SiteConfig) -> Bool { !brokers.isEmpty || !site.uplink.brokers.isEmpty }
 }
 
-/// Milliseconds since 1970, now.
-func unixMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) }
+/// How the feed stamps events: the wall clock, or, on a bench run faster or slower than real time, scenario
+/// time counted from now (so a timeline of hours played in seconds still reads as hours at the centre).
+func eventStamp(tickMs: Int, speed: Double? = nil) -> @Sendable (UInt64) -> Int64 {
+    guard let speed, speed != 1 else { return { _ in WallClock.unixMs() } }
+    let start = WallClock.unixMs()
+    return { tick in start + Int64(tick) * Int64(tickMs) }
+}
 
 /// The outbox in the state directory and the service over it; `log` gets one line per uplink change.
-func startUplink(site: SiteConfig, options: UplinkOptions, feed: UplinkFeed, commands: CommandMailbox,
+func startUplink(site: SiteConfig, options: UplinkOptions, feed: UplinkFeed, commands: CommandMailbox, logEvents: Bool = false,
                  diagnostics: @escaping @Sendable () -> String? = { nil }, log: @escaping @Sendable (String) -> Void) throws -> (UplinkService, firstSeq: UInt64) {
     let uplink = try options.settings(site)
     guard let dir = options.stateDir else {
@@ -51,8 +56,9 @@ func startUplink(site: SiteConfig, options: UplinkOptions, feed: UplinkFeed, com
     outboxSettings.maximumBytes = uplink.outboxMaxMiB << 20
     let outbox = try Outbox(store: FileSegmentStore(directory: dir), cursor: FileRecord(directory: dir, name: "outbox.cursor"), settings: outboxSettings)
     for problem in outbox.recoveryProblems { log("uplink: outbox recovery: \(problem)") }
-    let settings = UplinkServiceSettings(deviceID: site.deviceID, firmware: firmwareVersion, tickMs: site.tickMs, uplink: uplink,
-                                         tick0UnixMs: unixMs(), wallClockMs: unixMs)
+    var settings = UplinkServiceSettings(deviceID: site.deviceID, firmware: firmwareVersion, tickMs: site.tickMs, uplink: uplink,
+                                         wallClockMs: WallClock.unixMs)
+    settings.logEvents = logEvents
     let service = try UplinkService(settings: settings, outbox: outbox, feed: feed, commands: commands, diagnostics: diagnostics, log: log)
     return (service, outbox.nextSeq)
 }
@@ -85,19 +91,24 @@ struct UplinkLoad: ParsableCommand {
             printError(errors)
             throw ExitCode(1)
         }
-        let feed = UplinkFeed(site: device.site, ring: FeedRing(capacity: 1 << 17))
+        let feed = UplinkFeed(site: device.site, ring: FeedRing(capacity: 1 << 17), stamp: eventStamp(tickMs: device.site.tickMs))
         var stderr = StandardError()
         let (service, firstSeq) = try startUplink(site: device.site, options: uplink, feed: feed, commands: CommandMailbox()) { line in
             var e = StandardError()
             print(line, to: &e)
         }
         let started = MonotonicTickClock.nowNs()
+        var journaled = started
         if !resume {
             for i in 0..<UInt64(count) {
                 var event = Event(.selfTest, tick: i, count: UInt32(truncatingIfNeeded: i))
                 event.seq = firstSeq + i
-                while !feed.ring.push(.event(event)) { usleep(200) }
+                while !feed.ring.push(.event(event, unixMs: WallClock.unixMs())) { usleep(200) }
             }
+            // The service is not running yet, so the events wait in the feed; journal them all before the
+            // first connection, so the delivery time below is a backlog flush alone.
+            service.journalFeed()
+            journaled = MonotonicTickClock.nowNs()
         }
         service.start()
         let deadline = started + UInt64(timeout * 1e9)
@@ -111,8 +122,60 @@ struct UplinkLoad: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let seconds = Double(MonotonicTickClock.nowNs() - started) / 1e9
+        let delivered = MonotonicTickClock.nowNs()
         service.stop()
-        print("uplink-load: \(resume ? "delivered the backlog" : "\(count) events acknowledged") in \(String(format: "%.3f", seconds)) s (first seq \(firstSeq))", to: &stderr)
+        let journalSeconds = Double(journaled - started) / 1e9, deliverySeconds = Double(delivered - journaled) / 1e9
+        print("uplink-load: \(resume ? "delivered the backlog" : "\(count) events acknowledged") in \(String(format: "%.3f", deliverySeconds)) s"
+              + (resume ? "" : " after journaling them in \(String(format: "%.3f", journalSeconds)) s") + " (first seq \(firstSeq))", to: &stderr)
+    }
+}
+
+/// `crossguard outbox-load`: appends N records to the outbox in a state directory, one record per append
+/// as the uplink sees a trickle of events, and reports appends per second. `high` and `critical` records
+/// are made durable (fdatasync) before each append returns; `normal` and `info` ones within a second.
+struct OutboxLoad: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox-load",
+        abstract: "Append N records of a priority to the outbox and report appends per second (a benchmark tool).",
+        shouldDisplay: false)
+
+    @Option(help: "State directory (must exist; an outbox already in it is appended to).")
+    var stateDir: String
+
+    @Option(help: "Records to append.")
+    var count = 10_000
+
+    @Option(help: "Priority: info, normal (durable within 1 s), high or critical (durable before the append returns).")
+    var priority = "normal"
+
+    @Option(help: "Payload size in bytes.")
+    var payloadBytes = 200
+
+    func validate() throws {
+        guard ["info", "normal", "high", "critical"].contains(priority) else {
+            throw ValidationError("--priority must be info, normal, high or critical, not \"\(priority)\"")
+        }
+        guard count > 0, (1...65_536).contains(payloadBytes) else { throw ValidationError("--count must be positive and --payload-bytes 1 to 65536") }
+    }
+
+    func run() throws {
+        try FileRecord.checkDirectory(stateDir)
+        let level: UInt8 = ["info": 0, "normal": 1, "high": 2, "critical": 3][priority]!
+        var settings = OutboxSettings()
+        settings.maximumBytes = max(settings.maximumBytes, 2 * count * (payloadBytes + 32))  // measure appends, not drops
+        let outbox = try Outbox(store: FileSegmentStore(directory: stateDir), cursor: FileRecord(directory: stateDir, name: "outbox.cursor"), settings: settings)
+        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: payloadBytes)
+        let firstSeq = outbox.nextSeq
+        let started = MonotonicTickClock.nowNs()
+        for i in 0..<UInt64(count) {
+            let now = (MonotonicTickClock.nowNs() - started) / 1_000_000
+            _ = try outbox.append([OutboxRecord(seq: firstSeq + i, priority: level, payload: payload)], nowMs: now)
+            _ = try outbox.maintain(nowMs: now)
+        }
+        try outbox.close()  // the batched records' last fdatasync is part of the cost
+        let seconds = Double(MonotonicTickClock.nowNs() - started) / 1e9
+        var stderr = StandardError()
+        print("outbox-load: \(count) \(priority) appends of \(payloadBytes) bytes in \(String(format: "%.3f", seconds)) s: "
+              + "\(Int((Double(count) / seconds).rounded())) appends/s, \(outbox.statistics.syncs) syncs", to: &stderr)
     }
 }

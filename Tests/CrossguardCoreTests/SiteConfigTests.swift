@@ -229,6 +229,28 @@ struct SiteConfigTests {
         #expect(try BrokerAddress.parse("mqtts://a.example").get().description == "mqtts://a.example:8883")
     }
 
+    func daemonProblems(_ daemon: String) -> [String] {
+        siteProblems(baseSite.replacingOccurrences(of: "[crossing]", with: "[daemon]\n\(daemon)\n[crossing]"))
+    }
+
+    @Test func theDaemonTable() throws {
+        let plain = try site(baseSite)
+        #expect(plain.daemon == DaemonSettings())
+        #expect(plain.daemon.realtimePriority == nil && plain.daemon.watchdogDevice == nil && !plain.daemon.lockMemory)
+        let tuned = try site(baseSite.replacingOccurrences(
+            of: "[crossing]", with: "[daemon]\nrealtime_priority = 50\nlock_memory = true\nwatchdog = \"/dev/watchdog\"\nwatchdog_timeout = \"20s\"\n[crossing]"))
+        #expect(tuned.daemon.realtimePriority == 50 && tuned.daemon.lockMemory)
+        #expect(tuned.daemon.watchdogDevice == "/dev/watchdog" && tuned.daemon.watchdogTimeoutSeconds == 20)
+        #expect(daemonProblems("realtime_priority = 0") == [
+            "site.toml: daemon.realtime_priority = 0 is outside 1–99 (SCHED_FIFO priorities; leave it out for the ordinary scheduler)",
+        ])
+        #expect(daemonProblems("watchdog = \"watchdog0\"\nwatchdog_timeout = \"1500ms\"") == [
+            "site.toml: daemon.watchdog = \"watchdog0\" must be a device under /dev (\"/dev/watchdog\")",
+            "site.toml: daemon.watchdog_timeout = 1.5 s must be whole seconds from 2 s to 10 min (the watchdog counts seconds)",
+        ])
+        #expect(daemonProblems("lock_memory = \"yes\"\npriority = 3").count == 2)  // a string for a bool, an unknown key
+    }
+
     @Test func everyProblemIsReportedAtOnce() {
         let text = crossing("walk = \"5s\"\namber = \"2s\"\nwlak = 1", regime: "uk") + "\n[sos]\nack_timeout = \"1s\""
         #expect(siteProblems(text).count == 4)  // amber, walk, the unknown key, sos.ack_timeout

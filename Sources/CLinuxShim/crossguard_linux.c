@@ -1,0 +1,19 @@
+#include "crossguard_linux.h"
+
+#include <errno.h>
+#include <linux/watchdog.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+
+int cg_set_timerslack_ns(unsigned long ns) {
+    return prctl(PR_SET_TIMERSLACK, ns, 0, 0, 0) == 0 ? 0 : -errno;
+}
+
+int cg_watchdog_set_timeout(int fd, int *seconds) {
+    return ioctl(fd, WDIOC_SETTIMEOUT, seconds) == 0 ? 0 : -errno;
+}
+
+int cg_watchdog_keepalive(int fd) {
+    int dummy = 0;
+    return ioctl(fd, WDIOC_KEEPALIVE, &dummy) == 0 ? 0 : -errno;
+}

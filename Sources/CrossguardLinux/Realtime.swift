@@ -1,0 +1,125 @@
+import CLinuxShim
+import CrossguardHAL
+import Glibc
+
+/// What makes a thread keep time on a busy board: 1 ns timer slack (the default 50 µs is most of a
+/// non-real-time wake-up's lateness), `SCHED_FIFO` when configured, and locked memory. Each step the kernel
+/// refuses becomes a warning; the tick runs either way, only less punctually.
+public enum Realtime {
+    /// Configures the calling thread (call it first thing on the tick thread). Returns the warnings.
+    public static func configureCurrentThread(priority: Int?) -> [String] {
+        var warnings: [String] = []
+        let slack = cg_set_timerslack_ns(1)
+        if slack != 0 { warnings.append("timer slack of 1 ns refused: \(String(cString: strerror(-slack)))") }
+        if let priority {
+            var param = sched_param(sched_priority: Int32(priority))
+            let code = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param)
+            if code != 0 {
+                warnings.append("SCHED_FIFO priority \(priority) refused: \(String(cString: strerror(code)))"
+                                + (code == EPERM ? " (needs CAP_SYS_NICE or LimitRTPRIO; the unit in deploy/ grants it)" : ""))
+            }
+        }
+        return warnings
+    }
+
+    /// Locks every page of the process, now and to come, so the tick never waits for a page fault.
+    /// Returns a warning when refused.
+    public static func lockMemory() -> String? {
+        guard mlockall(MCL_CURRENT | MCL_FUTURE) != 0 else { return nil }
+        let code = errno
+        return "mlockall refused: \(String(cString: strerror(code)))"
+            + (code == EPERM || code == ENOMEM ? " (needs CAP_IPC_LOCK or LimitMEMLOCK=infinity; the unit in deploy/ grants it)" : "")
+    }
+
+    /// The current thread's scheduling, for `diag`: "SCHED_FIFO 50" or "SCHED_OTHER".
+    public static func currentPolicy() -> String {
+        var policy: Int32 = 0
+        var param = sched_param()
+        guard pthread_getschedparam(pthread_self(), &policy, &param) == 0 else { return "unknown" }
+        return policy == SCHED_FIFO ? "SCHED_FIFO \(param.sched_priority)" : policy == SCHED_RR ? "SCHED_RR \(param.sched_priority)" : "SCHED_OTHER"
+    }
+}
+
+/// The board's hardware watchdog (`/dev/watchdog`): once opened it resets the board unless petted within
+/// its timeout, so a hung controller cannot leave lamps frozen. The daemon pets it only while ticks are
+/// healthy and closes it with the magic character on a clean stop (the driver then disarms it).
+public final class HardwareWatchdog {
+    private var fd: Int32
+    /// The timeout the driver accepted, in seconds (it may round what was asked).
+    public let timeoutSeconds: Int
+    public let device: String
+
+    /// Opens and arms the watchdog with `timeoutSeconds`.
+    public init(device: String, timeoutSeconds: Int) throws(HardwareError) {
+        self.device = device
+        fd = open(device, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileRecord.error(errno, "watchdog \(device)") }
+        var seconds = Int32(timeoutSeconds)
+        let code = cg_watchdog_set_timeout(fd, &seconds)
+        if code != 0 {
+            // The watchdog is armed at its default timeout; say so instead of guessing it.
+            let error = FileRecord.error(-code, "watchdog \(device): setting the timeout to \(timeoutSeconds) s")
+            _ = write(fd, "V", 1)
+            close(fd)
+            throw error
+        }
+        self.timeoutSeconds = Int(seconds)
+    }
+
+    /// Resets the watchdog's countdown.
+    public func pet() throws(HardwareError) {
+        let code = cg_watchdog_keepalive(fd)
+        if code != 0 { throw FileRecord.error(-code, "watchdog \(device): keepalive") }
+    }
+
+    /// Disarms and closes: the magic close ("V") tells the driver the stop is deliberate.
+    public func closeCleanly() {
+        guard fd >= 0 else { return }
+        _ = write(fd, "V", 1)
+        close(fd)
+        fd = -1
+    }
+
+    deinit { if fd >= 0 { close(fd) } }  // without the magic character: the board resets, as it should
+}
+
+/// systemd's notification socket (`Type=notify`): READY once the outputs are in their start state,
+/// WATCHDOG while ticks are healthy, STOPPING on a stop. Absent outside systemd, and then harmless.
+public final class SystemdNotifier {
+    private let fd: Int32
+    private var address = sockaddr_un()
+    private let addressLength: socklen_t
+    /// How often systemd wants WATCHDOG=1 (half its `WatchdogSec=`), nil when it does not watch.
+    public let watchdogIntervalNs: UInt64?
+
+    /// The notifier named by `NOTIFY_SOCKET`, or nil when the process does not run under systemd.
+    public init?() {
+        guard let path = getenv("NOTIFY_SOCKET").map({ String(cString: $0) }), !path.isEmpty else { return nil }
+        var bytes = Array(path.utf8)
+        if bytes[0] == UInt8(ascii: "@") { bytes[0] = 0 }  // an abstract socket
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count < capacity else { return nil }
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        addressLength = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes[0] == 0 ? 0 : 1))
+        let usec = getenv("WATCHDOG_USEC").flatMap { UInt64(String(cString: $0)) }
+        watchdogIntervalNs = usec.map { $0 * 1_000 / 2 }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one notification ("READY=1", "WATCHDOG=1", "STOPPING=1", "STATUS=…"); a lost datagram is
+    /// harmless (systemd asks again or times out on its own), so nothing is reported.
+    public func send(_ state: String) {
+        var text = Array(state.utf8)
+        withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                _ = sendto(fd, &text, text.count, Int32(MSG_NOSIGNAL), sa, addressLength)
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import ArgumentParser
+import CrossguardCore
+import CrossguardHAL
+import CrossguardLinux
+import CrossguardRuntime
+import CrossguardSim
+import CrossguardTOML
+import CrossguardUplinkNIO
+import Foundation
+import Synchronization
+
+/// `crossguard run`: the roadside daemon. Real lines, a real-time tick thread, the outbox and the uplink,
+/// the watchdog and systemd; SIGTERM or SIGINT leaves every output inactive, says `offline` and exits 0.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the controller as the roadside daemon on the board's lines.",
+        discussion: """
+            Events are journaled in the state directory before they are sent and are logged to standard error \
+            ("event {json}"), so nothing is lost with no broker configured. The site's [daemon] table sets the \
+            real-time priority, memory locking and the hardware watchdog. Under systemd (Type=notify) it reports \
+            READY, WATCHDOG and STOPPING. Exit status: 0 after a stop by signal, 1 for a configuration or start-up \
+            error (the message names the file, the role and the line).
+            """)
+
+    @Option(help: "Board file: which line plays which role.")
+    var board: String
+
+    @Option(help: "Site file: profile, regime, timings, SOS, uplink and daemon settings.")
+    var site: String
+
+    @OptionGroup var uplink: UplinkOptions
+
+    @Flag(help: "Drive the built-in simulated board instead of GPIO: an idle crossing, to try the daemon, the uplink and systemd without hardware.")
+    var simulated = false
+
+    func validate() throws {
+        if uplink.stateDir == nil {
+            throw ValidationError("run needs --state-dir: the outbox and the latched fail-safe live there (/var/lib/crossguard under systemd)")
+        }
+    }
+
+    func run() throws {
+        let device: DeviceFiles
+        switch DeviceFiles.load(boardPath: board, sitePath: site) {
+        case .success(let d): device = d
+        case .failure(let errors):
+            printError(errors)
+            throw ExitCode(1)
+        }
+        let bank: LineBank
+        do {
+            bank = try openBank(device)
+        } catch {
+            logLine("run: \(device.boardPath): \(error.detail)")
+            throw ExitCode(1)
+        }
+        try Daemon(device: device, bank: bank, uplink: uplink).run()
+    }
+
+    private func openBank(_ device: DeviceFiles) throws(HardwareError) -> LineBank {
+        if simulated { return SimulatedLineBank(board: device.board) }
+        let inputs = device.board.inputs.map { line in
+            GPIOLineSpec(role: line.roleName, chip: line.address.chip, name: line.address.name, offset: line.address.offset,
+                         activeLow: line.activeLow, bias: line.bias.gpio)
+        }
+        let outputs = device.board.outputs.map { line in
+            GPIOLineSpec(role: line.roleName, chip: line.address.chip, name: line.address.name, offset: line.address.offset, activeLow: line.activeLow)
+        }
+        return try GPIODLineBank(inputs: inputs, outputs: outputs)
+    }
+}
+
+extension LineBias {
+    /// The GPIO backend's name for this bias.
+    var gpio: GPIOLineSpec.Bias {
+        switch self {
+        case .asIs: .asIs
+        case .pullUp: .pullUp
+        case .pullDown: .pullDown
+        case .disabled: .disabled
+        }
+    }
+}
+
+/// One line to standard error (systemd's journal), whole lines only, from any thread.
+func logLine(_ text: String) {
+    var stderr = StandardError()
+    print(text, to: &stderr)
+}
+
+/// Set once by the tick thread when its loop has ended.
+final class TickLoopEnded: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .releasing) }
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+}
+
+/// The daemon's lifetime: start in order, tick on a real-time thread, supervise, stop in order.
+struct Daemon {
+    let device: DeviceFiles
+    let bank: LineBank
+    let uplink: UplinkOptions
+
+    func run() throws {
+        let site = device.site
+        let settings = site.daemon
+        StopSignal.install()
+        if settings.lockMemory, let warning = Realtime.lockMemory() { logLine("run: \(warning)") }
+        let stateDir = uplink.stateDir!
+        try FileRecord.checkDirectory(stateDir)
+        let keeper = LatchKeeper(record: FileRecord(directory: stateDir, name: "latch"))
+        let commands = CommandMailbox()
+        let heartbeat = TickHeartbeat()
+        let feed = UplinkFeed(site: site, stamp: eventStamp(tickMs: site.tickMs)).chained(to: heartbeat)
+        let service: UplinkService, firstSeq: UInt64
+        do {
+            (service, firstSeq) = try startUplink(site: site, options: uplink, feed: feed, commands: commands, logEvents: true,
+                                                  diagnostics: { latchDiagnostics(keeper) }, log: logLine)
+        } catch {
+            logLine("run: \(error)")
+            throw ExitCode(1)
+        }
+        let runtime: DeviceRuntime
+        do {
+            runtime = try DeviceRuntime(site: site, board: device.board, bank: bank, display: nil, commands: commands,
+                                        firstSeq: firstSeq, latchKeeper: keeper)
+        } catch {
+            service.stop()
+            logLine("run: \(device.boardPath): \(error.detail)")
+            throw ExitCode(1)
+        }
+        if let problem = runtime.latchProblem { logLine("run: \(problem); staying in fail-safe until fault.reset") }
+        var watchdog: HardwareWatchdog?
+        if let path = settings.watchdogDevice {
+            do {
+                watchdog = try HardwareWatchdog(device: path, timeoutSeconds: settings.watchdogTimeoutSeconds)
+                logLine("run: watchdog \(path) armed, \(watchdog!.timeoutSeconds) s")
+            } catch {
+                logLine("run: \(error.detail); running without the hardware watchdog")
+            }
+        }
+        let notifier = SystemdNotifier()
+        service.start()
+
+        // The tick thread: real-time set-up first, then the loop until a stop signal.
+        let ended = TickLoopEnded()
+        let work = Handoff((runtime, feed))
+        let periodNs = UInt64(site.tickMs) * 1_000_000
+        let tickThread = Thread {
+            for warning in Realtime.configureCurrentThread(priority: settings.realtimePriority) { logLine("run: \(warning)") }
+            let (runtime, feed) = work.value
+            runtime.run(clock: MonotonicTickClock(periodNs: periodNs), observer: feed, shouldStop: { StopSignal.requested })
+            ended.set()
+        }
+        tickThread.name = "crossguard-tick"
+        tickThread.start()
+        logLine("run: \(site.deviceID) on \(device.boardPath) (\(site.profile.rawValue), \(site.regime.rawValue)), \(site.tickMs) ms ticks, firmware \(firmwareVersion)")
+
+        supervise(heartbeat: heartbeat, ended: ended, periodNs: periodNs, watchdog: watchdog, notifier: notifier)
+
+        // The tick thread has ended: the runtime is ours again.
+        notifier?.send("STOPPING=1")
+        var status: Int32 = 0
+        do {
+            try runtime.writeSafeState()
+        } catch {
+            logLine("run: the safe state could not be written: \(error.detail)")
+            status = 1
+        }
+        keeper.flush()
+        service.stop()
+        watchdog?.closeCleanly()
+        let s = runtime.statistics
+        logLine("run: stopped after \(s.ticks) ticks, \(s.overruns) overruns, \(s.hardwareErrors) hardware errors; outputs left inactive")
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Until the tick thread ends: READY after the first tick, then every half second the watchdog is petted
+    /// and systemd told WATCHDOG=1, but only while ticks are healthy (at least half of those due ran).
+    private func supervise(heartbeat: TickHeartbeat, ended: TickLoopEnded, periodNs: UInt64, watchdog: HardwareWatchdog?, notifier: SystemdNotifier?) {
+        let checkNs: UInt64 = 500_000_000
+        var ready = false
+        var lastTicks: UInt64 = 0
+        var lastCheck = MonotonicTickClock.nowNs()
+        while !ended.isSet {
+            usleep(20_000)
+            let ticks = heartbeat.ticks
+            if !ready && ticks > 0 {
+                ready = true
+                notifier?.send("READY=1\nSTATUS=ticking")
+            }
+            let now = MonotonicTickClock.nowNs()
+            guard now - lastCheck >= checkNs else { continue }
+            let due = (now - lastCheck) / periodNs
+            if ticks - lastTicks >= due / 2 && ticks > 0 {
+                do { try watchdog?.pet() } catch { logLine("run: \(error.detail)") }
+                notifier?.send("WATCHDOG=1")
+            }
+            lastTicks = ticks
+            lastCheck = now
+        }
+    }
+}
+
+/// The latch record's state for `diag.run`: "ok", or what keeps the kept latch from being current.
+func latchDiagnostics(_ keeper: LatchKeeper) -> String {
+    let h = keeper.health
+    if h.pending || h.failures > 0 {
+        return "\(h.pending ? "write pending" : "written") after \(h.failures) failed writes" + (h.last.map { "; last: \($0)" } ?? "")
+    }
+    return "ok"
+}
