@@ -30,14 +30,6 @@ public enum Realtime {
         return "mlockall refused: \(String(cString: strerror(code)))"
             + (code == EPERM || code == ENOMEM ? " (needs CAP_IPC_LOCK or LimitMEMLOCK=infinity; the unit in deploy/ grants it)" : "")
     }
-
-    /// The current thread's scheduling, for `diag`: "SCHED_FIFO 50" or "SCHED_OTHER".
-    public static func currentPolicy() -> String {
-        var policy: Int32 = 0
-        var param = sched_param()
-        guard pthread_getschedparam(pthread_self(), &policy, &param) == 0 else { return "unknown" }
-        return policy == SCHED_FIFO ? "SCHED_FIFO \(param.sched_priority)" : policy == SCHED_RR ? "SCHED_RR \(param.sched_priority)" : "SCHED_OTHER"
-    }
 }
 
 /// The board's hardware watchdog (`/dev/watchdog`): once opened it resets the board unless petted within
@@ -84,13 +76,12 @@ public final class HardwareWatchdog {
 }
 
 /// systemd's notification socket (`Type=notify`): READY once the outputs are in their start state,
-/// WATCHDOG while ticks are healthy, STOPPING on a stop. Absent outside systemd, and then harmless.
+/// WATCHDOG while ticks are healthy (every 0.5 s, so `WatchdogSec=` must be 1 s or more), STOPPING on a
+/// stop. Absent outside systemd, and then harmless.
 public final class SystemdNotifier {
     private let fd: Int32
     private var address = sockaddr_un()
     private let addressLength: socklen_t
-    /// How often systemd wants WATCHDOG=1 (half its `WatchdogSec=`), nil when it does not watch.
-    public let watchdogIntervalNs: UInt64?
 
     /// The notifier named by `NOTIFY_SOCKET`, or nil when the process does not run under systemd.
     public init?() {
@@ -106,8 +97,6 @@ public final class SystemdNotifier {
             for (i, b) in bytes.enumerated() { raw[i] = b }
         }
         addressLength = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes[0] == 0 ? 0 : 1))
-        let usec = getenv("WATCHDOG_USEC").flatMap { UInt64(String(cString: $0)) }
-        watchdogIntervalNs = usec.map { $0 * 1_000 / 2 }
     }
 
     deinit { close(fd) }

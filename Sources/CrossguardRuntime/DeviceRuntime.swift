@@ -30,12 +30,12 @@ public struct TickStatistics: Equatable, Sendable {
     public init() {}
 }
 
-/// Percentiles of the tick's wake-up lateness (how long after its deadline a tick started), nanoseconds.
+/// Percentiles of the tick's wake-up lateness (how long after its deadline a tick started), nanoseconds;
+/// the maximum is `TickStatistics.maxLatenessNs`.
 public struct LatencySummary: Equatable, Sendable {
     public var p50Ns: UInt64 = 0
     public var p99Ns: UInt64 = 0
     public var p999Ns: UInt64 = 0
-    public var maxNs: UInt64 = 0
 
     /// Nothing measured.
     public init() {}
@@ -184,7 +184,6 @@ public final class DeviceRuntime {
         s.p50Ns = latency.valueAtPercentile(50)
         s.p99Ns = latency.valueAtPercentile(99)
         s.p999Ns = latency.valueAtPercentile(99.9)
-        s.maxNs = statistics.maxLatenessNs
         return s
     }
 

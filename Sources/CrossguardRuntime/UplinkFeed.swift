@@ -120,10 +120,13 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
             now.ticks.count = s.ticks
             now.ticks.overruns = s.overruns
             now.ticks.maxLatenessNs = s.maxLatenessNs
-            let latency = runtime.latencySummary
-            now.ticks.latenessP50Ns = latency.p50Ns
-            now.ticks.latenessP99Ns = latency.p99Ns
-            now.ticks.latenessP999Ns = latency.p999Ns
+            if tick % countsEvery == 0 {
+                // A walk over the histogram: once a second, not on every signal change (a flash is two a second).
+                let latency = runtime.latencySummary
+                now.ticks.latenessP50Ns = latency.p50Ns
+                now.ticks.latenessP99Ns = latency.p99Ns
+                now.ticks.latenessP999Ns = latency.p999Ns
+            }
             now.ticks.hardwareErrors = s.hardwareErrors
             now.ticks.queueOverflows = ring.overflows
             current = now

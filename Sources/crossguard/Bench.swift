@@ -114,10 +114,7 @@ struct Bench: ParsableCommand {
     /// holds its outbox; its log lines go to standard error.
     private func uplinkService(device: DeviceFiles, feed: UplinkFeed, commands: CommandMailbox) throws -> (service: UplinkService, firstSeq: UInt64)? {
         guard uplink.wanted(device.site), stateDir != nil else { return nil }
-        return try startUplink(site: device.site, options: uplink, feed: feed, commands: commands) { line in
-            var stderr = StandardError()
-            print(line, to: &stderr)
-        }
+        return try startUplink(site: device.site, options: uplink, feed: feed, commands: commands, log: logLine)
     }
 
     private func runHeadless(_ script: Scenario, device: DeviceFiles) throws {

@@ -28,14 +28,14 @@ struct InteractiveBench {
         guard terminal.enterRawMode() else { return }
         defer { terminal.restore() }
         let monitor = BenchMonitor()
-        let finished = Mutex(false)
+        let finished = AtomicFlag()
         let box = Handoff((runtime, observe(monitor)))
         let periodNs = UInt64(device.site.tickMs) * 1_000_000
-        let stopFlag = Handoff(StopBox())
+        let stopFlag = AtomicFlag()
         let thread = Thread {
             let (runtime, monitor) = box.value
-            runtime.run(clock: MonotonicTickClock(periodNs: periodNs), observer: monitor, shouldStop: { stopFlag.value.isSet || StopSignal.requested })
-            finished.withLock { $0 = true }
+            runtime.run(clock: MonotonicTickClock(periodNs: periodNs), observer: monitor, shouldStop: { stopFlag.isSet || StopSignal.requested })
+            finished.set()
         }
         thread.start()
 
@@ -82,14 +82,15 @@ struct InteractiveBench {
             }
             terminal.write(screen.render(monitor.snapshot, inputs: bank.input))
         }
-        stopFlag.value.set()
-        while !finished.withLock({ $0 }) { usleep(1_000) }
+        stopFlag.set()
+        while !finished.isSet { usleep(1_000) }
         try runtime.writeSafeState()
     }
 }
 
-/// A stop request the tick thread polls once a tick.
-final class StopBox: @unchecked Sendable {
+/// A flag one thread sets once and others poll: a stop request the tick thread reads once a tick, or the
+/// tick thread's word that its loop has ended.
+final class AtomicFlag: Sendable {
     private let flag = Atomic<Bool>(false)
     func set() { flag.store(true, ordering: .releasing) }
     var isSet: Bool { flag.load(ordering: .acquiring) }

@@ -7,7 +7,6 @@ import CrossguardSim
 import CrossguardTOML
 import CrossguardUplinkNIO
 import Foundation
-import Synchronization
 
 /// `crossguard run`: the roadside daemon. Real lines, a real-time tick thread, the outbox and the uplink,
 /// the watchdog and systemd; SIGTERM or SIGINT leaves every output inactive, says `offline` and exits 0.
@@ -88,13 +87,6 @@ func logLine(_ text: String) {
     print(text, to: &stderr)
 }
 
-/// Set once by the tick thread when its loop has ended.
-final class TickLoopEnded: Sendable {
-    private let flag = Atomic<Bool>(false)
-    func set() { flag.store(true, ordering: .releasing) }
-    var isSet: Bool { flag.load(ordering: .acquiring) }
-}
-
 /// The daemon's lifetime: start in order, tick on a real-time thread, supervise, stop in order.
 struct Daemon {
     let device: DeviceFiles
@@ -143,7 +135,7 @@ struct Daemon {
         service.start()
 
         // The tick thread: real-time set-up first, then the loop until a stop signal.
-        let ended = TickLoopEnded()
+        let ended = AtomicFlag()
         let work = Handoff((runtime, feed))
         let periodNs = UInt64(site.tickMs) * 1_000_000
         let tickThread = Thread {
@@ -177,7 +169,7 @@ struct Daemon {
 
     /// Until the tick thread ends: READY after the first tick, then every half second the watchdog is petted
     /// and systemd told WATCHDOG=1, but only while ticks are healthy (at least half of those due ran).
-    private func supervise(heartbeat: TickHeartbeat, ended: TickLoopEnded, periodNs: UInt64, watchdog: HardwareWatchdog?, notifier: SystemdNotifier?) {
+    private func supervise(heartbeat: TickHeartbeat, ended: AtomicFlag, periodNs: UInt64, watchdog: HardwareWatchdog?, notifier: SystemdNotifier?) {
         let checkNs: UInt64 = 500_000_000
         var ready = false
         var lastTicks: UInt64 = 0

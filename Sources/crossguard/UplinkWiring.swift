@@ -93,10 +93,7 @@ struct UplinkLoad: ParsableCommand {
         }
         let feed = UplinkFeed(site: device.site, ring: FeedRing(capacity: 1 << 17), stamp: eventStamp(tickMs: device.site.tickMs))
         var stderr = StandardError()
-        let (service, firstSeq) = try startUplink(site: device.site, options: uplink, feed: feed, commands: CommandMailbox()) { line in
-            var e = StandardError()
-            print(line, to: &e)
-        }
+        let (service, firstSeq) = try startUplink(site: device.site, options: uplink, feed: feed, commands: CommandMailbox(), log: logLine)
         let started = MonotonicTickClock.nowNs()
         var journaled = started
         if !resume {
@@ -151,8 +148,11 @@ struct OutboxLoad: ParsableCommand {
     @Option(help: "Payload size in bytes.")
     var payloadBytes = 200
 
+    /// Priorities by name, in `Severity` order (the outbox record's priority byte is the index).
+    private static let priorities = ["info", "normal", "high", "critical"]
+
     func validate() throws {
-        guard ["info", "normal", "high", "critical"].contains(priority) else {
+        guard Self.priorities.contains(priority) else {
             throw ValidationError("--priority must be info, normal, high or critical, not \"\(priority)\"")
         }
         guard count > 0, (1...65_536).contains(payloadBytes) else { throw ValidationError("--count must be positive and --payload-bytes 1 to 65536") }
@@ -160,7 +160,7 @@ struct OutboxLoad: ParsableCommand {
 
     func run() throws {
         try FileRecord.checkDirectory(stateDir)
-        let level: UInt8 = ["info": 0, "normal": 1, "high": 2, "critical": 3][priority]!
+        let level = UInt8(Self.priorities.firstIndex(of: priority) ?? 0)  // validated above
         var settings = OutboxSettings()
         settings.maximumBytes = max(settings.maximumBytes, 2 * count * (payloadBytes + 32))  // measure appends, not drops
         let outbox = try Outbox(store: FileSegmentStore(directory: stateDir), cursor: FileRecord(directory: stateDir, name: "outbox.cursor"), settings: settings)

@@ -79,14 +79,16 @@ final class Broker {
     let config: String
     private(set) var child: Child?
 
-    init(scratch: Scratch, extra: String = "", port: Int = freePort()) throws {
+    /// A broker on `port`; with `store`, sessions and queued messages are saved in that directory every second,
+    /// so a subscriber's session can be made before the broker the device sees.
+    init(scratch: Scratch, extra: String = "", port: Int = freePort(), store: String? = nil) throws {
         self.scratch = scratch
         self.port = port
         config = scratch.path + "/mosquitto-\(port).conf"
         try """
         listener \(port) 127.0.0.1
         allow_anonymous true
-        persistence false
+        \(store.map { "persistence true\npersistence_location \($0)/\nautosave_interval 1" } ?? "persistence false")
         max_inflight_messages 0
         max_queued_messages 0
         \(extra)
@@ -162,10 +164,11 @@ func crossguard(_ arguments: [String], scratch: Scratch, log: String) throws -> 
     try Child(buildDirectory + "/crossguard", arguments, output: scratch.path + "/" + log)
 }
 
-/// A site file for the tests: the example site with device id `it-device` and the given `[uplink]` lines.
-func testSite(_ scratch: Scratch, uplink: String = "") throws -> String {
-    var text = try String(contentsOfFile: packageRoot + "/examples/site.toml", encoding: .utf8)
-    text = text.replacingOccurrences(of: #"device_id = "kz-ast-0001""#, with: #"device_id = "it-device""#)
+/// A site file for the tests: an example site (`examples/<example>`) with device id `it-device` (the
+/// example's id is left as a comment) and the given `[uplink]` lines.
+func testSite(_ scratch: Scratch, example: String = "site.toml", uplink: String = "") throws -> String {
+    var text = try String(contentsOfFile: packageRoot + "/examples/" + example, encoding: .utf8)
+    text = text.replacingOccurrences(of: #"device_id = ""#, with: #"device_id = "it-device" # ""#)
     if !uplink.isEmpty { text += "\n[uplink]\n" + uplink + "\n" }
     let path = scratch.path + "/site-\(UUID().uuidString.prefix(8)).toml"
     try text.write(toFile: path, atomically: true, encoding: .utf8)

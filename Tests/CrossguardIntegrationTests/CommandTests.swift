@@ -21,10 +21,7 @@ struct CommandTests {
         let broker = try Broker(scratch: scratch)
         let sub = try Subscriber(broker: broker)
         // An SOS post pressed at 1 s, running in real time for a minute.
-        var site = try String(contentsOfFile: packageRoot + "/examples/sos-post.toml", encoding: .utf8)
-        site = site.replacingOccurrences(of: #"device_id = ""#, with: #"device_id = "it-device" # ""#)
-        let sitePath = scratch.path + "/sos.toml"
-        try site.write(toFile: sitePath, atomically: true, encoding: .utf8)
+        let sitePath = try testSite(scratch, example: "sos-post.toml")
         let scenario = scratch.path + "/press.toml"
         try """
         duration = "25s"

@@ -74,10 +74,7 @@ struct DaemonTests {
         role = "sos.green"
         line = "SOS_GREEN"
         """.write(toFile: board, atomically: true, encoding: .utf8)
-        var site = try String(contentsOfFile: packageRoot + "/examples/sos-post.toml", encoding: .utf8)
-        site = site.replacingOccurrences(of: #"device_id = ""#, with: #"device_id = "it-device" # ""#)
-        let sitePath = scratch.path + "/sos.toml"
-        try site.write(toFile: sitePath, atomically: true, encoding: .utf8)
+        let sitePath = try testSite(scratch, example: "sos-post.toml")
         // Real libgpiod: this machine has no GPIO chip at all, so the chip cannot be found.
         let device = try crossguard(["run", "--board", board, "--site", sitePath, "--state-dir", scratch.dir("state")], scratch: scratch, log: "run.log")
         #expect(device.wait(seconds: 10) == 1, "\(device.text)")

@@ -83,12 +83,20 @@ struct MosquittoTests {
         let scratch = Scratch()
         let port = freePort()
         let site = try testSite(scratch)
+        // The subscriber's persistent session exists before the device's broker does (made on another port,
+        // kept in the store): the device may connect the moment the broker is up, before any subscriber could.
+        let store = scratch.dir("broker-store")
+        let setup = try Broker(scratch: scratch, store: store)
+        // (SIGKILL: a child of the test runner may have SIGTERM blocked; the session outlives its client anyway.)
+        try Subscriber(broker: setup).child.kill9()
+        usleep(2_500_000)  // the store is saved every second
+        setup.kill()
         // No broker at all at first: the events wait in the outbox while the device retries.
         let device = try crossguard(["uplink-load", "--site", site, "--count", "5000", "--state-dir", scratch.dir("state"), "--broker", "mqtt://127.0.0.1:\(port)"],
                                     scratch: scratch, log: "device.log")
         usleep(20_000_000)
         #expect(device.process.isRunning)
-        let broker = try Broker(scratch: scratch, port: port)
+        let broker = try Broker(scratch: scratch, port: port, store: store)
         let sub = try Subscriber(broker: broker)
         #expect(device.wait(seconds: 120) == 0, "\(device.text)")
         sub.wait(seconds: 10) { $0.seqs.count >= 5_000 }
