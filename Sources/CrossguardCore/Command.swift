@@ -31,9 +31,10 @@ public enum Command: Equatable, Sendable {
     case resetFault
     /// `lamp.test`: report what the lamp current monitors read against what is commanded, changing no lamp.
     case lampTest
-    /// Not from the centre: the uplink's outbox was full and dropped this many `info` and `normal` events.
+    /// Not from the centre: the uplink's outbox was full and dropped this many `info` and `normal` events,
+    /// whose `seq` lay in `seqs` (the centre sees a gap there and knows why).
     /// It enters the core like a command so the `outbox.dropped` event is numbered with all the others.
-    case reportOutboxDropped(info: UInt32, normal: UInt32)
+    case reportOutboxDropped(info: UInt32, normal: UInt32, seqs: ClosedRange<UInt64>)
 
     /// The command's type as the centre writes it.
     public var typeName: String {

@@ -165,8 +165,8 @@ public struct Controller: Sendable {
             let checked = monitor.plan.sensed
             events.emit(Event(.lampTest, tick: tick, count: UInt32(checked.bits.nonzeroBitCount), outputs: monitor.failingLamps))
             return .accepted
-        case .reportOutboxDropped(let info, let normal):
-            events.emit(Event(.outboxDropped, tick: tick, count: info, extra: normal))
+        case .reportOutboxDropped(let info, let normal, let seqs):
+            events.emit(Event(.outboxDropped, tick: tick, count: info, extra: normal, seqs: seqs))
             return .accepted
         }
     }

@@ -17,6 +17,7 @@ extension Event {
             out += ",\"lamps_checked\":\(count),\"failed\":\(outputs.jsonNames)"
         } else if type == .outboxDropped {
             out += ",\"dropped_info\":\(count),\"dropped_normal\":\(extra)"
+            if let seqs { out += ",\"first_seq\":\(seqs.lowerBound),\"last_seq\":\(seqs.upperBound)" }
         } else if outputs != OutputSet() {
             out += ",\"outputs\":\(outputs.jsonNames)"
         }
@@ -36,7 +37,10 @@ extension Event {
         if type == .beaconActivation && state == .cleared { out += ", after \(DurationText.format(milliseconds: Int(waitTicks) * tickMs))" }
         if type == .selfTest { out += count == 0 ? ", all clear" : ", \(count) open conditions" }
         if type == .lampTest { out += ", \(count) lamps checked" }
-        if type == .outboxDropped { out += ", \(count) info and \(extra) normal events dropped" }
+        if type == .outboxDropped {
+            out += ", \(count) info and \(extra) normal events dropped"
+            if let seqs { out += " (seq \(seqs.lowerBound)–\(seqs.upperBound))" }
+        }
         if let rule { out += ", \(rule.name)" }
         if outputs != OutputSet() { out += " \(outputs)" }
         return out + " [\(severity.name)]"

@@ -137,11 +137,13 @@ public struct Event: Equatable, Sendable {
     public var rule: SafetyRule?
     /// For `failSafe`: the outputs involved.
     public var outputs: OutputSet
+    /// For `outboxDropped`: the lowest and highest `seq` dropped.
+    public var seqs: ClosedRange<UInt64>?
 
     /// An event of this type at this tick; the sequence number is filled in when it is emitted.
     public init(_ type: EventType, tick: UInt64, state: ConditionState? = nil, alarmID: UInt32 = 0,
                 role: InputRole? = nil, waitTicks: UInt32 = 0, mode: OperatingMode? = nil, count: UInt32 = 0,
-                extra: UInt32 = 0, rule: SafetyRule? = nil, outputs: OutputSet = OutputSet()) {
+                extra: UInt32 = 0, rule: SafetyRule? = nil, outputs: OutputSet = OutputSet(), seqs: ClosedRange<UInt64>? = nil) {
         self.seq = 0
         self.tick = tick
         self.type = type
@@ -154,6 +156,7 @@ public struct Event: Equatable, Sendable {
         self.extra = extra
         self.rule = rule
         self.outputs = outputs
+        self.seqs = seqs
     }
 
     /// The severity of its type.

@@ -79,12 +79,16 @@ public final class DeviceRuntime {
     /// counters allocated once, so recording never allocates and reading percentiles is cheap.
     private var latency = Histogram<UInt64>(lowestDiscernibleValue: 1_000, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .two)
 
-    /// Wires a validated site and board to a bank opened for that board. `firstSeq` and `nextAlarmID`
-    /// continue the device's numbering across restarts; `latchKeeper` brings back a latched fail-safe
-    /// and keeps every change of it.
+    /// Wires a validated site and board to a bank opened for that board. `firstSeq` continues the device's
+    /// event numbering across restarts (the outbox keeps it durable); `latchKeeper` brings back a latched
+    /// fail-safe and keeps every change of it.
+    ///
+    /// Alarm ids continue from `firstSeq` too, so they need no state of their own: every alarm uses at
+    /// least one `seq` (its `sos.alarm` event), so a run's alarm ids stay below the `seq` the next run
+    /// starts from, and an id is never given twice, whether the last run stopped cleanly or not. (They
+    /// wrap after 2³² events, decades of a busy post.)
     public init(site: SiteConfig, board: BoardConfig, bank: LineBank, display: NumericDisplay?, light: AmbientLightSource? = nil,
-                commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, nextAlarmID: UInt32 = 1,
-                latchKeeper: LatchKeeper? = nil) throws(HardwareError) {
+                commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, latchKeeper: LatchKeeper? = nil) throws(HardwareError) {
         guard bank.inputCount == board.inputs.count, bank.outputCount == board.outputs.count else {
             throw HardwareError(.other, "line bank has \(bank.inputCount) inputs and \(bank.outputCount) outputs; board \(board.name) lists \(board.inputs.count) and \(board.outputs.count)")
         }
@@ -100,7 +104,7 @@ public final class DeviceRuntime {
         latchProblem = kept?.problem
         // Only a signalized crossing or a hybrid beacon can latch; a beacon crossing or an SOS post has nothing to keep.
         keptLatch = config.crossing == nil ? nil : kept?.latch
-        controller = Controller(config: config, nextAlarmID: nextAlarmID, latchedFault: keptLatch?.rule, latchedOutputs: keptLatch?.outputs ?? OutputSet())
+        controller = Controller(config: config, nextAlarmID: UInt32(truncatingIfNeeded: firstSeq), latchedFault: keptLatch?.rule, latchedOutputs: keptLatch?.outputs ?? OutputSet())
         debouncer = Debouncer(
             roles: board.inputs.map(\.role),
             debounceTicks: board.inputs.map { ticksRoundingUp($0.debounceMs, tickMs: site.tickMs) })

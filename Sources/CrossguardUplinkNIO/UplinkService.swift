@@ -201,7 +201,8 @@ public final class UplinkService: @unchecked Sendable {
         do {
             if let drop = try outbox.append(batch, nowMs: now) {
                 log("uplink: the outbox is full; dropped \(drop.info) info and \(drop.normal) normal events (seq \(drop.firstSeq)–\(drop.lastSeq))")
-                commands.post(.reportOutboxDropped(info: UInt32(clamping: drop.info), normal: UInt32(clamping: drop.normal)))
+                commands.post(.reportOutboxDropped(
+                    info: UInt32(clamping: drop.info), normal: UInt32(clamping: drop.normal), seqs: drop.firstSeq...drop.lastSeq))
             }
         } catch {
             storage(error)

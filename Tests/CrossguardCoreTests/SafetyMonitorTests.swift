@@ -267,6 +267,17 @@ struct FailSafeLatchTests {
         #expect(sos.step(Inputs(command: .lampTest), events: &buffer).commandOutcome == .refused(.noLampSensing))
     }
 
+    @Test func outboxDroppedIsNumberedWithTheOtherEventsAndNamesTheGap() throws {
+        var controller = Controller(config: ControllerConfig(site: try shippedSite("site.toml"), board: try simBoard()))
+        var buffer = EventBuffer(capacity: 16, firstSeq: 7_000)
+        let result = controller.step(Inputs(command: .reportOutboxDropped(info: 1_200, normal: 3, seqs: 100...1_502)), events: &buffer)
+        #expect(result.commandOutcome == .accepted)
+        let dropped = try #require(buffer.events.first { $0.type == .outboxDropped })
+        #expect(dropped.seq >= 7_000)
+        #expect(dropped.json(tickMs: 10).hasSuffix(#""dropped_info":1200,"dropped_normal":3,"first_seq":100,"last_seq":1502}"#))
+        #expect(dropped.summary(tickMs: 10) == "outbox.dropped, 1200 info and 3 normal events dropped (seq 100–1502) [high]")
+    }
+
     @Test func failSafeDisplayByRegime() {
         let flasher = Flasher(periodTicks: 100, onTicks: 50)
         #expect(SafetyMonitor.failSafeLamps(regime: .kz, tick: 10, flasher: flasher) == OutputSet([.vehicleAmber]))

@@ -93,6 +93,24 @@ struct DeviceRuntimeTests {
         #expect(bank.outputLevels.first { $0.role == "sos.yellow" }?.on == true)
     }
 
+    @Test func alarmIdsAreNotReusedAfterARestart() throws {
+        func raiseAlarm(firstSeq: UInt64) throws -> (alarm: UInt32, nextSeq: UInt64) {
+            let bank = SimulatedLineBank(board: testBoard())
+            let runtime = try DeviceRuntime(site: testSite(), board: testBoard(), bank: bank, display: nil, firstSeq: firstSeq)
+            runtime.tick()
+            bank.setInput("sos.button", true)
+            bank.setInput("sos.button", false)
+            runtime.tick()
+            return (try #require(runtime.controller.sos?.openAlarm), runtime.nextSeq)
+        }
+        let first = try raiseAlarm(firstSeq: 1)
+        #expect(first.alarm == 1)
+        // The restart continues from the seq the outbox kept; with a fixed start both runs would say alarm 1.
+        let second = try raiseAlarm(firstSeq: first.nextSeq)
+        #expect(second.alarm > first.alarm)
+        #expect(UInt64(second.alarm) == first.nextSeq)
+    }
+
     @Test func commandsArriveThroughTheMailboxOnePerTick() throws {
         let bank = SimulatedLineBank(board: testBoard())
         let runtime = try DeviceRuntime(site: testSite(), board: testBoard(), bank: bank, display: nil)

@@ -79,7 +79,7 @@ let invalidPayloads: [SchemaCase] = [
     SchemaCase(schema: "event", json: #"{"device":"kz-ala-0001","seq":14,"time":"2025-03-14T08:15:02.250Z","type":"lamp.test","severity":"normal","lamps_checked":6}"#,
                errors: [#"/failed: is required but missing"#]),
     SchemaCase(schema: "event", json: #"{"device":"kz-ala-0001","seq":15,"time":"2025-03-14T08:15:02.250Z","type":"outbox.dropped","severity":"high","dropped_info":1200}"#,
-               errors: [#"/dropped_normal: is required but missing"#]),
+               errors: [#"/dropped_normal: is required but missing"#, #"/first_seq: is required but missing"#, #"/last_seq: is required but missing"#]),
     SchemaCase(schema: "event", json: #"{"device":"kz-ala-0001","seq":13,"time":"2025-03-14T08:15:02.250Z","type":"beacon.active","severity":"info","state":"cleared"}"#,
                errors: [#"/active_ms: is required but missing"#]),
     SchemaCase(schema: "event", json: #"{"device":"kz-ala-0001","seq":11,"time":"2025-03-14T08:15:02.250Z","type":"safety.failsafe","severity":"critical","state":"raised","rule":"conflict","outputs":["ped.walk","ped.walk"]}"#,

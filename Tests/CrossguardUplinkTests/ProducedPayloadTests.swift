@@ -23,7 +23,7 @@ let everyEventType: [Event] = EventType.allCases.map { type in
     case .lampFailure: e = Event(type, tick: 100, state: .raised, role: .lampVehicleRed, count: 1)
     case .beaconActivation: e = Event(type, tick: 100, state: .cleared, role: .pedButton, waitTicks: 900)
     case .lampTest: e = Event(type, tick: 100, count: 6, outputs: OutputSet([.vehicleAmber]))
-    case .outboxDropped: e = Event(type, tick: 100, count: 1_200, extra: 3)
+    case .outboxDropped: e = Event(type, tick: 100, count: 1_200, extra: 3, seqs: 100...1_502)
     case .controllerStarted: e = Event(type, tick: 0)
     }
     e.seq = 41
