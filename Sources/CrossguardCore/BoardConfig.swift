@@ -80,19 +80,23 @@ public struct BoardConfig: Equatable, Sendable {
     public var outputs: [OutputLine]
     /// Whether the board carries a `ped.countdown` display.
     public var hasCountdown: Bool
+    /// The I2C parts: presence sensors and lamp current monitors (inputs that are not lines), the light
+    /// sensor and the countdown display.
+    public var i2c: [I2CDeviceConfig]
 
-    /// Every input role the board wires at least once.
-    public var inputRoles: InputSet { InputSet(inputs.map(\.role)) }
+    /// Every input role the board wires at least once, by a line or by an I2C sensor.
+    public var inputRoles: InputSet { InputSet(inputs.map(\.role) + i2c.compactMap(\.role)) }
     /// Every output role the board wires at least once.
     public var outputRoles: OutputSet { OutputSet(outputs.map(\.role)) }
 
     /// Values as given; `BoardConfig.load` is what validates a file.
-    public init(name: String, description: String, inputs: [InputLine], outputs: [OutputLine], hasCountdown: Bool) {
+    public init(name: String, description: String, inputs: [InputLine], outputs: [OutputLine], hasCountdown: Bool, i2c: [I2CDeviceConfig] = []) {
         self.name = name
         self.description = description
         self.inputs = inputs
         self.outputs = outputs
         self.hasCountdown = hasCountdown
+        self.i2c = i2c
     }
 }
 
@@ -134,8 +138,8 @@ extension BoardConfig {
             return address
         }
 
-        func role(_ r: TableReader, _ table: String) -> (base: String, copy: Int)? {
-            guard let text = r.string("role") else {
+        func role(_ r: TableReader, implied: String? = nil) -> (base: String, copy: Int)? {
+            guard let text = r.string("role") ?? (r.has("role") ? nil : implied) else {
                 if !r.has("role") { r.report("role", "is missing") }
                 return nil
             }
@@ -150,7 +154,9 @@ extension BoardConfig {
                 copy = n
             }
             if roles.contains(text) {
-                r.report("role", "= \"\(text)\" appears twice; number further copies (\"\(base).\(copy + 1)\")")
+                r.report("role", text == countdownRoleName
+                    ? "= \"\(text)\" appears twice; a board has one countdown display (an [[output]] for the simulator or an [[i2c]] ht16k33)"
+                    : "= \"\(text)\" appears twice; number further copies (\"\(base).\(copy + 1)\")")
                 return nil
             }
             roles.insert(text)
@@ -160,7 +166,7 @@ extension BoardConfig {
         var inputs: [InputLine] = []
         for (i, table) in (top.tables("input") ?? []).enumerated() {
             let r = TableReader(table, path: "input[\(i)]", log: log)
-            let parsed = role(r, "input")
+            let parsed = role(r)
             var inputRole: InputRole?
             if let p = parsed {
                 inputRole = InputRole(name: p.base)
@@ -192,12 +198,12 @@ extension BoardConfig {
         var hasCountdown = false
         for (i, table) in (top.tables("output") ?? []).enumerated() {
             let r = TableReader(table, path: "output[\(i)]", log: log)
-            let parsed = role(r, "output")
+            let parsed = role(r)
             if let p = parsed, p.base == countdownRoleName {
                 // The countdown is a display, not a line: it takes only its kind.
                 hasCountdown = true
                 if let kind = r.string("kind"), kind != "simulated" {
-                    r.report("kind", "= \"\(kind)\" is not a countdown display this build drives (\"simulated\")")
+                    r.report("kind", "= \"\(kind)\" is not a countdown display kind (\"simulated\"); an HT16K33 display is an [[i2c]] table with part = \"ht16k33\"")
                 }
                 r.finish()
                 continue
@@ -220,9 +226,29 @@ extension BoardConfig {
                 outputs.append(OutputLine(role: role, copy: p.copy, address: a, activeLow: activeLow))
             }
         }
+        var i2c: [I2CDeviceConfig] = []
+        var devices: [String: String] = [:]  // "bus address" -> the table that has it
+        let defaultBus = top.string("i2c_bus")
+        if let bus = defaultBus, !bus.hasPrefix("/dev/") { top.report("i2c_bus", "= \"\(bus)\" is not a device path (\"/dev/i2c-1\")") }
+        for (i, table) in (top.tables("i2c") ?? []).enumerated() {
+            let r = TableReader(table, path: "i2c[\(i)]", log: log)
+            guard let device = I2CDeviceConfig.load(r, defaultBus: defaultBus, claim: role) else { continue }
+            let key = "\(device.bus) \(device.address)"
+            if let other = devices[key] {
+                r.report("address", "= \(hexText(device.address)) on \(device.bus) is already used by \(other); give each part its own address (most have address pins)")
+                continue
+            }
+            if device.part == .veml7700, let other = i2c.first(where: { $0.part == .veml7700 }) {
+                r.report("part", "= \"veml7700\" is a second light sensor (the first is \(other.label)); the night logic reads one")
+                continue
+            }
+            devices[key] = "i2c[\(i)]"
+            if device.function == .countdown { hasCountdown = true }
+            i2c.append(device)
+        }
         top.finish()
         if !log.problems.isEmpty { return .failure(ConfigErrors(log.problems)) }
-        return .success(BoardConfig(name: name, description: description, inputs: inputs, outputs: outputs, hasCountdown: hasCountdown))
+        return .success(BoardConfig(name: name, description: description, inputs: inputs, outputs: outputs, hasCountdown: hasCountdown, i2c: i2c))
     }
 
     /// Checks that the board wires what the site needs; problems are reported against the board file.

@@ -86,6 +86,8 @@ public struct Controller: Sendable {
     public private(set) var sos: SOSPost?
     /// Open supervision conditions (tamper, mains lost, battery low), by the input role behind each.
     public private(set) var openConditions = InputSet()
+    /// Roles whose I2C sensor is not answering, as last reported.
+    public private(set) var silentSensors = InputSet()
 
     /// A controller at power-up. `nextAlarmID` continues the device's alarm numbering across restarts;
     /// `latchedFault` is a fail-safe latched before the restart (with the outputs it involved), which only
@@ -100,6 +102,18 @@ public struct Controller: Sendable {
         if let plan = config.sos { sos = SOSPost(plan: plan, nextAlarmID: nextAlarmID) }
     }
 
+    /// One `detector.fault` raised or cleared per role whose sensor went silent or came back.
+    private mutating func reportSensors(_ silent: InputSet, tick: UInt64, events: inout EventBuffer) {
+        var changed = silent.bits ^ silentSensors.bits
+        while changed != 0 {
+            let bit = changed.trailingZeroBitCount
+            changed &= changed - 1
+            guard let role = InputRole(rawValue: UInt8(bit)) else { continue }
+            events.emit(Event(.detectorFault, tick: tick, state: silent.contains(role) ? .raised : .cleared, role: role))
+        }
+        silentSensors = silent
+    }
+
     /// Runs one tick. Events go to `events` (numbered there); the command, if any, is answered in the result.
     public mutating func step(_ inputs: Inputs, events: inout EventBuffer) -> StepResult {
         let now = tick
@@ -108,6 +122,7 @@ public struct Controller: Sendable {
             // A latch kept across the restart is raised again, so the centre learns why the crossing flashes.
             if let monitor, let rule = monitor.latched { events.emit(Event(.failSafe, tick: now, state: .raised, rule: rule, outputs: monitor.involved)) }
         }
+        if inputs.silentSensors != silentSensors { reportSensors(inputs.silentSensors, tick: now, events: &events) }
         var outcome: CommandOutcome?
         if let command = inputs.command { outcome = handle(command, tick: now, events: &events) }
 

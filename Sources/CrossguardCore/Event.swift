@@ -71,6 +71,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case lampTest
     /// The uplink's outbox was full and dropped the oldest events: `count` info, `extra` normal.
     case outboxDropped
+    /// An I2C sensor stopped answering (raised) or answers again (cleared); `role` is what it plays.
+    case detectorFault
 
     /// The `type` field of the event payload.
     public var name: String {
@@ -97,6 +99,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .detectorIdle: "detector.idle"
         case .lampTest: "lamp.test"
         case .outboxDropped: "outbox.dropped"
+        case .detectorFault: "detector.fault"
         }
     }
 
@@ -104,7 +107,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     public var severity: Severity {
         switch self {
         case .sosAlarm, .failSafe: .critical
-        case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged, .lampFailure, .outboxDropped: .high
+        case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged, .lampFailure, .outboxDropped, .detectorFault: .high
         case .batteryLow, .detectorSuspect, .modeChanged, .controllerStarted, .detectorStuck, .detectorIdle, .lampTest: .normal
         case .demandPlaced, .demandCancelled, .demandServed, .sosPressed, .selfTest, .beaconActivation: .info
         }

@@ -41,6 +41,12 @@ public enum InputRole: UInt8, CaseIterable, Sendable {
         }
     }
 
+    /// The level a sensor playing this role stands for while it does not answer: the safe assumption.
+    /// Someone may be on the crossing (the clearance runs to its maximum, as for a suspect detector);
+    /// nobody is known to wait at the kerb (buttons still place demands); a silent lamp monitor reads
+    /// dark, so the safety monitor treats the lamp as failed rather than trusting a lamp it cannot see.
+    public var levelWhenSilent: Bool { self == .pedCrossing }
+
     /// Looks a role up by its file name (`ped.button`), without a copy suffix.
     public init?(name: String) {
         guard let role = InputRole.allCases.first(where: { $0.name == name }) else { return nil }

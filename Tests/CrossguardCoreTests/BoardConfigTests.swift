@@ -90,6 +90,122 @@ struct BoardConfigTests {
         ])
     }
 
+    @Test func i2cPartsPlayRolesAndTakeTheirDefaults() throws {
+        let b = try board("""
+            name = "t"
+            chip = "c"
+            i2c_bus = "/dev/i2c-1"
+            [[input]]
+            role = "ped.button"
+            offset = 1
+            [[i2c]]
+            part = "vl53l0x"
+            role = "ped.kerb"
+            far_mm = 1200
+            [[i2c]]
+            part = "vl53l0x"
+            address = 0x30
+            role = "ped.kerb.2"
+            near_mm = 100
+            far_mm = 900
+            hysteresis_mm = 80
+            poll = "100ms"
+            [[i2c]]
+            part = "ina226"
+            bus = "/dev/i2c-3"
+            role = "lamp.vehicle.red"
+            shunt_mohm = 100
+            lit_above_ma = 40
+            [[i2c]]
+            part = "veml7700"
+            [[i2c]]
+            part = "ht16k33"
+            """)
+        #expect(b.i2c.count == 5)
+        #expect(b.i2c[0] == I2CDeviceConfig(part: .vl53l0x, bus: "/dev/i2c-1", address: 0x29, role: .pedKerb,
+                                            function: .presence(nearMm: 30, farMm: 1200, hysteresisMm: 50), pollMs: 50))
+        #expect(b.i2c[1].copy == 2 && b.i2c[1].address == 0x30 && b.i2c[1].pollMs == 100)
+        #expect(b.i2c[1].function == .presence(nearMm: 100, farMm: 900, hysteresisMm: 80))
+        #expect(b.i2c[2] == I2CDeviceConfig(part: .ina226, bus: "/dev/i2c-3", address: 0x40, role: .lampVehicleRed,
+                                            function: .lampCurrent(shuntMilliohm: 100, litAboveMa: 40, darkBelowMa: 20), pollMs: 50))
+        #expect(b.i2c[3].function == .ambientLight && b.i2c[3].address == 0x10 && b.i2c[3].pollMs == 1_000)
+        #expect(b.i2c[4].function == .countdown && b.i2c[4].address == 0x70 && b.i2c[4].roleName == "ped.countdown")
+        #expect(b.hasCountdown)
+        #expect(b.inputRoles.contains(.pedKerb) && b.inputRoles.contains(.lampVehicleRed))
+        #expect(b.i2c[2].label == "ina226 at 0x40 on /dev/i2c-3")
+    }
+
+    @Test func i2cProblemsNameTheTableAndKey() {
+        let text = """
+            name = "t"
+            [[i2c]]
+            part = "vl53l1x"
+            bus = "/dev/i2c-1"
+            [[i2c]]
+            part = "vl53l0x"
+            role = "ped.button"
+            far_mm = 3000
+            [[i2c]]
+            part = "ina219"
+            bus = "/dev/i2c-1"
+            role = "lamp.vehicle.red"
+            lit_above_ma = 40
+            dark_below_ma = 40
+            [[i2c]]
+            part = "veml7700"
+            bus = "/dev/i2c-1"
+            address = 0x40
+            [[i2c]]
+            part = "veml7700"
+            bus = "i2c-1"
+            address = 0x7f
+            role = "ped.kerb"
+            [[i2c]]
+            part = "ht16k33"
+            bus = "/dev/i2c-1"
+            [[output]]
+            role = "ped.countdown"
+            """
+        #expect(boardProblems(text) == [
+            "board.toml: i2c[0].part = \"vl53l1x\" is not a part this build drives (vl53l0x, ina219, ina226, veml7700, ht16k33)",
+            "board.toml: i2c[1].bus is missing; give the bus device (\"/dev/i2c-1\") here or as i2c_bus at the top of the file",
+            "board.toml: i2c[1].role = \"ped.button\" is not a presence role; a vl53l0x plays ped.kerb or ped.crossing",
+            "board.toml: i2c[1].far_mm = 3000 must be above near_mm (30) and at most 2000 mm (the VL53L0X ranges to about 2 m)",
+            "board.toml: i2c[2].shunt_mohm is missing; the shunt resistor in milliohms (100 on most INA219 boards)",
+            "board.toml: i2c[2].dark_below_ma = 40 must be at least 0 and below lit_above_ma (40), so a lamp at the threshold does not flicker between lit and dark",
+            "board.toml: i2c[4].bus = \"i2c-1\" is not a device path (\"/dev/i2c-1\")",
+            "board.toml: i2c[4].address = 127 is outside the 7-bit device addresses 0x08–0x77",
+            "board.toml: i2c[4].role is not taken by a veml7700: it is the ambient light sensor",
+            "board.toml: i2c[5].role = \"ped.countdown\" appears twice; a board has one countdown display (an [[output]] for the simulator or an [[i2c]] ht16k33)",
+        ])
+    }
+
+    @Test func i2cAddressesAreNotShared() {
+        let text = """
+            name = "t"
+            i2c_bus = "/dev/i2c-1"
+            [[i2c]]
+            part = "ina219"
+            role = "lamp.vehicle.red"
+            shunt_mohm = 100
+            lit_above_ma = 40
+            [[i2c]]
+            part = "ina226"
+            role = "lamp.vehicle.red.2"
+            shunt_mohm = 100
+            lit_above_ma = 40
+            [[i2c]]
+            part = "veml7700"
+            [[i2c]]
+            part = "veml7700"
+            address = 0x11
+            """
+        #expect(boardProblems(text) == [
+            "board.toml: i2c[1].address = 0x40 on /dev/i2c-1 is already used by i2c[0]; give each part its own address (most have address pins)",
+            "board.toml: i2c[3].part = \"veml7700\" is a second light sensor (the first is veml7700 at 0x10 on /dev/i2c-1); the night logic reads one",
+        ])
+    }
+
     @Test func biasAndDebounce() {
         let text = "name = \"t\"\nchip = \"c\"\n[[input]]\nrole = \"ped.button\"\noffset = 1\nbias = \"up\"\ndebounce = \"2s\"\n"
         #expect(boardProblems(text) == [

@@ -278,6 +278,24 @@ struct FailSafeLatchTests {
         #expect(dropped.summary(tickMs: 10) == "outbox.dropped, 1200 info and 3 normal events dropped (seq 100–1502) [high]")
     }
 
+    @Test func aSilentSensorIsReportedOnceWhenItStopsAndOnceWhenItAnswers() throws {
+        var controller = Controller(config: ControllerConfig(site: try shippedSite("site.toml"), board: try simBoard()))
+        var buffer = EventBuffer(capacity: 16)
+        func step(silent: [InputRole]) -> [String] {
+            buffer.removeAll()
+            var inputs = Inputs(active: InputSet([.mainsOK]))
+            inputs.silentSensors = InputSet(silent)
+            _ = controller.step(inputs, events: &buffer)
+            return buffer.events.filter { $0.type == .detectorFault }.map { "\($0.role!.name) \($0.state!.name)" }
+        }
+        #expect(step(silent: []) == [])
+        #expect(step(silent: [.pedKerb, .lampVehicleRed]) == ["ped.kerb raised", "lamp.vehicle.red raised"])
+        #expect(step(silent: [.pedKerb, .lampVehicleRed]) == [])
+        #expect(step(silent: [.lampVehicleRed, .pedCrossing]) == ["ped.kerb cleared", "ped.crossing raised"])
+        #expect(step(silent: []) == ["ped.crossing cleared", "lamp.vehicle.red cleared"])
+        #expect(InputRole.pedCrossing.levelWhenSilent && !InputRole.pedKerb.levelWhenSilent && !InputRole.lampVehicleRed.levelWhenSilent)
+    }
+
     @Test func failSafeDisplayByRegime() {
         let flasher = Flasher(periodTicks: 100, onTicks: 50)
         #expect(SafetyMonitor.failSafeLamps(regime: .kz, tick: 10, flasher: flasher) == OutputSet([.vehicleAmber]))

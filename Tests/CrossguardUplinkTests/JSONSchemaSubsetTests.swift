@@ -133,7 +133,7 @@ let invalidPayloads: [SchemaCase] = [
 let eventSeverities: [String: String] = [
     "sos.alarm": "critical", "safety.failsafe": "critical",
     "sos.unanswered": "high", "sos.button_stuck": "high", "sos.acknowledged": "high", "tamper": "high",
-    "mains.lost": "high", "lamp.failure": "high", "outbox.dropped": "high",
+    "mains.lost": "high", "lamp.failure": "high", "outbox.dropped": "high", "detector.fault": "high",
     "controller.started": "normal", "mode.changed": "normal", "detector.suspect": "normal", "battery.low": "normal",
     "detector.stuck": "normal", "detector.idle": "normal", "lamp.test": "normal",
     "demand.placed": "info", "demand.cancelled": "info", "demand.served": "info", "sos.pressed": "info",

@@ -21,6 +21,7 @@ let everyEventType: [Event] = EventType.allCases.map { type in
     case .selfTest: e = Event(type, tick: 100, count: 2)
     case .failSafe: e = Event(type, tick: 100, state: .raised, rule: .conflict, outputs: OutputSet([.vehicleGreen, .pedWalk]))
     case .lampFailure: e = Event(type, tick: 100, state: .raised, role: .lampVehicleRed, count: 1)
+    case .detectorFault: e = Event(type, tick: 100, state: .raised, role: .pedKerb)
     case .beaconActivation: e = Event(type, tick: 100, state: .cleared, role: .pedButton, waitTicks: 900)
     case .lampTest: e = Event(type, tick: 100, count: 6, outputs: OutputSet([.vehicleAmber]))
     case .outboxDropped: e = Event(type, tick: 100, count: 1_200, extra: 3, seqs: 100...1_502)

@@ -1,0 +1,161 @@
+/// An I2C part on the board and what it tells the controller. Board facts live in the board file, so a
+/// cabinet that swaps a push button for a time-of-flight sensor changes data, not Swift.
+public struct I2CDeviceConfig: Equatable, Sendable {
+    /// The parts this build drives (CrossguardDrivers).
+    public enum Part: String, CaseIterable, Sendable {
+        case vl53l0x, ina219, ina226, veml7700, ht16k33
+
+        /// The address the part answers at when its address pins are left at their defaults.
+        public var defaultAddress: UInt8 {
+            switch self {
+            case .vl53l0x: 0x29
+            case .ina219, .ina226: 0x40
+            case .veml7700: 0x10
+            case .ht16k33: 0x70
+            }
+        }
+
+        /// How often the sensor thread reads it unless the board says otherwise (ms): presence and lamp
+        /// current within a few ticks of a debounce, light slowly (it changes over minutes).
+        public var defaultPollMs: Int {
+            switch self {
+            case .vl53l0x, .ina219, .ina226: 50
+            case .veml7700: 1_000
+            case .ht16k33: 100
+            }
+        }
+    }
+
+    /// What the part is for.
+    public enum Function: Equatable, Sendable {
+        /// A time-of-flight sensor: someone between `nearMm` and `farMm` is present; leaving needs the
+        /// distance to go `hysteresisMm` beyond the band. Plays `ped.kerb` or `ped.crossing`.
+        case presence(nearMm: Int, farMm: Int, hysteresisMm: Int)
+        /// A current monitor on a lamp's supply: lit above `litAboveMa`, dark below `darkBelowMa`, through a
+        /// shunt of `shuntMilliohm`. Plays `lamp.<output role>`.
+        case lampCurrent(shuntMilliohm: Int, litAboveMa: Int, darkBelowMa: Int)
+        /// The ambient light sensor for the night logic.
+        case ambientLight
+        /// The `ped.countdown` display.
+        case countdown
+    }
+
+    public var part: Part
+    /// The bus device (`/dev/i2c-1`).
+    public var bus: String
+    /// 7-bit address.
+    public var address: UInt8
+    /// The input role it plays (presence and lamp current), nil for light and display.
+    public var role: InputRole?
+    /// 1 for the role itself, 2 for `ped.kerb.2`, …
+    public var copy: Int
+    public var function: Function
+    /// How often the sensor thread reads (or, for the display, refreshes) it, in ms.
+    public var pollMs: Int
+
+    /// The role as written in the board file, or the part for a device without one.
+    public var roleName: String {
+        guard let role else { return function == .countdown ? countdownRoleName : "ambient light" }
+        return copy == 1 ? role.name : "\(role.name).\(copy)"
+    }
+
+    /// `vl53l0x at 0x29 on /dev/i2c-1`: how messages and `diag` name the device.
+    public var label: String {
+        "\(part.rawValue) at \(hexText(address)) on \(bus)"
+    }
+
+    /// Values as given; `BoardConfig.load` is what validates a file.
+    public init(part: Part, bus: String, address: UInt8, role: InputRole?, copy: Int = 1, function: Function, pollMs: Int) {
+        self.part = part
+        self.bus = bus
+        self.address = address
+        self.role = role
+        self.copy = copy
+        self.function = function
+        self.pollMs = pollMs
+    }
+}
+
+extension I2CDeviceConfig {
+    /// Reads one `[[i2c]]` table, reporting every problem against its keys. `claim` registers the table's
+    /// role, or the given one when the table has none (shared with the line tables, so a role is wired
+    /// once), and returns its base and copy, or nil.
+    static func load(_ r: TableReader, defaultBus: String?, claim: (TableReader, String?) -> (base: String, copy: Int)?) -> I2CDeviceConfig? {
+        var part: Part?
+        if let text = r.string("part") {
+            part = Part(rawValue: text)
+            if part == nil { r.report("part", "= \"\(text)\" is not a part this build drives (\(Part.allCases.map(\.rawValue).joined(separator: ", ")))") }
+        } else if !r.has("part") {
+            r.report("part", "is missing; name the chip (\(Part.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let bus = r.string("bus") ?? defaultBus
+        if bus == nil && !r.has("bus") { r.report("bus", "is missing; give the bus device (\"/dev/i2c-1\") here or as i2c_bus at the top of the file") }
+        if let bus, !bus.hasPrefix("/dev/") { r.report("bus", "= \"\(bus)\" is not a device path (\"/dev/i2c-1\")") }
+        var address = part?.defaultAddress
+        if let a = r.integer("address") {
+            // 0x00–0x07 and 0x78–0x7F are reserved by the I2C specification.
+            if (0x08...0x77).contains(a) { address = UInt8(a) } else {
+                r.report("address", "= \(a) is outside the 7-bit device addresses 0x08–0x77"); address = nil
+            }
+        }
+        let poll = r.duration("poll") ?? part?.defaultPollMs ?? 50
+        if poll < 10 || poll > 60_000 { r.report("poll", "= \(DurationText.format(milliseconds: poll)) is outside 10 ms–1 min") }
+
+        var role: InputRole?
+        var copy = 1
+        var function: Function?
+        switch part {
+        case .vl53l0x?:
+            if let claimed = claim(r, nil) {
+                role = InputRole(name: claimed.base)
+                copy = claimed.copy
+                if role != .pedKerb && role != .pedCrossing {
+                    r.report("role", "= \"\(claimed.base)\" is not a presence role; a vl53l0x plays ped.kerb or ped.crossing"); role = nil
+                }
+            }
+            let near = r.integer("near_mm") ?? 30
+            let far = r.integer("far_mm")
+            let hysteresis = r.integer("hysteresis_mm") ?? 50
+            if far == nil && !r.has("far_mm") { r.report("far_mm", "is missing; how far from the sensor (mm) a person still counts as present") }
+            if !(0...2_000).contains(near) { r.report("near_mm", "= \(near) is outside 0–2000 mm (the VL53L0X ranges to about 2 m)") }
+            if let far, !(1...2_000).contains(far) || far <= near {
+                r.report("far_mm", "= \(far) must be above near_mm (\(near)) and at most 2000 mm (the VL53L0X ranges to about 2 m)")
+            }
+            if !(0...500).contains(hysteresis) { r.report("hysteresis_mm", "= \(hysteresis) is outside 0–500 mm") }
+            if let far { function = .presence(nearMm: near, farMm: far, hysteresisMm: hysteresis) }
+        case .ina219?, .ina226?:
+            if let claimed = claim(r, nil) {
+                role = InputRole(name: claimed.base)
+                copy = claimed.copy
+                if role?.sensedLamp == nil {
+                    r.report("role", "= \"\(claimed.base)\" is not a lamp sense role; a current monitor plays lamp.<output role>"); role = nil
+                }
+            }
+            let shunt = r.integer("shunt_mohm")
+            let lit = r.integer("lit_above_ma")
+            if shunt == nil && !r.has("shunt_mohm") { r.report("shunt_mohm", "is missing; the shunt resistor in milliohms (100 on most INA219 boards)") }
+            if let shunt, !(1...10_000).contains(shunt) { r.report("shunt_mohm", "= \(shunt) is outside 1–10000 mΩ") }
+            if lit == nil && !r.has("lit_above_ma") { r.report("lit_above_ma", "is missing; the current (mA) above which the lamp counts as lit") }
+            if let lit, !(1...20_000).contains(lit) { r.report("lit_above_ma", "= \(lit) is outside 1–20000 mA") }
+            let dark = r.integer("dark_below_ma") ?? (lit ?? 2) / 2
+            if let lit, dark >= lit || dark < 0 { r.report("dark_below_ma", "= \(dark) must be at least 0 and below lit_above_ma (\(lit)), so a lamp at the threshold does not flicker between lit and dark") }
+            if let shunt, let lit { function = .lampCurrent(shuntMilliohm: shunt, litAboveMa: lit, darkBelowMa: dark) }
+        case .ht16k33?:
+            function = .countdown
+            if let claimed = claim(r, countdownRoleName), claimed.base != countdownRoleName || claimed.copy != 1 {
+                r.report("role", "= \"\(claimed.base)\" is not for an ht16k33; it is the \(countdownRoleName) display")
+            }
+        case .veml7700?:
+            function = .ambientLight
+            if r.has("role") { r.report("role", "is not taken by a veml7700: it is the ambient light sensor") }
+        case nil:
+            break
+        }
+        r.finish()
+        guard let part, let bus, let address, let function, role != nil || part == .veml7700 || part == .ht16k33 else { return nil }
+        return I2CDeviceConfig(part: part, bus: bus, address: address, role: role, copy: copy, function: function, pollMs: poll)
+    }
+}
+
+/// `0x29`: an I2C address as board files and datasheets write it.
+func hexText(_ value: UInt8) -> String { "0x" + (value < 16 ? "0" : "") + String(value, radix: 16) }
