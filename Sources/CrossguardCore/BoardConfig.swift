@@ -242,6 +242,10 @@ extension BoardConfig {
                 r.report("part", "= \"veml7700\" is a second light sensor (the first is \(other.label)); the night logic reads one")
                 continue
             }
+            if device.role != nil && i2c.count(where: { $0.role != nil }) == 32 {
+                r.report("role", "makes a 33rd I2C sensor with a role; a board carries at most 32")
+                continue
+            }
             devices[key] = "i2c[\(i)]"
             if device.function == .countdown { hasCountdown = true }
             i2c.append(device)

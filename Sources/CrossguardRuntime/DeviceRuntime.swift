@@ -68,6 +68,9 @@ public final class DeviceRuntime {
     private let bank: LineBank
     private let display: NumericDisplay?
     private let light: AmbientLightSource?
+    /// The I2C sensors that play input roles; their levels follow the bank's lines in `rawLines`.
+    private let sensors: SensorHub?
+    private let sensorRoles: [InputRole]
     private var debouncer: Debouncer
     private var samples: [LineSample]
     private var rawLines: [RawLine]
@@ -88,7 +91,7 @@ public final class DeviceRuntime {
     /// starts from, and an id is never given twice, whether the last run stopped cleanly or not. (They
     /// wrap after 2³² events, decades of a busy post.)
     public init(site: SiteConfig, board: BoardConfig, bank: LineBank, display: NumericDisplay?, light: AmbientLightSource? = nil,
-                commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, latchKeeper: LatchKeeper? = nil) throws(HardwareError) {
+                sensors: SensorHub? = nil, commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, latchKeeper: LatchKeeper? = nil) throws(HardwareError) {
         guard bank.inputCount == board.inputs.count, bank.outputCount == board.outputs.count else {
             throw HardwareError(.other, "line bank has \(bank.inputCount) inputs and \(bank.outputCount) outputs; board \(board.name) lists \(board.inputs.count) and \(board.outputs.count)")
         }
@@ -97,6 +100,7 @@ public final class DeviceRuntime {
         self.bank = bank
         self.display = display
         self.light = light
+        self.sensors = sensors
         self.commands = commands
         let config = ControllerConfig(site: site, board: board)
         let kept = latchKeeper?.load()
@@ -105,11 +109,15 @@ public final class DeviceRuntime {
         // Only a signalized crossing or a hybrid beacon can latch; a beacon crossing or an SOS post has nothing to keep.
         keptLatch = config.crossing == nil ? nil : kept?.latch
         controller = Controller(config: config, nextAlarmID: UInt32(truncatingIfNeeded: firstSeq), latchedFault: keptLatch?.rule, latchedOutputs: keptLatch?.outputs ?? OutputSet())
+        // A sensor's level is already filtered on the sensor thread (a distance band, a current threshold
+        // with hysteresis), so it is not debounced again.
+        let sensorRoles = sensors?.roleSensors.compactMap(\.role) ?? []
+        self.sensorRoles = sensorRoles
         debouncer = Debouncer(
-            roles: board.inputs.map(\.role),
-            debounceTicks: board.inputs.map { ticksRoundingUp($0.debounceMs, tickMs: site.tickMs) })
+            roles: board.inputs.map(\.role) + sensorRoles,
+            debounceTicks: board.inputs.map { ticksRoundingUp($0.debounceMs, tickMs: site.tickMs) } + sensorRoles.map { _ in 0 })
         samples = Array(repeating: LineSample(level: false), count: board.inputs.count)
-        rawLines = Array(repeating: RawLine(level: false), count: board.inputs.count)
+        rawLines = Array(repeating: RawLine(level: false), count: board.inputs.count + sensorRoles.count)
         levels = Array(repeating: false, count: board.outputs.count)
         eventBuffer = EventBuffer(capacity: 64, firstSeq: firstSeq)
         outputRoles = board.outputs.map(\.role)
@@ -131,10 +139,19 @@ public final class DeviceRuntime {
             }
         } catch {
             // Keep the last good levels, but never replay their edges: an outage is not a stream of presses.
-            for i in 0..<rawLines.count { rawLines[i].edges = 0 }
+            for i in 0..<samples.count { rawLines[i].edges = 0 }
             record(error)
         }
+        var silent = InputSet()
+        if let sensors {
+            for j in 0..<sensorRoles.count {
+                let s = sensors.sample(j)
+                rawLines[samples.count + j] = RawLine(level: s.level)
+                if s.silent { silent.insert(sensorRoles[j]) }
+            }
+        }
         var inputs = debouncer.update(rawLines)
+        inputs.silentSensors = silent
         if let posted = commands.take() {
             inputs.command = posted.command
             lastCommand = posted.command

@@ -91,10 +91,12 @@ struct LampSensingTests {
     }
 }
 
-/// Keeps "type state" of every event.
+/// Keeps every event and its "type state".
 final class EventLog: TickObserver {
     var names: [String] = []
+    var events: [Event] = []
     func didTick(_ tick: UInt64, result: StepResult, events: [Event], runtime: DeviceRuntime) {
         for e in events { names.append(e.type.name + (e.state.map { " \($0.name)" } ?? "")) }
+        self.events += events
     }
 }
