@@ -29,6 +29,8 @@ let package = Package(
         ),
         // Capability protocols for lines and buses; stdlib only.
         .target(name: "CrossguardHAL"),
+        // I2C device drivers (ToF presence, lamp current, lux, GPIO expander, countdown display), generic over I2CBus.
+        .target(name: "CrossguardDrivers", dependencies: ["CrossguardHAL"]),
         // TOML text into the core's ConfigTable (the only place that knows TOML).
         .target(name: "CrossguardTOML", dependencies: ["CrossguardCore", "TOMLKit"]),
         // Simulated board, scenarios, trace and bench screen.
@@ -36,7 +38,10 @@ let package = Package(
         // Tick loop and wiring of HAL <-> core. Never imports CrossguardLinux.
         .target(
             name: "CrossguardRuntime",
-            dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardUplink", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: [
+                "CrossguardCore", "CrossguardHAL", "CrossguardDrivers", "CrossguardUplink",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         // MQTT 3.1.1 codec and session (pure; the SwiftNIO transport is a separate target, so these tests stay light).
         .target(name: "CrossguardUplink", dependencies: ["CrossguardCore", "CrossguardHAL"]),
@@ -54,8 +59,11 @@ let package = Package(
         // libgpiod 1.x or 2.x behind one small C API (the shim picks the API from the gpiod.h it is compiled
         // against; apt libgpiod-dev). Build against 2.x with -Xcc -I<dir>/usr/include -Xlinker -L<dir>/usr/lib/<triple>.
         .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod", .when(platforms: [.linux]))]),
-        // The only module that talks to the kernel: clocks, terminal, state files, real-time set-up, watchdog, sd_notify.
-        .target(name: "CrossguardLinux", dependencies: ["CrossguardHAL", "CLinuxShim", "CGPIOD"]),
+        // libi2c's SMBus calls and the i2c-dev ioctls behind a small C API (apt libi2c-dev).
+        .target(name: "CI2C", linkerSettings: [.linkedLibrary("i2c", .when(platforms: [.linux]))]),
+        // The only module that talks to the kernel: clocks, terminal, state files, real-time set-up, watchdog,
+        // sd_notify, GPIO lines and I2C buses.
+        .target(name: "CrossguardLinux", dependencies: ["CrossguardHAL", "CLinuxShim", "CGPIOD", "CI2C"]),
         .executableTarget(
             name: "crossguard",
             dependencies: [
@@ -70,6 +78,7 @@ let package = Package(
             dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardTOML"],
             exclude: ["Fixtures"]  // golden traces, read by path
         ),
+        .testTarget(name: "CrossguardDriversTests", dependencies: ["CrossguardDrivers", "CrossguardHAL"]),
         .testTarget(name: "CrossguardUplinkTests", dependencies: ["CrossguardUplink", "CrossguardHAL", "CrossguardLinux"]),
         // Processes only (the built `crossguard`, mosquitto, mosquitto_sub): no NIO in this target.
         .testTarget(name: "CrossguardIntegrationTests", dependencies: ["crossguard"]),
