@@ -147,6 +147,7 @@ extension I2CDeviceConfig {
             }
         case .veml7700?:
             function = .ambientLight
+            if let a = address, a != 0x10 { r.report("address", "= \(hexText(a)) is not where a veml7700 answers; its address is fixed at 0x10"); address = nil }
             if r.has("role") { r.report("role", "is not taken by a veml7700: it is the ambient light sensor") }
         case nil:
             break

@@ -202,11 +202,11 @@ public final class SensorPoller: @unchecked Sendable {
     }
 
     /// Runs passes until `shouldStop`, sleeping between them with `sleepMs` (the sensor thread's body).
+    /// It wakes at least every 100 ms, so the display follows the countdown and a stop is seen promptly
+    /// even when every sensor is slow.
     public func run(nowMs: () -> UInt64, sleepMs: (UInt64) -> Void, shouldStop: () -> Bool) {
         while !shouldStop() {
-            let wait = pass(nowMs: nowMs())
-            // The display follows the countdown within 100 ms even when every sensor is slow.
-            sleepMs(max(1, min(wait, display == nil ? wait : 100)))
+            sleepMs(max(1, min(pass(nowMs: nowMs()), 100)))
         }
     }
 

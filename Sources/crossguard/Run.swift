@@ -47,13 +47,33 @@ struct Run: ParsableCommand {
             throw ExitCode(1)
         }
         let bank: LineBank
+        let parts: I2CPartsOpened
         do {
             bank = try openBank(device)
+            parts = try openI2C(device)
         } catch {
             logLine("run: \(device.boardPath): \(error.detail)")
             throw ExitCode(1)
         }
-        try Daemon(device: device, bank: bank, uplink: uplink).run()
+        try Daemon(device: device, bank: bank, parts: parts, uplink: uplink).run()
+    }
+
+    /// The board's I2C parts, each brought up once: a part that does not answer at start is a start-up
+    /// error, like a missing line (later, a part that stops answering only degrades the controller).
+    private func openI2C(_ device: DeviceFiles) throws(HardwareError) -> I2CPartsOpened {
+        let hub = SensorHub(board: device.board)
+        guard !device.board.i2c.isEmpty else { return I2CPartsOpened(hub: nil, poller: nil) }
+        if simulated {
+            logLine("run: --simulated: the board's \(device.board.i2c.count) I2C parts are not simulated; their roles stay inactive")
+            return I2CPartsOpened(hub: nil, poller: nil)
+        }
+        let (sensors, display) = try I2CParts.make(board: device.board) { (path: String) throws(HardwareError) in try LinuxI2CBus(path: path) }
+        let poller = SensorPoller(hub: hub, sensors: sensors, display: display)
+        let failed = poller.startAll(nowMs: MonotonicTickClock.nowNs() / 1_000_000)
+        guard failed.isEmpty else {
+            throw HardwareError(failed[0].error.kind, failed.map { "\($0.config.roleName): \($0.config.label): \($0.error)" }.joined(separator: "; "))
+        }
+        return I2CPartsOpened(hub: hub, poller: poller)
     }
 
     private func openBank(_ device: DeviceFiles) throws(HardwareError) -> LineBank {
@@ -87,10 +107,18 @@ func logLine(_ text: String) {
     print(text, to: &stderr)
 }
 
+/// The board's I2C parts once brought up: the hub the tick reads and the poller the sensor thread runs;
+/// both nil for a board without I2C parts.
+struct I2CPartsOpened {
+    let hub: SensorHub?
+    let poller: SensorPoller?
+}
+
 /// The daemon's lifetime: start in order, tick on a real-time thread, supervise, stop in order.
 struct Daemon {
     let device: DeviceFiles
     let bank: LineBank
+    let parts: I2CPartsOpened
     let uplink: UplinkOptions
 
     func run() throws {
@@ -114,8 +142,11 @@ struct Daemon {
         }
         let runtime: DeviceRuntime
         do {
-            runtime = try DeviceRuntime(site: site, board: device.board, bank: bank, display: nil, commands: commands,
-                                        firstSeq: firstSeq, latchKeeper: keeper)
+            let board = device.board
+            runtime = try DeviceRuntime(site: site, board: board, bank: bank,
+                                        display: board.i2c.contains { $0.function == .countdown } ? parts.hub : nil,
+                                        light: board.i2c.contains { $0.function == .ambientLight } ? parts.hub : nil,
+                                        sensors: parts.hub, commands: commands, firstSeq: firstSeq, latchKeeper: keeper)
         } catch {
             service.stop()
             logLine("run: \(device.boardPath): \(error.detail)")
@@ -146,6 +177,19 @@ struct Daemon {
         }
         tickThread.name = "crossguard-tick"
         tickThread.start()
+        // The sensor thread: I2C transfers block for their bus time, so they never run on the tick thread.
+        let sensorsEnded = AtomicFlag()
+        if let poller = parts.poller {
+            let sensorThread = Thread {
+                poller.run(nowMs: { MonotonicTickClock.nowNs() / 1_000_000 }, sleepMs: { usleep(UInt32($0 * 1_000)) },
+                           shouldStop: { StopSignal.requested })
+                sensorsEnded.set()
+            }
+            sensorThread.name = "crossguard-i2c"
+            sensorThread.start()
+        } else {
+            sensorsEnded.set()
+        }
         logLine("run: \(site.deviceID) on \(device.boardPath) (\(site.profile.rawValue), \(site.regime.rawValue)), \(site.tickMs) ms ticks, firmware \(firmwareVersion)")
 
         supervise(heartbeat: heartbeat, ended: ended, periodNs: periodNs, watchdog: watchdog, notifier: notifier)
@@ -159,6 +203,10 @@ struct Daemon {
             logLine("run: the safe state could not be written: \(error.detail)")
             status = 1
         }
+        // The sensor thread sleeps at most 100 ms between passes; once it has ended, one last pass on this
+        // thread blanks the countdown the safe state asked for.
+        while !sensorsEnded.isSet { usleep(10_000) }
+        parts.poller?.pass(nowMs: MonotonicTickClock.nowNs() / 1_000_000)
         keeper.flush()
         service.stop()
         watchdog?.closeCleanly()

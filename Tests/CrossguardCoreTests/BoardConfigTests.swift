@@ -173,6 +173,7 @@ struct BoardConfigTests {
             "board.toml: i2c[1].far_mm = 3000 must be above near_mm (30) and at most 2000 mm (the VL53L0X ranges to about 2 m)",
             "board.toml: i2c[2].shunt_mohm is missing; the shunt resistor in milliohms (100 on most INA219 boards)",
             "board.toml: i2c[2].dark_below_ma = 40 must be at least 0 and below lit_above_ma (40), so a lamp at the threshold does not flicker between lit and dark",
+            "board.toml: i2c[3].address = 0x40 is not where a veml7700 answers; its address is fixed at 0x10",
             "board.toml: i2c[4].bus = \"i2c-1\" is not a device path (\"/dev/i2c-1\")",
             "board.toml: i2c[4].address = 127 is outside the 7-bit device addresses 0x08–0x77",
             "board.toml: i2c[4].role is not taken by a veml7700: it is the ambient light sensor",
@@ -198,7 +199,7 @@ struct BoardConfigTests {
             part = "veml7700"
             [[i2c]]
             part = "veml7700"
-            address = 0x11
+            bus = "/dev/i2c-2"
             """
         #expect(boardProblems(text) == [
             "board.toml: i2c[1].address = 0x40 on /dev/i2c-1 is already used by i2c[0]; give each part its own address (most have address pins)",
