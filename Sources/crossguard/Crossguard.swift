@@ -6,7 +6,7 @@ struct Crossguard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crossguard",
         abstract: "Controller for smart pedestrian crossings and SOS posts.",
-        subcommands: [Run.self, Bench.self, CheckConfig.self, UplinkLoad.self, OutboxLoad.self])
+        subcommands: [Run.self, Bench.self, Diag.self, CheckConfig.self, UplinkLoad.self, OutboxLoad.self])
 }
 
 /// The files every device command reads.

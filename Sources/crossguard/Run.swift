@@ -46,13 +46,14 @@ struct Run: ParsableCommand {
             printError(errors)
             throw ExitCode(1)
         }
-        let bank: LineBank
-        let parts: I2CPartsOpened
-        do {
-            bank = try openBank(device)
-            parts = try openI2C(device)
-        } catch {
-            logLine("run: \(device.boardPath): \(error.detail)")
+        // Lines and I2C parts are both tried, so one start names every problem the technician must fix.
+        var problems: [HardwareError] = []
+        var bank: LineBank?
+        var parts: I2CPartsOpened?
+        do { bank = try openBank(device) } catch { problems.append(error) }
+        do { parts = try openI2C(device) } catch { problems.append(error) }
+        guard let bank, let parts, problems.isEmpty else {
+            for problem in problems { logLine("run: \(device.boardPath): \(problem.detail)") }
             throw ExitCode(1)
         }
         try Daemon(device: device, bank: bank, parts: parts, uplink: uplink).run()
@@ -78,14 +79,21 @@ struct Run: ParsableCommand {
 
     private func openBank(_ device: DeviceFiles) throws(HardwareError) -> LineBank {
         if simulated { return SimulatedLineBank(board: device.board) }
-        let inputs = device.board.inputs.map { line in
-            GPIOLineSpec(role: line.roleName, chip: line.address.chip, name: line.address.name, offset: line.address.offset,
-                         activeLow: line.activeLow, bias: line.bias.gpio)
-        }
-        let outputs = device.board.outputs.map { line in
-            GPIOLineSpec(role: line.roleName, chip: line.address.chip, name: line.address.name, offset: line.address.offset, activeLow: line.activeLow)
-        }
-        return try GPIODLineBank(inputs: inputs, outputs: outputs)
+        return try GPIODLineBank(inputs: device.board.inputs.map(\.gpio), outputs: device.board.outputs.map(\.gpio))
+    }
+}
+
+extension InputLine {
+    /// The line as the GPIO backend requests it.
+    var gpio: GPIOLineSpec {
+        GPIOLineSpec(role: roleName, chip: address.chip, name: address.name, offset: address.offset, activeLow: activeLow, bias: bias.gpio)
+    }
+}
+
+extension OutputLine {
+    /// The line as the GPIO backend requests it (at its inactive level).
+    var gpio: GPIOLineSpec {
+        GPIOLineSpec(role: roleName, chip: address.chip, name: address.name, offset: address.offset, activeLow: activeLow)
     }
 }
 
@@ -210,8 +218,9 @@ struct Daemon {
         keeper.flush()
         service.stop()
         watchdog?.closeCleanly()
-        let s = runtime.statistics
-        logLine("run: stopped after \(s.ticks) ticks, \(s.overruns) overruns, \(s.hardwareErrors) hardware errors; outputs left inactive")
+        let s = runtime.statistics, l = runtime.latencySummary
+        logLine("run: stopped after \(s.ticks) ticks, \(s.overruns) overruns, \(s.hardwareErrors) hardware errors; wake-up lateness p50 \(l.p50Ns / 1_000) µs, "
+                + "p99 \(l.p99Ns / 1_000) µs, p99.9 \(l.p999Ns / 1_000) µs, max \(s.maxLatenessNs / 1_000) µs; outputs left inactive")
         if status != 0 { throw ExitCode(status) }
     }
 

@@ -81,6 +81,53 @@ struct DaemonTests {
         #expect(device.text.contains(board) && device.text.contains("sos.button") && device.text.contains("no-such-chip/SOS_BUTTON"), "\(device.text)")
     }
 
+    @Test func aBoardWhoseI2CPartIsMissingIsAStartUpErrorNamingThePart() throws {
+        let scratch = Scratch()
+        let board = scratch.path + "/board.toml"
+        // This machine has neither the simulator's chip nor an I2C bus: both are named in one start.
+        let sim = try String(contentsOfFile: packageRoot + "/boards/sim.toml", encoding: .utf8)
+        try (sim.replacingOccurrences(of: "[[output]]\nrole = \"ped.countdown\"\nkind = \"simulated\"", with: "")
+             + "\n[[i2c]]\npart = \"vl53l0x\"\nbus = \"/dev/i2c-77\"\nrole = \"ped.kerb.2\"\nfar_mm = 1200\n")
+            .write(toFile: board, atomically: true, encoding: .utf8)
+        let device = try crossguard(["run", "--board", board, "--site", try testSite(scratch), "--state-dir", scratch.dir("state")],
+                                    scratch: scratch, log: "run.log")
+        #expect(device.wait(seconds: 10) == 1, "\(device.text)")
+        #expect(device.text.contains(board) && device.text.contains("ped.kerb.2: vl53l0x at 0x29 on /dev/i2c-77") && device.text.contains("crossguard-sim"),
+                "\(device.text)")
+    }
+
+    @Test func diagListsEveryLineAndPartThatDoesNotAnswer() throws {
+        let scratch = Scratch()
+        let board = scratch.path + "/board.toml"
+        try """
+        name = "bench-cabinet"
+        chip = "no-such-chip"
+        [[input]]
+        role = "sos.button"
+        line = "SOS_BUTTON"
+        [[output]]
+        role = "sos.yellow"
+        line = "SOS_YELLOW"
+        [[output]]
+        role = "sos.green"
+        line = "SOS_GREEN"
+        [[i2c]]
+        part = "ina219"
+        bus = "/dev/i2c-77"
+        role = "lamp.sos.green"
+        shunt_mohm = 100
+        lit_above_ma = 40
+        """.write(toFile: board, atomically: true, encoding: .utf8)
+        // This machine has no GPIO chip and no I2C bus: every line and the part fail, each named, in one run.
+        let diag = try crossguard(["diag", "--board", board, "--site", try testSite(scratch, example: "sos-post.toml")], scratch: scratch, log: "diag.log")
+        #expect(diag.wait(seconds: 20) == 1, "\(diag.text)")
+        for line in ["FAIL  not-found: sos.button: line no-such-chip/SOS_BUTTON", "FAIL  not-found: sos.yellow: line no-such-chip/SOS_YELLOW",
+                     "FAIL  not-found: sos.green: line no-such-chip/SOS_GREEN", "FAIL  lamp.sos.green: ina219 at 0x40 on /dev/i2c-77: not-found",
+                     "diag: 4 problems"] {
+            #expect(diag.text.contains(line), "\(line)\n\(diag.text)")
+        }
+    }
+
     @Test func runWithoutAStateDirectoryIsRefused() throws {
         let scratch = Scratch()
         let device = try crossguard(["run", "--board", packageRoot + "/boards/sim.toml", "--site", try testSite(scratch), "--simulated"],
