@@ -4,6 +4,8 @@
 # What the host hands over in /hil:
 #   lines    one line of the gpio-sim chip per line: "OFFSET NAME ROLE in|out ACTIVE_LOW(0|1)",
 #            parsed by scripts/hil out of Tests/HIL/board.toml
+#   i2c      one line per I2C part: "PART ADDRESS ROLE BUS" (ROLE ped.countdown for the display, light
+#            for the light sensor), parsed by scripts/hil out of the board's [[i2c]] tables
 #   env.sh   HIL_MAJOR (libgpiod major of the tools and the binary), HIL_CHIP_LABEL, HIL_SLACK_MS,
 #            and the site's timings T_* in milliseconds (from Tests/HIL/site.toml)
 #
@@ -17,6 +19,12 @@
 #   eq GOT WANT, has TEXT NEEDLE  comparisons that say what they saw when they fail
 #   alive PID, wait_exit PID TIMEOUT_S (sets EXIT), hold_line LINE VALUE (sets HOLD_PID)
 #   gpio_trace_start, gpio_trace_last LINE: the kernel's record of what was last written to a line
+# and for the I2C parts on i2c-stub (a PART is its role: ped.kerb, lamp.sos.green, ped.countdown, light):
+#   i2c_addr PART                 sets I2C_ADDR (0x29) and I2C_DEV (its sysfs name, 0-0029)
+#   set_distance PART MM          what the ranging sensor measures next (8190: nothing in range)
+#   display_digits PART           sets DIGITS, the four digits the HT16K33 shows ("---7"; "-" blank)
+#   part_vanish PART, part_back PART   a kernel driver takes the address (the daemon's next selection of
+#                                 it is refused, EBUSY), and gives it back (registers kept)
 # All the helpers are busy-loop friendly: reads use the shell's `read`, so a 50 ms sample costs no fork.
 
 PASS=0
@@ -95,13 +103,122 @@ hil_gpio_setup() {
   [ -c "/dev/$CHIP" ]
 }
 
-# The SMBus stub the future sensor drivers talk to (0x29, 0x40, 0x10), and /dev/i2c-N. Sets BUS.
+# ---------------------------------------------------------------------- I2C ----
+# i2c-stub emulating the board's I2C parts (/hil/i2c) and nothing else, on /dev/i2c-N, with the registers
+# each driver checks at start preloaded: what the parts hold at power-up. Sets BUS and I2C_PARTS
+# (" ROLE=ADDRESS ..."). SMBus transfers only: i2c-stub refuses I2C_RDWR and plain reads and writes.
 hil_i2c_setup() {
+  _addrs=""; I2C_PARTS=""
+  while read -r _p _a _r _b; do
+    _a=$(printf '0x%02x' $(($_a)))
+    _key "$_r"
+    eval "_i2c_addr_$_k=$_a _i2c_part_$_k=$_p _i2c_bus_$_k=$_b"
+    _addrs="$_addrs${_addrs:+,}$_a"; I2C_PARTS="$I2C_PARTS $_r=$_a"
+  done < /hil/i2c
   insmod /lib/modules/i2c-dev.ko || return 1
-  insmod /lib/modules/i2c-stub.ko chip_addr=0x29,0x40,0x10 || return 1
+  # The stub wants at least one address; a board without I2C parts gets one at 0x08 (reserved, unused).
+  insmod /lib/modules/i2c-stub.ko chip_addr=${_addrs:-0x08} || return 1
   BUS=$(i2cdetect -l | awk '/SMBus stub/ { sub("i2c-", "", $1); print $1 }')
-  [ -n "$BUS" ] && [ -c "/dev/i2c-$BUS" ]
+  [ -n "$BUS" ] && [ -c "/dev/i2c-$BUS" ] || { echo "  hil: no /dev/i2c-N for i2c-stub"; i2cdetect -l; return 1; }
+  while read -r _p _a _r _b; do
+    [ "$_b" = "/dev/i2c-$BUS" ] || { echo "  hil: the board puts $_r on $_b; i2c-stub is /dev/i2c-$BUS"; return 1; }
+    _a=$(printf '0x%02x' $(($_a)))
+    case $_p in
+      vl53l0x) preload_vl53l0x "$_a" ;;
+      ina219|ina226) preload_ina2xx "$_a" ;;
+      veml7700) preload_veml7700 "$_a" ;;
+      ht16k33) preload_ht16k33 "$_a" ;;
+      *) echo "  hil: no preload for a $_p"; false ;;
+    esac || { echo "  hil: preloading the $_p at $_a failed"; return 1; }
+  done < /hil/i2c
 }
+
+# Big-endian registers (VL53L0X, INA2xx): an SMBus word goes low byte first, so i2c-stub must hold the
+# value byte-swapped for a read to put its high byte on the wire first. Prints the word for i2cset's w.
+_be_word() { printf '0x%04x' $(( ($1 >> 8 & 0xff) | ($1 & 0xff) << 8 )); }
+
+# A VL53L0X as its driver finds it (Sources/CrossguardDrivers/VL53L0X.swift): the identity
+# (IDENTIFICATION_MODEL_ID 0xC0 = 0xEE, 0xC1 = 0xAA), a sample always ready (RESULT_INTERRUPT_STATUS 0x13
+# bits 2:0; the reference calibrations wait for the same bits, so they end at once), RESULT_RANGE_STATUS
+# 0x14 = device status 11 "range complete" in bits 6:3, and the range at 0x1E: nothing in range.
+preload_vl53l0x() {
+  i2cset -y "$BUS" "$1" 0xc0 0xee && i2cset -y "$BUS" "$1" 0xc1 0xaa &&
+    i2cset -y "$BUS" "$1" 0x13 0x07 && i2cset -y "$BUS" "$1" 0x14 $((11 << 3)) &&
+    i2cset -y "$BUS" "$1" 0x1e "$(_be_word 8190)" w
+}
+# An INA219/INA226: the power-on configuration (0x00 = 0x399F; the driver writes its own and reads it
+# back) and no current through the shunt (0x01).
+preload_ina2xx() { i2cset -y "$BUS" "$1" 0x00 "$(_be_word 0x399f)" w && i2cset -y "$BUS" "$1" 0x01 0x0000 w; }
+# A VEML7700 (little-endian, SMBus order): ALS count 0x04 = 1000, about 270 lx at the driver's gain and
+# integration time: daylight.
+preload_veml7700() { i2cset -y "$BUS" "$1" 0x04 1000 w; }
+# An HT16K33: display RAM 0x00-0x0F is undefined at power-up; 0xFF everywhere ("8." on every digit), so
+# the driver's blanking at start is seen.
+preload_ht16k33() {
+  i2cset -y "$BUS" "$1" 0x00 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff i
+}
+
+# I2C_ADDR and I2C_DEV (the sysfs device name, 0-0029) of the part playing ROLE; fails for an unknown one.
+i2c_addr() {
+  _key "$1"
+  eval "I2C_ADDR=\${_i2c_addr_$_k-}"
+  [ -n "$I2C_ADDR" ] || { echo "  hil: no I2C part plays '$1' on the board (it has:$I2C_PARTS)" >&2; return 1; }
+  I2C_DEV=$(printf '%d-%04x' "$BUS" $(($I2C_ADDR)))
+}
+# What a ranging sensor measures from now on, in millimetres (a new sample is always ready).
+set_distance() { i2c_addr "$1" && i2cset -y "$BUS" "$I2C_ADDR" 0x1e "$(_be_word "$2")" w; }
+# What a current monitor measures from now on, in milliamps: its shunt register for a 100 mΩ shunt
+# (10 µV per bit: 1 mA through 100 mΩ is one bit).
+
+# DIGITS: the four digits an HT16K33 shows (Sources/CrossguardDrivers/HT16K33.swift: RAM 0x00, 0x02, 0x06,
+# 0x08, segments a-g in bits 0-6), each 0-9, "-" when blank and "?" for a pattern that is no digit;
+# DISPLAY_RAM the ten bytes as read. One SMBus I2C-block read.
+display_digits() {
+  i2c_addr "$1" || return 1
+  DISPLAY_RAM=$(i2cget -y "$BUS" "$I2C_ADDR" 0x00 i 10) || { echo "  hil: i2cget of the display RAM at $I2C_ADDR failed"; return 1; }
+  DIGITS=""; _i=0
+  for _b in $DISPLAY_RAM; do
+    case $_i in
+      0|2|6|8)
+        case $_b in
+          0x00) _d=- ;; 0x3f) _d=0 ;; 0x06) _d=1 ;; 0x5b) _d=2 ;; 0x4f) _d=3 ;; 0x66) _d=4 ;;
+          0x6d) _d=5 ;; 0x7d) _d=6 ;; 0x07) _d=7 ;; 0x7f) _d=8 ;; 0x6f) _d=9 ;; *) _d="?" ;;
+        esac
+        DIGITS=$DIGITS$_d ;;
+    esac
+    _i=$((_i + 1))
+  done
+  [ $_i = 10 ] || { echo "  hil: the display RAM read gave $_i bytes: $DISPLAY_RAM"; return 1; }
+}
+# Polls the display every 100 ms until it shows WANT ("----" for blank), up to TIMEOUT_S.
+wait_display() {
+  to_ms "$3"; _limit=$MS; now_ms; _t0=$NOW
+  while :; do
+    display_digits "$1" || return 1
+    [ "$DIGITS" = "$2" ] && return 0
+    now_ms; [ $((NOW - _t0)) -ge "$_limit" ] && break
+    sleep 0.1
+  done
+  echo "  the display shows '$DIGITS' (RAM $DISPLAY_RAM) after $(fmt_s $((NOW - _t0))) s, wanted '$2'"
+  return 1
+}
+
+# A part vanishes as if unplugged: i2c-core's built-in dummy driver binds to its address, so i2c-dev
+# refuses the address (EBUSY) to a bus that selects it from now on. The daemon selects an address only
+# when it changes between transfers: with two or more parts polled, every poll selects again.
+part_vanish() {
+  i2c_addr "$1" || return 1
+  echo "dummy $I2C_ADDR" > "/sys/bus/i2c/devices/i2c-$BUS/new_device" || return 1
+  _drv=$(readlink "/sys/bus/i2c/devices/$I2C_DEV/driver")
+  [ "${_drv##*/}" = dummy ] || { echo "  hil: $I2C_DEV is bound to '${_drv##*/}', not dummy"; return 1; }
+}
+# ... and comes back: the driver lets go of the address; i2c-stub kept the registers.
+part_back() {
+  i2c_addr "$1" || return 1
+  echo "$I2C_ADDR" > "/sys/bus/i2c/devices/i2c-$BUS/delete_device" || return 1
+  [ ! -e "/sys/bus/i2c/devices/$I2C_DEV" ] || { echo "  hil: $I2C_DEV is still there"; return 1; }
+}
+
 # Debian's busybox ash runs its own i2c* applets before $PATH: functions win over applets.
 for _t in i2cdetect i2cget i2cset i2cdump i2ctransfer; do eval "$_t() { /usr/sbin/$_t \"\$@\"; }"; done
 

@@ -3,7 +3,13 @@
 #   crossguard run --board B --site S --state-dir D
 #   SIGTERM or SIGINT: every output inactive, then exit 0.
 #   A start-up error: exit 1 with a message on stderr naming the role and the board file, and for a line
-#   held by another process that process's consumer name.
+#   held by another process that process's consumer name; for an I2C part that does not answer, the role,
+#   the part, its address and the bus.
+#   With no broker every event is logged on stderr as a line "event {json}".
+# The board's I2C parts sit on i2c-stub (lib.sh preloads their registers): a ranging sensor as ped.kerb,
+# a current monitor on lamp.sos.green, a light sensor and the HT16K33 countdown display. The (f) checks
+# use them: a sensor that vanishes (before and after (b), which runs with the kerb sensor silent), a
+# pedestrian waiting at the kerb with the countdown of the clearance that follows, and an absent part.
 # Time limits come from the site file (T_* in ms, from env.sh) plus HIL_SLACK_MS for emulation; the
 # guest runs under qemu TCG, where a process start takes a few hundred milliseconds.
 
@@ -19,6 +25,33 @@ start_daemon() {  # BOARD: crossguard run in the background, CG_PID
   CG_PID=$!
 }
 show_stderr() { [ -s /tmp/cg.err ] && sed 's/^/  crossguard stderr: /' /tmp/cg.err | head -20; return 0; }
+
+# Events on the daemon's stderr. mark_events remembers how far it goes; wait_event TIMEOUT_S TYPE STATE
+# ROLE polls every 100 ms for a later event of TYPE with STATE ("-" for any) and ROLE. EVENT is its line,
+# WAITED how long it took (ms).
+mark_events() { EV_MARK=$(wc -l < /tmp/cg.err); }
+_find_event() {
+  EVENT=$(awk -v m="$EV_MARK" -v t="\"type\":\"$1\"" -v s="\"state\":\"$2\"" -v r="\"role\":\"$3\"" '
+    NR > m && /^event / && index($0, t) && (s ~ /"-"$/ || index($0, s)) && index($0, r) { print; exit }' /tmp/cg.err)
+  [ -n "$EVENT" ]
+}
+wait_event() {
+  to_ms "$1"; _limit=$MS; now_ms; _t0=$NOW
+  while :; do
+    _find_event "$2" "$3" "$4" && { now_ms; WAITED=$((NOW - _t0)); echo "  after $(fmt_s "$WAITED") s: ${EVENT#event }"; return 0; }
+    now_ms; [ $((NOW - _t0)) -ge "$_limit" ] && break
+    sleep 0.1
+  done
+  _st=" $3"; [ "$3" = - ] && _st=""
+  echo "  no $2$_st event for $4 within $(fmt_s "$_limit") s; crossguard $(alive "$CG_PID" && echo runs || echo has exited); its stderr since:"
+  awk -v m="$EV_MARK" 'NR > m' /tmp/cg.err | tail -15 | sed 's/^/    /'
+  return 1
+}
+# no_event TYPE: no event of TYPE since the daemon started.
+no_event() {
+  _e=$(grep "^event .*\"type\":\"$1\"" /tmp/cg.err | head -3)
+  [ -z "$_e" ] || { echo "  $1 events:"; echo "$_e" | sed 's/^/    /'; return 1; }
+}
 
 # The cabinet at rest: buttons up and the door closed (lib.sh's set-up), mains present.
 set_input mains.ok 1
@@ -65,10 +98,29 @@ if ! alive "$CG_PID"; then
   show_stderr
 fi
 
+# ------------------------------------------------------ (f) I2C parts at start ----
+# Every part answered (or the daemon would have exited 1): none is silent, and the display, whose RAM
+# i2c-stub held at 0xFF ("8." everywhere, as undefined at power-up), was blanked.
+if alive "$CG_PID"; then
+  check "(f) I2C: no detector.fault after the start" no_event detector.fault
+  check "(f) I2C: the countdown display blanked at start (i2c-stub held 0xFF)" wait_display ped.countdown ---- 1
+fi
+
+# ----------------------------------------------- (f) the kerb sensor vanishes ----
+# A kernel driver takes the ranging sensor's address, as if unplugged: detector.fault raised for ped.kerb
+# within 2 s, and the kerb stands for "nobody waiting". The pedestrian cycle (b) then runs with it silent:
+# the push button still gives the walk.
+KERB_GONE=""
+if alive "$CG_PID"; then
+  mark_events; KERB_MARK=$EV_MARK
+  check "(f) kerb sensor vanishes: a kernel driver takes its address" part_vanish ped.kerb && KERB_GONE=1
+  [ -n "$KERB_GONE" ] && check "(f) kerb sensor vanishes: detector.fault raised for ped.kerb within 2 s" wait_event 2 detector.fault raised ped.kerb
+fi
+
 # ------------------------------------------------------ (b) pedestrian cycle ----
 # A 200 ms press during the green: the minimum green, flashing green, amber, all-red, then the walk;
 # after the walk and the clearance, all-red and red+amber back to green. Every 50 ms both the vehicle
-# green and the walk are sampled: never both lit.
+# green and the walk are sampled: never both lit. The kerb sensor is silent throughout (above).
 watch_cycle() {
   now_ms; _t0=$NOW; _samples=0; CONFLICTS=0
   T_AMBER_ON=""; T_RED_ON=""; T_WALK_ON=""; T_GREEN_BACK=""
@@ -85,7 +137,7 @@ watch_cycle() {
     elif [ -z "$T_WALK_ON" ]; then
       [ "$_w" = 1 ] && T_WALK_ON=$_t
     elif [ "$_g" = 1 ]; then
-      T_GREEN_BACK=$_t; break
+      T_GREEN_BACK=$_t; GREEN_AGAIN=$NOW; break
     fi
     alive "$CG_PID" || break
     sleep 0.05; now_ms
@@ -113,6 +165,97 @@ if alive "$CG_PID"; then
   check "(b) ped: never vehicle green with ped walk ($SAMPLES samples, every 50 ms)" no_conflict
   check "(b) ped: vehicle green again after walk, clearance, all-red and red+amber" between "$T_WALK_ON" "$T_GREEN_BACK" \
     $((T_WALK + T_CLEARANCE + T_ALL_RED_AFTER_CLEARANCE + T_RED_AMBER - EARLY)) $((T_WALK + T_CLEARANCE + T_ALL_RED_AFTER_CLEARANCE + T_RED_AMBER + SLACK))
+fi
+
+# ------------------------------------------------ (f) the kerb sensor is back ----
+# The walk of (b) came from the button while the kerb sensor was silent; given its address back, the
+# sensor is brought up again (the daemon retries every second): detector.fault cleared within 3 s.
+if alive "$CG_PID" && [ -n "$KERB_GONE" ]; then
+  EV_MARK=$KERB_MARK
+  check "(f) kerb sensor silent: the button's demand was served (demand.served by ped.button)" wait_event 0 demand.served - ped.button
+  mark_events
+  check "(f) kerb sensor back: its address given back" part_back ped.kerb
+  check "(f) kerb sensor back: detector.fault cleared for ped.kerb within 3 s" wait_event 3 detector.fault cleared ped.kerb
+fi
+
+# ------------------------------------------------ (f) presence at the kerb ----
+# Someone waits 800 mm from the kerb's sensor (its band is 30-1200 mm), no button: a demand by ped.kerb
+# after the site's kerb dwell, and the walk after the minimum green, the change and the all-red. While
+# the crossing works towards it, the lamp monitor vanishes and comes back (detector.fault raised and
+# cleared for lamp.sos.green; the crossing's safety monitor does not watch the SOS post's lamps).
+# The pedestrian steps off the kerb when the walk begins.
+if alive "$CG_PID"; then
+  mark_events
+  set_distance ped.kerb 800
+  check "(f) presence: demand.placed by ped.kerb within the kerb dwell + slack" wait_event "$(secs $((T_KERB_DWELL + SLACK)))" demand.placed - ped.kerb
+  mark_events
+  check "(f) lamp monitor vanishes: a kernel driver takes its address" part_vanish lamp.sos.green &&
+    check "(f) lamp monitor vanishes: detector.fault raised for lamp.sos.green within 2 s" wait_event 2 detector.fault raised lamp.sos.green
+  mark_events
+  check "(f) lamp monitor back: its address given back" part_back lamp.sos.green &&
+    check "(f) lamp monitor back: detector.fault cleared for lamp.sos.green within 3 s" wait_event 3 detector.fault cleared lamp.sos.green
+  now_ms; GREEN_AGAIN=${GREEN_AGAIN:-$NOW}
+  _left=$((GREEN_AGAIN + T_MIN_GREEN + T_FLASHING_GREEN + T_AMBER + T_ALL_RED + SLACK - NOW)); [ "$_left" -ge 0 ] || _left=0
+  walk_for_kerb() {
+    wait_lamp ped.walk 1 "$(secs "$_left")" || return 1
+    now_ms; _d=$((NOW - GREEN_AGAIN)); _want=$((T_MIN_GREEN + T_FLASHING_GREEN + T_AMBER + T_ALL_RED))
+    echo "  $(fmt_s $_d) s after the green began (min green + change + all-red: $(fmt_s $_want) s)"
+    [ "$_d" -ge $((_want - EARLY)) ] || { echo "  too early"; return 1; }
+  }
+  if check "(f) presence: ped walk after the minimum green, the change and the all-red" walk_for_kerb; then
+    now_ms; WALK_AT=$NOW
+  fi
+  set_distance ped.kerb 8190
+  check "(f) presence: the walk served the kerb's demand (demand.served by ped.kerb)" wait_event 1 demand.served - ped.kerb
+fi
+
+# ----------------------------------------------------------- (f) countdown ----
+# The HT16K33 shows the seconds left of the clearance (a fixed clearance longer than 7 s): blank through
+# the walk, counting down through the clearance, blank again when it ends (ped don't walk lit). Sampled
+# every 200 ms; SHOWN lists each change as DIGITS@MS since the walk began.
+watch_countdown() {
+  SHOWN=""; _last=""; CLEARANCE_END=""
+  while :; do
+    display_digits ped.countdown || return 1
+    _lamp ped.dont_walk; now_ms
+    if [ "$LAMP" = 1 ]; then CLEARANCE_END=$((NOW - WALK_AT)); break; fi
+    [ "$DIGITS" = "$_last" ] || { SHOWN="$SHOWN $DIGITS@$((NOW - WALK_AT))"; _last=$DIGITS; }
+    [ $((NOW - WALK_AT)) -ge $((T_WALK + T_CLEARANCE + SLACK)) ] && break
+    alive "$CG_PID" || break
+    sleep 0.2
+  done
+}
+# Prints SHOWN readably: "---- at 0.05 s, ---8 at 4.02 s, ...".
+shown() { for _e in $SHOWN; do printf '%s at %s s, ' "${_e%@*}" "$(fmt_s "${_e#*@}")"; done; }
+blank_in_walk() {
+  case $SHOWN in " ----@"*) ;; *) echo "  shown from the walk on: $(shown)"; return 1 ;; esac
+  for _e in $SHOWN; do
+    [ "${_e%@*}" = ---- ] && continue
+    [ "${_e#*@}" -ge $((T_WALK - EARLY)) ] || { echo "  a digit before $(fmt_s $((T_WALK - EARLY))) s into the $(fmt_s "$T_WALK") s walk: $(shown)"; return 1; }
+    echo "  blank until $(fmt_s "${_e#*@}") s into the walk ($(fmt_s "$T_WALK") s)"; return 0
+  done
+  echo "  blank throughout: $(shown)"
+}
+counted_down() {
+  _prev=""; _n=0; _max=$(((T_CLEARANCE + 999) / 1000))
+  for _e in $SHOWN; do
+    _d=${_e%@*}
+    [ "$_d" = ---- ] && { [ "$_n" = 0 ] && continue; echo "  blank again before the clearance ended: $(shown)"; return 1; }
+    _v=${_d##*-}
+    case $_v in ''|*[!0-9]*) echo "  '$_d' is not a number: $(shown)"; return 1 ;; esac
+    [ "$_v" -ge 1 ] && [ "$_v" -le "$_max" ] || { echo "  $_v is outside 1-$_max: $(shown)"; return 1; }
+    [ -z "$_prev" ] || [ "$_v" -lt "$_prev" ] || { echo "  $_v after $_prev: $(shown)"; return 1; }
+    _prev=$_v; _n=$((_n + 1))
+  done
+  [ -n "$CLEARANCE_END" ] || { echo "  ped don't walk not lit within $(fmt_s $((T_WALK + T_CLEARANCE + SLACK))) s of the walk: $(shown)"; return 1; }
+  [ "$_n" -ge 3 ] || { echo "  $_n values in the clearance (wanted 3 or more): $(shown)"; return 1; }
+  echo "  $(shown)clearance over at $(fmt_s "$CLEARANCE_END") s"
+}
+if alive "$CG_PID" && [ -n "${WALK_AT-}" ]; then
+  watch_countdown
+  check "(f) countdown: the display blank through the walk" blank_in_walk
+  check "(f) countdown: $(((T_CLEARANCE + 999) / 1000)) s and down, one a second, through the clearance" counted_down
+  check "(f) countdown: the display blank within 1 s of the clearance's end" wait_display ped.countdown ---- 1
 fi
 
 # ----------------------------------------------------------------- (c) SOS ----
@@ -160,6 +303,8 @@ if alive "$CG_PID"; then
   check "(d) SIGTERM: every output was driven to 0 before the exit" last_driven_off
   gpio_trace_stop
   [ "$EXIT" = 0 ] || show_stderr
+  # What the daemon said besides its events (start, warnings, ticks, overruns and hardware errors).
+  grep -v '^event ' /tmp/cg.err | tail -8 | sed 's/^/  crossguard stderr: /'
 else
   wait_exit "$CG_PID" 1
 fi
@@ -189,15 +334,36 @@ if check "(e) busy line: gpioset holds vehicle.amber" hold_line vehicle.amber 0;
 fi
 kill "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null
 
-# ---------------------------------------------------------- (f) I2C sensors ----
-# TODO(I2C sensors): no sensor driver exists yet. i2c-stub answers at 0x29, 0x40 and 0x10 on /dev/i2c-$BUS
-# (lib.sh's hil_i2c_setup; SMBus transfers only: I2C_RDWR and plain read/write are refused). When the
-# drivers land, add their roles to board.toml and check here:
-#   - preload the registers a driver reads at start-up (`i2cset -y $BUS 0x29 REG VALUE`, the real
-#     i2c-tools wrapped in lib.sh) and see the reading reach the controller;
-#   - the sensor vanishes: i2c-stub cannot drop one address while the bus is open (and rmmod fails while
-#     /dev/i2c-$BUS is held), so start crossguard with a stub lacking the address (rmmod i2c-stub;
-#     insmod .../i2c-stub.ko chip_addr=0x40,0x10) and expect the fault named with the role, the bus and
-#     the address; or make the registers read back out of range.
-i2c_sensor_checks() { :; }
-i2c_sensor_checks
+# ----------------------------------------------- (f) an absent I2C part at start ----
+# The board with its ranging sensor at an address i2c-stub does not emulate (nothing acknowledges 0x31):
+# exit 1 within 5 s, and stderr names the role, the part, the address and the bus (and the board file).
+ABSENT_I2C=/tmp/hil-absent-i2c.toml
+# Each table is held until the next one starts; the vl53l0x's loses its address and gets 0x31.
+awk '
+  function flush(  i) {
+    for (i = 1; i <= n; i++) {
+      if (vl && line[i] ~ /^[[:space:]]*address[[:space:]]*=/) continue
+      print line[i]
+      if (vl && line[i] ~ /^[[:space:]]*part[[:space:]]*=/) print "address = 0x31"
+    }
+    n = 0; vl = 0
+  }
+  /^[[:space:]]*\[/ { flush() }
+  { line[++n] = $0 }
+  /^[[:space:]]*part[[:space:]]*=[[:space:]]*"vl53l0x"/ { vl = 1 }
+  END { flush() }' "$BOARD" > "$ABSENT_I2C"
+_key ped.kerb; eval "KERB_BUS=\$_i2c_bus_$_k"
+nothing_at() { ! i2cget -y "$BUS" "$1" 0xc0 > /tmp/.i2cget 2>&1 || { echo "  $1 answers: $(cat /tmp/.i2cget)"; return 1; }; }
+if check "(f) absent I2C part: nothing answers at 0x31 on /dev/i2c-$BUS" nothing_at 0x31; then
+  now_ms; _t0=$NOW
+  start_daemon "$ABSENT_I2C"
+  wait_exit "$CG_PID" 5
+  now_ms; ERR=$(cat /tmp/cg.err)
+  check "(f) absent I2C part: exit status 1 within 5 s" eq "$EXIT" 1
+  echo "  after $(fmt_s $((NOW - _t0))) s: $ERR"
+  check "(f) absent I2C part: stderr names the role" has "$ERR" ped.kerb
+  check "(f) absent I2C part: stderr names the part" has "$ERR" vl53l0x
+  check "(f) absent I2C part: stderr names the address" has "$ERR" 0x31
+  check "(f) absent I2C part: stderr names the bus" has "$ERR" "$KERB_BUS"
+  check "(f) absent I2C part: stderr names the board file" has "$ERR" "$ABSENT_I2C"
+fi
