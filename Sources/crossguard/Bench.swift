@@ -62,13 +62,7 @@ struct Bench: ParsableCommand {
             }
         }
         let named = scenarioDocument.map(Scenario.devicePaths) ?? (site: nil, board: nil)
-        let device: DeviceFiles
-        switch DeviceFiles.load(boardPath: files.boardPath(scenario: named.board), sitePath: files.sitePath(scenario: named.site)) {
-        case .success(let d): device = d
-        case .failure(let errors):
-            printError(errors)
-            throw ExitCode(1)
-        }
+        let device = try loadDevice(board: files.boardPath(scenario: named.board), site: files.sitePath(scenario: named.site))
         StopSignal.install()
         if scenario == nil && trace == nil && Terminal.isInteractive {
             let bank = SimulatedLineBank(board: device.board)

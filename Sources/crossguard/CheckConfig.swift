@@ -26,6 +26,16 @@ struct CheckConfig: ParsableCommand {
 }
 
 /// Prints configuration problems to standard error, one a line.
+/// The board and site files, validated; on any problem every problem is printed and the command exits 1.
+func loadDevice(board: String, site: String) throws -> DeviceFiles {
+    switch DeviceFiles.load(boardPath: board, sitePath: site) {
+    case .success(let device): return device
+    case .failure(let errors):
+        printError(errors)
+        throw ExitCode(1)
+    }
+}
+
 func printError(_ errors: ConfigErrors) {
     var stderr = StandardError()
     print(errors.description, to: &stderr)

@@ -23,13 +23,7 @@ struct Diag: ParsableCommand {
     @OptionGroup var files: DeviceOptions
 
     func run() throws {
-        let device: DeviceFiles
-        switch DeviceFiles.load(boardPath: files.boardPath(), sitePath: files.sitePath()) {
-        case .success(let d): device = d
-        case .failure(let errors):
-            printError(errors)
-            throw ExitCode(1)
-        }
+        let device = try loadDevice(board: files.boardPath(), site: files.sitePath())
         var problems = 0
         func report(_ ok: Bool, _ text: String) {
             if !ok { problems += 1 }

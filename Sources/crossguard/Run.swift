@@ -39,13 +39,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let device: DeviceFiles
-        switch DeviceFiles.load(boardPath: board, sitePath: site) {
-        case .success(let d): device = d
-        case .failure(let errors):
-            printError(errors)
-            throw ExitCode(1)
-        }
+        let device = try loadDevice(board: board, site: site)
         // Lines and I2C parts are both tried, so one start names every problem the technician must fix.
         var problems: [HardwareError] = []
         var bank: LineBank?

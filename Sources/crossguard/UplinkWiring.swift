@@ -84,13 +84,7 @@ struct UplinkLoad: ParsableCommand {
     var timeout: Double = 600
 
     func run() throws {
-        let device: DeviceFiles
-        switch DeviceFiles.load(boardPath: files.boardPath(), sitePath: files.sitePath()) {
-        case .success(let d): device = d
-        case .failure(let errors):
-            printError(errors)
-            throw ExitCode(1)
-        }
+        let device = try loadDevice(board: files.boardPath(), site: files.sitePath())
         let feed = UplinkFeed(site: device.site, ring: FeedRing(capacity: 1 << 17), stamp: eventStamp(tickMs: device.site.tickMs))
         var stderr = StandardError()
         let (service, firstSeq) = try startUplink(site: device.site, options: uplink, feed: feed, commands: CommandMailbox(), log: logLine)

@@ -41,7 +41,7 @@ final class Child {
 
     init(_ executable: String, _ arguments: [String], output: String) throws {
         self.output = output
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let handle = FileHandle(forWritingAtPath: output)!

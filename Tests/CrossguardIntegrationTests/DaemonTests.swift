@@ -61,19 +61,7 @@ struct DaemonTests {
     @Test func aBoardWhoseChipIsMissingIsAStartUpErrorNamingTheRoleAndTheFile() throws {
         let scratch = Scratch()
         let board = scratch.path + "/board.toml"
-        try """
-        name = "missing"
-        chip = "no-such-chip"
-        [[input]]
-        role = "sos.button"
-        line = "SOS_BUTTON"
-        [[output]]
-        role = "sos.yellow"
-        line = "SOS_YELLOW"
-        [[output]]
-        role = "sos.green"
-        line = "SOS_GREEN"
-        """.write(toFile: board, atomically: true, encoding: .utf8)
+        try missingChipBoard.write(toFile: board, atomically: true, encoding: .utf8)
         let sitePath = try testSite(scratch, example: "sos-post.toml")
         // Real libgpiod: this machine has no GPIO chip at all, so the chip cannot be found.
         let device = try crossguard(["run", "--board", board, "--site", sitePath, "--state-dir", scratch.dir("state")], scratch: scratch, log: "run.log")
@@ -99,25 +87,15 @@ struct DaemonTests {
     @Test func diagListsEveryLineAndPartThatDoesNotAnswer() throws {
         let scratch = Scratch()
         let board = scratch.path + "/board.toml"
-        try """
-        name = "bench-cabinet"
-        chip = "no-such-chip"
-        [[input]]
-        role = "sos.button"
-        line = "SOS_BUTTON"
-        [[output]]
-        role = "sos.yellow"
-        line = "SOS_YELLOW"
-        [[output]]
-        role = "sos.green"
-        line = "SOS_GREEN"
+        try (missingChipBoard + """
+
         [[i2c]]
         part = "ina219"
         bus = "/dev/i2c-77"
         role = "lamp.sos.green"
         shunt_mohm = 100
         lit_above_ma = 40
-        """.write(toFile: board, atomically: true, encoding: .utf8)
+        """).write(toFile: board, atomically: true, encoding: .utf8)
         // This machine has no GPIO chip and no I2C bus: every line and the part fail, each named, in one run.
         let diag = try crossguard(["diag", "--board", board, "--site", try testSite(scratch, example: "sos-post.toml")], scratch: scratch, log: "diag.log")
         #expect(diag.wait(seconds: 20) == 1, "\(diag.text)")
@@ -136,6 +114,21 @@ struct DaemonTests {
         #expect(device.text.contains("--state-dir"), "\(device.text)")
     }
 }
+
+/// An SOS post's board on a chip no machine has: every line is "not found" through the real libgpiod.
+let missingChipBoard = """
+    name = "missing"
+    chip = "no-such-chip"
+    [[input]]
+    role = "sos.button"
+    line = "SOS_BUTTON"
+    [[output]]
+    role = "sos.yellow"
+    line = "SOS_YELLOW"
+    [[output]]
+    role = "sos.green"
+    line = "SOS_GREEN"
+    """
 
 /// Polls `condition` every 50 ms for at most `seconds`.
 func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
