@@ -195,8 +195,9 @@ public final class SensorPoller: @unchecked Sendable {
             next = min(next, slots[i].due)
         }
         if display != nil {
+            // A working display is refreshed on every pass; only a silent one has a time of its own (its restart).
             refreshDisplay(nowMs: nowMs)
-            next = min(next, displayDue)
+            if displaySilent { next = min(next, displayDue) }
         }
         return next == .max ? 1_000 : (next > nowMs ? next - nowMs : 0)
     }
@@ -265,16 +266,19 @@ public final class SensorPoller: @unchecked Sendable {
         }
     }
 
-    /// Marks a part silent: its role stands for the role's safe level, the light reading goes away.
+    /// Marks a part silent: its role stands for the role's safe level, which it keeps after a restart
+    /// until the part's first reading (never the level it had before it went silent), and the light
+    /// reading goes away.
     private func silence(_ i: Int) {
         slots[i].silent = true
+        if let role = slots[i].sensor.config.role { slots[i].level = role.levelWhenSilent }
         setSilent(i, true)
     }
 
     private func setSilent(_ i: Int, _ silent: Bool) {
         health.withLock { $0[i].silent = silent }
-        if let r = slots[i].roleIndex, let role = slots[i].sensor.config.role {
-            hub.publish(r, level: silent ? role.levelWhenSilent : slots[i].level, silent: silent)
+        if let r = slots[i].roleIndex {
+            hub.publish(r, level: slots[i].level, silent: silent)
         } else if silent {
             hub.publish(lux: nil)
         }

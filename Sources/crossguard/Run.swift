@@ -56,13 +56,13 @@ struct Run: ParsableCommand {
     /// The board's I2C parts, each brought up once: a part that does not answer at start is a start-up
     /// error, like a missing line (later, a part that stops answering only degrades the controller).
     private func openI2C(_ device: DeviceFiles) throws(HardwareError) -> I2CPartsOpened {
-        let hub = SensorHub(board: device.board)
         guard !device.board.i2c.isEmpty else { return I2CPartsOpened(hub: nil, poller: nil) }
         if simulated {
             logLine("run: --simulated: the board's \(device.board.i2c.count) I2C parts are not simulated; their roles stay inactive")
             return I2CPartsOpened(hub: nil, poller: nil)
         }
         let (sensors, display) = try I2CParts.make(board: device.board) { (path: String) throws(HardwareError) in try LinuxI2CBus(path: path) }
+        let hub = SensorHub(board: device.board)
         let poller = SensorPoller(hub: hub, sensors: sensors, display: display)
         let failed = poller.startAll(nowMs: MonotonicTickClock.nowNs() / 1_000_000)
         guard failed.isEmpty else {

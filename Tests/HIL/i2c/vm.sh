@@ -47,6 +47,7 @@ for b in i2cdetect i2cget i2cset i2cdump i2ctransfer; do
 done
 mkdir -p "$R/hil/extra"; cp -a "$OUT"/. "$R/hil/extra/"
 cp "$HERE/run.sh" "$R/hil/extra/run.sh"   # the checks as they are now, without a rebuild
+cp "$HERE/../lib.sh" "$R/hil/lib.sh"       # check, eq, has, hil_summary and the i2c-tools wrappers
 while IFS= read -r f; do
   if head -c4 "$f" | grep -q ELF; then copy_libs "$f"; fi
 done < <(find "$OUT" -type f)
@@ -56,19 +57,7 @@ cat > "$R/init" <<'GUEST'
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
 echo "hil: guest up after $(cut -d" " -f1 /proc/uptime) s, kernel $(uname -r)"
-PASS=0; FAIL=0
-# As Tests/HIL/lib.sh: what CMD prints follows its PASS/FAIL line.
-check() {
-  _name=$1; shift
-  "$@" > /tmp/.check 2>&1; _rc=$?
-  if [ $_rc = 0 ]; then PASS=$((PASS + 1)); echo "PASS: $_name"; else FAIL=$((FAIL + 1)); echo "FAIL: $_name"; fi
-  cat /tmp/.check
-  return $_rc
-}
-eq() { [ "$1" = "$2" ] || { echo "  expected '$2', got '$1'"; return 1; }; }
-has() { case $1 in *"$2"*) return 0 ;; esac; echo "  '$2' not in: $1"; return 1; }
-# Debian's busybox ash runs its own i2c* applets before $PATH: functions win over applets.
-for _t in i2cdetect i2cget i2cset i2cdump i2ctransfer; do eval "$_t() { /usr/sbin/$_t \"\$@\"; }"; done
+. /hil/lib.sh
 i2c_setup() {
   insmod /lib/modules/i2c-dev.ko && insmod /lib/modules/i2c-stub.ko chip_addr=0x10,0x20,0x29,0x40,0x70 || return 1
   BUS=$(i2cdetect -l | awk '/SMBus stub/ { sub("i2c-", "", $1); print $1 }')
@@ -77,7 +66,7 @@ i2c_setup() {
 check "i2c-stub at 0x10 0x20 0x29 0x40 0x70, /dev/i2c-N" i2c_setup
 . /hil/extra/run.sh
 echo "hil: run.sh done after $(cut -d" " -f1 /proc/uptime) s"
-echo "hil: $PASS passed, $FAIL failed"
+hil_summary
 poweroff -f
 GUEST
 chmod +x "$R/init"
