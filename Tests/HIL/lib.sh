@@ -19,6 +19,8 @@
 #   eq GOT WANT, has TEXT NEEDLE  comparisons that say what they saw when they fail
 #   alive PID, wait_exit PID TIMEOUT_S (sets EXIT), hold_line LINE VALUE (sets HOLD_PID)
 #   gpio_trace_start, gpio_trace_last LINE: the kernel's record of what was last written to a line
+#   gpio_trace_mark TEXT, gpio_trace_since_mark LINE VALUE: the time from the mark to the first write
+#                                 of VALUE to LINE after it, in the trace's own clock
 # and for the I2C parts on i2c-stub (a PART is its role: ped.kerb, lamp.sos.green, ped.countdown, light):
 #   i2c_addr PART                 sets I2C_ADDR (0x29) and I2C_DEV (its sysfs name, 0-0029)
 #   set_distance PART MM          what the ranging sensor measures next (8190: nothing in range)
@@ -328,5 +330,19 @@ gpio_trace_last() {
     END { print v }' "$TRACE/trace")
   [ "$L_AL" = 1 ] && [ -n "$TRACED" ] && TRACED=$((1 - TRACED))
   return 0
+}
+# Writes TEXT into the trace: what gpio_trace_since_mark measures from.
+gpio_trace_mark() { echo "hil: $1" > "$TRACE/trace_marker"; }
+# SINCE_US: microseconds from the newest mark to the first time VALUE (logical: an active-low line is
+# inverted) was written to LINE after it; fails, saying so, when there is no mark or no such write.
+gpio_trace_since_mark() {
+  _line "$1" && _gpio_base || return 1
+  _want=$2; [ "$L_AL" = 1 ] && _want=$((1 - _want))
+  SINCE_US=$(awk -v g=$((GPIO_BASE + L_OFF)) -v want="$_want" '
+    function usec(   i, t) { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = $i; sub(/:$/, "", t); split(t, p, "."); return p[1] * 1000000 + p[2] } return -1 }
+    /tracing_mark_write: hil: / { mark = usec(); hit = ""; next }
+    mark != "" && hit == "" { for (i = 1; i < NF; i++) if ($i == "gpio_value:" && $(i + 1) == g && $(i + 2) == "set" && $(i + 3) == want) hit = usec() - mark }
+    END { print hit }' "$TRACE/trace")
+  [ -n "$SINCE_US" ] || { echo "  no write of $2 to $1 after the mark in the kernel trace"; return 1; }
 }
 gpio_trace_stop() { echo 0 > "$TRACE/tracing_on"; echo 0 > "$TRACE/events/gpio/gpio_value/enable"; }

@@ -260,12 +260,20 @@ fi
 
 # ----------------------------------------------------------------- (c) SOS ----
 # A 300 ms press raises the alarm (long_press 0): the yellow light within 1 s of the press, and it stays
-# lit after the release (only the centre's sos.close ends an alarm).
+# lit after the release (only the centre's sos.close ends an alarm). The kernel's trace times the edge to
+# the lamp: a mark just before the button's line changes, and the daemon's write of the yellow lamp.
+edge_to_lamp() {
+  gpio_trace_since_mark sos.yellow 1 || return 1
+  printf "  sos.yellow written %d.%d ms after the button's edge (kernel trace; emulated, not a Pi figure)\n" $((SINCE_US / 1000)) $((SINCE_US / 100 % 10))
+}
 if alive "$CG_PID"; then
-  press sos.button; now_ms; SOS_PRESSED=$NOW
+  gpio_trace_start
+  gpio_trace_mark "sos.button pressed"; press sos.button; now_ms; SOS_PRESSED=$NOW
   sleep 0.3; release sos.button
   now_ms; _left=$((1000 - (NOW - SOS_PRESSED))); [ "$_left" -ge 0 ] || _left=0
   check "(c) SOS: sos.yellow within 1 s of a 300 ms press" wait_lamp sos.yellow 1 "$(secs "$_left")"
+  check "(c) SOS: the kernel traced the button's edge to the lamp" edge_to_lamp
+  gpio_trace_stop
   sleep 0.3
   check "(c) SOS: sos.yellow stays lit after the release" lamp_is sos.yellow 1
 fi

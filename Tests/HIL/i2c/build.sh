@@ -2,7 +2,7 @@
 # Builds i2c-check (Tests/HIL/i2c/main.swift: LinuxI2CBus from the shell) statically against the Swift
 # runtime, and stages OUT (default /tmp/i2c/hil) for the guest: i2c-check, run.sh, and the kernel modules
 # run.sh binds at an address (the IIO ina2xx-adc driver for "ina219", with industrialio and kfifo_buf),
-# taken from the guest kernel's package that scripts/hil caches in .build/hil/debs.
+# taken from the guest kernel's package that scripts/hil caches in ~/.cache/crossguard/hil/debs.
 #
 # The build is a scratch package in PKG (default /tmp/i2c/pkg) whose targets are symlinks into Sources/
 # (CrossguardHAL, CI2C, CrossguardLinux/LinuxI2CBus.swift alone), so the daemon's other dependencies are
@@ -44,9 +44,10 @@ BIN=$(swift build "${flags[@]}" --show-bin-path)/i2c-check
 
 mkdir -p "$OUT/modules"
 cp "$BIN" "$HERE/run.sh" "$OUT/"
-KVER=$(cat "$ROOT/.build/hil/kver" 2>/dev/null) || { echo "i2c build: run scripts/hil once (no .build/hil/kver)" >&2; exit 1; }
-DEB=$(ls -t "$ROOT"/.build/hil/debs/linux-image-"$KVER"_*.deb 2>/dev/null | head -1)
-[ -n "$DEB" ] || { echo "i2c build: no linux-image-$KVER .deb in .build/hil/debs (run scripts/hil once)" >&2; exit 1; }
+H=${CROSSGUARD_HIL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/crossguard/hil}   # scripts/hil's cache
+KVER=$(cat "$H/kver" 2>/dev/null) || { echo "i2c build: run scripts/hil once (no $H/kver)" >&2; exit 1; }
+DEB=$(ls -t "$H"/debs/linux-image-"$KVER"_*.deb 2>/dev/null | head -1)
+[ -n "$DEB" ] || { echo "i2c build: no linux-image-$KVER .deb in $H/debs (run scripts/hil once)" >&2; exit 1; }
 K=./lib/modules/$KVER/kernel/drivers/iio
 MODS=("$K/industrialio.ko" "$K/buffer/kfifo_buf.ko" "$K/adc/ina2xx-adc.ko")
 if [ ! -s "$OUT/modules/ina2xx-adc.ko" ] || [ "$DEB" -nt "$OUT/modules/ina2xx-adc.ko" ]; then

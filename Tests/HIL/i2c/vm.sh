@@ -6,7 +6,8 @@
 #
 # Usage: Tests/HIL/i2c/build.sh && Tests/HIL/i2c/vm.sh
 # Env:   OUT=/tmp/i2c/hil  VM_DIR=/tmp/i2c/vm (initramfs and serial log)  HIL_TIMEOUT=60  HIL_ACCEL=auto|kvm|tcg
-# Uses scripts/hil's cache read-only (.build/hil: kernel, unpacked guest packages); if it is missing, run
+# Uses scripts/hil's cache read-only (~/.cache/crossguard/hil: kernel, unpacked guest packages); if it is
+# missing, run
 #   scripts/hil --prepare --major 1 --binary Tests/HIL/standin/crossguard
 # Exit status 0 only if the guest printed "hil: N passed, 0 failed" with N > 0.
 set -euo pipefail
@@ -14,7 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 OUT=${OUT:-/tmp/i2c/hil}
 W=${VM_DIR:-/tmp/i2c/vm}
-H=$ROOT/.build/hil
+H=${CROSSGUARD_HIL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/crossguard/hil}
 t0=${EPOCHREALTIME/./}
 say() { local t=${EPOCHREALTIME/./}; printf '[i2c-vm %3d.%ds] %s\n' $(((t - t0) / 1000000)) $(((t - t0) / 100000 % 10)) "$*"; }
 die() { echo "i2c-vm: $*" >&2; exit 1; }
