@@ -71,6 +71,13 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
     private var next: TickObserver?
     private let countsEvery: UInt64
     private let stamp: @Sendable (UInt64) -> Int64
+    private let rung = Atomic<Bool>(false)
+
+    /// Wakes the uplink's thread when a tick left events or a command's outcome in the ring, so the uplink
+    /// journals and sends at once instead of polling the ring (a poll every 2 ms was most of an idle
+    /// crossing's CPU and up to 2 ms of an SOS alarm's way out). Set once, before the first tick; called on
+    /// the tick thread at most once per `answerDoorbell`, so it must not block or allocate.
+    public var doorbell: (@Sendable () -> Void)?
 
     /// A feed for `site`. `stamp` gives the wall-clock time (milliseconds since 1970) of a tick that produced
     /// events: the real clock on a device, so an NTP correction shows in the next event; scenario time on a
@@ -96,12 +103,18 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
 
     public func willTick(_ tick: UInt64, runtime: DeviceRuntime) { next?.willTick(tick, runtime: runtime) }
 
+    /// The uplink's side of the doorbell: call before draining the ring, so the next push rings again.
+    public func answerDoorbell() { rung.store(false, ordering: .sequentiallyConsistent) }
+
     public func didTick(_ tick: UInt64, result: StepResult, events: [Event], runtime: DeviceRuntime) {
         if !events.isEmpty {
             let unixMs = stamp(tick)
             for event in events { ring.push(.event(event, unixMs: unixMs)) }
         }
         if let outcome = result.commandOutcome { ring.push(.outcome(token: runtime.lastCommandToken, outcome)) }
+        if !events.isEmpty || result.commandOutcome != nil, let doorbell, !rung.exchange(true, ordering: .sequentiallyConsistent) {
+            doorbell()
+        }
         var now = current
         let controller = runtime.controller
         now.lit = result.outputs.lit

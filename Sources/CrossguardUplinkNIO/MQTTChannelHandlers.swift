@@ -66,3 +66,15 @@ final class MQTTInboundHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 }
+
+/// The read end of the feed's doorbell pipe: each read means the tick left events or a command's outcome.
+final class DoorbellHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let service: UplinkService
+
+    init(service: UplinkService) { self.service = service }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    func channelReadComplete(context: ChannelHandlerContext) { service.rang() }
+}

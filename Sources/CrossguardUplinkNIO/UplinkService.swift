@@ -7,6 +7,10 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the service needs besides the outbox: who the device is, where the brokers are, and clocks.
 public struct UplinkServiceSettings: Sendable {
     public var deviceID: String
@@ -15,8 +19,10 @@ public struct UplinkServiceSettings: Sendable {
     public var uplink: UplinkSettings
     /// Milliseconds to wait for TCP (and TLS) to connect.
     public var connectTimeoutMs = 5_000
-    /// How often the tick thread's feed is drained, in milliseconds.
-    public var pollMs: Int64 = 2
+    /// How often the service looks at its timers (keep-alive, reconnect, status, the outbox's batched
+    /// fsync) and the feed without being woken, in milliseconds. The tick wakes it at once for events and
+    /// command outcomes (`UplinkFeed.doorbell`).
+    public var pollMs: Int64 = 100
     /// Logs every event as it is journaled ("event {json}"): the daemon's journal shows what happened even
     /// with no broker configured.
     public var logEvents = false
@@ -78,6 +84,9 @@ public final class UplinkService: @unchecked Sendable {
     private var lastStatus: StatusReport?
     private var lastStatusMs: UInt64 = 0
     private var poller: RepeatedTask?
+    /// The doorbell: the tick thread writes a byte into `bellFD`, the pipe's read end is a channel on `loop`.
+    private var bell: Channel?
+    private var bellFD: Int32 = -1
     private var batch: [OutboxRecord] = []
     private var stopped = false
 
@@ -125,12 +134,42 @@ public final class UplinkService: @unchecked Sendable {
     /// Connection state and counts, from any thread.
     public var health: UplinkHealth { healthBox.withLock { $0 } }
 
-    /// Starts draining the feed and, with a broker configured, connecting.
+    /// Starts draining the feed and, with a broker configured, connecting. The feed's doorbell is a pipe
+    /// whose read end the loop watches; without one (no descriptors left) the service still drains the
+    /// feed every `pollMs` and says so in the log.
     public func start() {
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)  // the tick never waits on a full pipe
+            let writeEnd = fds[1]
+            let opened = NIOPipeBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DoorbellHandler(service: self)) }
+                }
+                .takingOwnershipOfDescriptor(input: fds[0])
+            do {
+                bell = try opened.wait()
+                bellFD = writeEnd
+                feed.doorbell = {
+                    var byte: UInt8 = 1
+                    _ = Glibc.write(writeEnd, &byte, 1)  // a full pipe (EAGAIN) has woken the loop already
+                }
+            } catch {
+                close(fds[0])
+                close(writeEnd)
+                log("uplink: no doorbell (\(UplinkService.describe(error))): the feed is drained every \(settings.pollMs) ms")
+            }
+        } else {
+            log("uplink: no doorbell (pipe: errno \(errno)): the feed is drained every \(settings.pollMs) ms")
+        }
         loop.execute {
             self.poller = self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(self.settings.pollMs)) { _ in self.poll() }
         }
     }
+
+    /// The doorbell rang: the tick left something in the feed.
+    func rang() { poll() }
 
     /// Drains what the tick thread left, makes the outbox durable and marks it cleanly closed, says
     /// `offline` and disconnects. Call after the tick loop stopped.
@@ -139,6 +178,8 @@ public final class UplinkService: @unchecked Sendable {
             self.poller?.cancel()
             self.poll()
             self.stopped = true
+            self.bell?.close(promise: nil)
+            self.bell = nil
             do { try self.outbox.close() } catch { self.storage(error) }
             if let channel = self.channel {
                 let now = self.nowMs
@@ -151,6 +192,11 @@ public final class UplinkService: @unchecked Sendable {
             }
         }
         _ = try? done.wait()
+        if bellFD >= 0 {
+            feed.doorbell = nil
+            close(bellFD)
+            bellFD = -1
+        }
         try? group.syncShutdownGracefully()
     }
 
@@ -172,6 +218,7 @@ public final class UplinkService: @unchecked Sendable {
     private func poll() {
         guard !stopped else { return }
         let now = nowMs
+        feed.answerDoorbell()
         drainFeed(now: now)
         refill(now: now)
         publishStatusIfDue(now: now)
