@@ -6,8 +6,9 @@ public enum LineBias: String, CaseIterable, Sendable {
     case disabled
 }
 
-/// Where a line is: by line name (preferred: `GPIO17`), or by chip label and offset. Never by chip number,
-/// which moves between kernels (Pi 5: gpiochip4 became gpiochip0).
+/// Where a line is: by line name (preferred: `GPIO17`), or by chip label and offset — never by chip number,
+/// which moves between kernels (Pi 5: gpiochip4 became gpiochip0) — or on a pin of an I2C GPIO expander the
+/// board file names (`expander = "x1"`, `pin = "GPA0"`), which the sensor thread drives, not libgpiod.
 public struct LineAddress: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// Chip label (`pinctrl-rp1`, `gpio-sim`), nil to search every chip for the line name.
     public var chip: String?
@@ -15,6 +16,10 @@ public struct LineAddress: Equatable, Hashable, Sendable, CustomStringConvertibl
     public var name: String?
     /// Offset on the chip, when the line has no name.
     public var offset: Int?
+    /// The `name` of the `[[i2c]]` mcp23017 the line is on, nil for a GPIO line.
+    public var expander: String?
+    /// The expander pin, 0–15: GPA0–GPA7 are 0–7, GPB0–GPB7 are 8–15 (`ExpanderPin`).
+    public var pin: Int?
 
     /// An address by line name, or by chip label and offset.
     public init(chip: String?, name: String?, offset: Int?) {
@@ -23,9 +28,44 @@ public struct LineAddress: Equatable, Hashable, Sendable, CustomStringConvertibl
         self.offset = offset
     }
 
+    /// A pin of an I2C expander, by the expander's board-file name and the pin number 0–15.
+    public init(expander: String, pin: Int) {
+        self.expander = expander
+        self.pin = pin
+    }
+
+    /// Whether the line is on an I2C expander (the sensor thread's) rather than a GPIO chip (libgpiod's).
+    public var isOnExpander: Bool { expander != nil }
+
     public var description: String {
+        if let expander { return "\(expander)/\(ExpanderPin.name(pin ?? -1))" }
         if let name { return chip.map { "\($0)/\(name)" } ?? name }
         return "\(chip ?? "?"):\(offset ?? -1)"
+    }
+}
+
+/// The names of an MCP23017's 16 pins as its datasheet and board files write them: `GPA0`–`GPA7` are pins
+/// 0–7 (port A), `GPB0`–`GPB7` pins 8–15 (port B); every 16-bit mask has pin n in bit n.
+public enum ExpanderPin {
+    /// `GPA7` and `GPB7` (pins 7 and 15): output-only since the datasheet's revision D (used as inputs they
+    /// can corrupt SDA during a read).
+    public static let outputOnlyMask: UInt16 = 0x8080
+
+    /// The pin number of `GPA0`…`GPB7`, nil for anything else.
+    public static func number(_ name: String) -> Int? {
+        let chars = Array(name)
+        guard chars.count == 4, chars[0] == "G", chars[1] == "P", let digit = chars[3].wholeNumberValue, digit < 8 else { return nil }
+        switch chars[2] {
+        case "A": return digit
+        case "B": return 8 + digit
+        default: return nil
+        }
+    }
+
+    /// `GPA0` for pin 0, `GPB7` for pin 15.
+    public static func name(_ pin: Int) -> String {
+        guard (0...15).contains(pin) else { return "GP?\(pin)" }
+        return (pin < 8 ? "GPA" : "GPB") + String(pin % 8)
     }
 }
 
@@ -76,12 +116,14 @@ public struct OutputLine: Equatable, Sendable {
 public struct BoardConfig: Equatable, Sendable {
     public var name: String
     public var description: String
+    /// The input lines in board order, on GPIO chips and on expanders alike (the tick sees one bank).
     public var inputs: [InputLine]
+    /// The output lines in board order, on GPIO chips and on expanders alike.
     public var outputs: [OutputLine]
     /// Whether the board carries a `ped.countdown` display.
     public var hasCountdown: Bool
     /// The I2C parts: presence sensors and lamp current monitors (inputs that are not lines), the light
-    /// sensor and the countdown display.
+    /// sensor, the countdown display and GPIO expanders (whose lines are among `inputs` and `outputs`).
     public var i2c: [I2CDeviceConfig]
 
     /// Every input role the board wires at least once, by a line or by an I2C sensor.
@@ -111,8 +153,40 @@ extension BoardConfig {
         let defaultChip = top.string("chip")
         var used: [LineAddress: String] = [:]
         var roles: Set<String> = []
+        // Lines that name an expander, checked against the [[i2c]] tables after those are read.
+        var expanderReferences: [(reader: TableReader, name: String)] = []
+
+        func expanderAddress(_ r: TableReader, _ owner: String) -> LineAddress? {
+            let expander = r.string("expander")
+            let pinText = r.string("pin")
+            var valid = true
+            let placement = expander.map { "expander = \"\($0)\"" } ?? "pin"
+            for key in ["line", "offset", "chip"] where r.has(key) {
+                r.report(key, "is given together with \(placement); a line is on a GPIO chip (line, or chip and offset) or on an expander (expander and pin), not both")
+                valid = false
+            }
+            if let expander { expanderReferences.append((r, expander)) } else if !r.has("expander") {
+                r.report("expander", "is missing; pin = … is a pin of an expander: name its [[i2c]] mcp23017 table (expander = \"x1\")")
+            }
+            var pin: Int?
+            if let pinText {
+                pin = ExpanderPin.number(pinText)
+                if pin == nil { r.report("pin", "= \"\(pinText)\" is not an MCP23017 pin; use GPA0–GPA7 or GPB0–GPB7") }
+            } else if !r.has("pin") {
+                r.report("pin", "is missing; give the expander pin (GPA0–GPA7, GPB0–GPB7)")
+            }
+            guard valid, let expander, let pin else { return nil }
+            let address = LineAddress(expander: expander, pin: pin)
+            if let other = used[address] {
+                r.report("pin", "= \"\(ExpanderPin.name(pin))\" on \(expander) is already used by \(other)")
+                return nil
+            }
+            used[address] = owner
+            return address
+        }
 
         func address(_ r: TableReader, _ owner: String) -> LineAddress? {
+            if r.has("expander") || r.has("pin") { return expanderAddress(r, owner) }
             let chip = r.string("chip") ?? defaultChip
             let lineName = r.string("line")
             let offset = r.integer("offset")
@@ -121,7 +195,7 @@ extension BoardConfig {
                 return nil
             }
             if lineName == nil && offset == nil {
-                r.report("line", "is missing; give the line name (\"GPIO17\") or chip and offset")
+                r.report("line", "is missing; give the line name (\"GPIO17\"), chip and offset, or expander and pin")
                 return nil
             }
             if let o = offset, !(0...511).contains(o) { r.report("offset", "= \(o) is outside 0–511"); return nil }
@@ -188,6 +262,14 @@ extension BoardConfig {
             }
             let debounce = r.duration("debounce") ?? 30
             if debounce > 1000 { r.report("debounce", "= \(DurationText.format(milliseconds: debounce)) is above 1 s; a press would be missed") }
+            if let pin = addr?.pin {
+                if (1 << UInt16(pin)) & ExpanderPin.outputOnlyMask != 0 {
+                    r.report("pin", "= \"\(ExpanderPin.name(pin))\" is output-only on the MCP23017 (datasheet rev. D: read as an input it can corrupt SDA); use it for an output, or put the input on another pin")
+                }
+                if bias == .pullDown {
+                    r.report("bias", "= \"pull-down\" is not available on an expander pin: the MCP23017 has only 100 kΩ pull-ups; use \"pull-up\", or \"as-is\" with an external pull-down")
+                }
+            }
             r.finish()
             if let p = parsed, let role = inputRole, let a = addr {
                 inputs.append(InputLine(role: role, copy: p.copy, address: a, activeLow: activeLow, bias: bias, debounceMs: min(debounce, 1000)))
@@ -221,6 +303,10 @@ extension BoardConfig {
             }
             let addr = address(r, "output[\(i)]")
             let activeLow = r.bool("active_low") ?? false
+            if let expander = addr?.expander, let p = parsed, let role = outputRole, !role.mayBeOnExpander {
+                let allowed = OutputRole.allCases.filter(\.mayBeOnExpander).map(\.name).joined(separator: ", ")
+                r.report("expander", "= \"\(expander)\" cannot drive \(p.copy == 1 ? role.name : "\(role.name).\(p.copy)"): a hung expander holds its outputs on or off, and for this role either could show a conflicting or dangerous aspect; only \(allowed) may be on an expander (docs/configuration.md)")
+            }
             r.finish()
             if let p = parsed, let role = outputRole, let a = addr {
                 outputs.append(OutputLine(role: role, copy: p.copy, address: a, activeLow: activeLow))
@@ -228,6 +314,7 @@ extension BoardConfig {
         }
         var i2c: [I2CDeviceConfig] = []
         var devices: [String: String] = [:]  // "bus address" -> the table that has it
+        var expanders: [String: String] = [:]  // expander name -> the table that has it
         let defaultBus = top.string("i2c_bus")
         if let bus = defaultBus, !bus.hasPrefix("/dev/") { top.report("i2c_bus", "= \"\(bus)\" is not a device path (\"/dev/i2c-1\")") }
         for (i, table) in (top.tables("i2c") ?? []).enumerated() {
@@ -246,9 +333,28 @@ extension BoardConfig {
                 r.report("role", "makes a 33rd I2C sensor with a role; a board carries at most 32")
                 continue
             }
+            if let name = device.expanderName {
+                if let other = expanders[name] {
+                    r.report("name", "= \"\(name)\" is already the name of \(other); give each expander its own name")
+                    continue
+                }
+                expanders[name] = "i2c[\(i)]"
+            }
             devices[key] = "i2c[\(i)]"
             if device.function == .countdown { hasCountdown = true }
             i2c.append(device)
+        }
+        // An expander table with a problem of its own still declares its name: its lines are not reported
+        // as naming an unknown expander on top of that.
+        var declared = Set(expanders.keys)
+        if case .array(let tables)? = document["i2c"] {
+            for case .table(let t) in tables where t["part"] == ConfigValue.string("mcp23017") {
+                if case .string(let name)? = t["name"] { declared.insert(name) }
+            }
+        }
+        for (r, name) in expanderReferences where !declared.contains(name) {
+            r.report("expander", "= \"\(name)\" is not an expander of this board "
+                + (declared.isEmpty ? "(it has no [[i2c]] table with part = \"mcp23017\")" : "(known: \(declared.sorted().joined(separator: ", ")))"))
         }
         top.finish()
         if !log.problems.isEmpty { return .failure(ConfigErrors(log.problems)) }

@@ -30,8 +30,8 @@ public struct Inputs: Equatable, Sendable {
     public var rightRedLampsDark: UInt8 = 0
     /// The newest ambient light reading in lux, nil when the board has no light sensor or it is silent.
     public var ambientLux: Double?
-    /// Roles played by an I2C sensor that has stopped answering. Their level is then the role's
-    /// `levelWhenSilent`, set by the runtime; the controller reports the fault.
+    /// Roles played by an I2C sensor, or by a line on an I2C expander, that has stopped answering. Their
+    /// level is then the role's `levelWhenSilent`, set by the runtime; the controller reports the fault.
     public var silentSensors = InputSet()
 
     /// Inputs with these roles active and no edges.

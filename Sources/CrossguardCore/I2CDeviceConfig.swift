@@ -3,7 +3,7 @@
 public struct I2CDeviceConfig: Equatable, Sendable {
     /// The parts this build drives (CrossguardDrivers).
     public enum Part: String, CaseIterable, Sendable {
-        case vl53l0x, ina219, ina226, veml7700, ht16k33
+        case vl53l0x, ina219, ina226, veml7700, ht16k33, mcp23017
 
         /// The address the part answers at when its address pins are left at their defaults.
         public var defaultAddress: UInt8 {
@@ -12,6 +12,7 @@ public struct I2CDeviceConfig: Equatable, Sendable {
             case .ina219, .ina226: 0x40
             case .veml7700: 0x10
             case .ht16k33: 0x70
+            case .mcp23017: 0x20
             }
         }
 
@@ -22,6 +23,18 @@ public struct I2CDeviceConfig: Equatable, Sendable {
             case .vl53l0x, .ina219, .ina226: 50
             case .veml7700: 1_000
             case .ht16k33: 100
+            case .mcp23017: 5
+            }
+        }
+
+        /// The poll periods a board may set (ms). Sensors: 10 ms to a minute. An expander's lines are
+        /// buttons and lamps, so at most 50 ms: a press shorter than the poll period can fall between two
+        /// reads, and an output follows the tick one poll late; at least 2 ms, because one read of its 16
+        /// lines holds a 100 kHz bus for about half a millisecond and the other parts share it.
+        public var pollRangeMs: ClosedRange<Int> {
+            switch self {
+            case .mcp23017: 2...50
+            default: 10...60_000
             }
         }
     }
@@ -38,6 +51,9 @@ public struct I2CDeviceConfig: Equatable, Sendable {
         case ambientLight
         /// The `ped.countdown` display.
         case countdown
+        /// An MCP23017 GPIO expander: a bank of 16 lines that `[[input]]` and `[[output]]` tables place
+        /// pins on by its `name` (`expander = "x1"`, `pin = "GPA0"`).
+        case expander(name: String)
     }
 
     public var part: Part
@@ -45,7 +61,7 @@ public struct I2CDeviceConfig: Equatable, Sendable {
     public var bus: String
     /// 7-bit address.
     public var address: UInt8
-    /// The input role it plays (presence and lamp current), nil for light and display.
+    /// The input role it plays (presence and lamp current), nil for light, display and expander.
     public var role: InputRole?
     /// 1 for the role itself, 2 for `ped.kerb.2`, …
     public var copy: Int
@@ -53,15 +69,29 @@ public struct I2CDeviceConfig: Equatable, Sendable {
     /// How often the sensor thread reads (or, for the display, refreshes) it, in ms.
     public var pollMs: Int
 
-    /// The role as written in the board file, or the part for a device without one.
+    /// The role as written in the board file, or what the device is for when it has none (the roles of
+    /// an expander's lines are the board's: `BoardConfig.roleNames(servedBy:)`).
     public var roleName: String {
-        guard let role else { return function == .countdown ? countdownRoleName : "ambient light" }
+        guard let role else {
+            switch function {
+            case .countdown: return countdownRoleName
+            case .expander(let name): return "expander \(name)"
+            default: return "ambient light"
+            }
+        }
         return copy == 1 ? role.name : "\(role.name).\(copy)"
     }
 
-    /// `vl53l0x at 0x29 on /dev/i2c-1`: how messages and `diag` name the device.
+    /// The board-file name of an expander (`x1`), nil for every other part.
+    public var expanderName: String? {
+        if case .expander(let name) = function { return name }
+        return nil
+    }
+
+    /// `vl53l0x at 0x29 on /dev/i2c-1` (`mcp23017 x1 at 0x20 on /dev/i2c-1`): how messages and `diag`
+    /// name the device.
     public var label: String {
-        "\(part.rawValue) at \(hexText(address)) on \(bus)"
+        "\(part.rawValue)\(expanderName.map { " \($0)" } ?? "") at \(hexText(address)) on \(bus)"
     }
 
     /// Values as given; `BoardConfig.load` is what validates a file.
@@ -99,7 +129,11 @@ extension I2CDeviceConfig {
             }
         }
         let poll = r.duration("poll") ?? part?.defaultPollMs ?? 50
-        if poll < 10 || poll > 60_000 { r.report("poll", "= \(DurationText.format(milliseconds: poll)) is outside 10 ms–1 min") }
+        let pollRange = part?.pollRangeMs ?? 10...60_000
+        if !pollRange.contains(poll) {
+            r.report("poll", "= \(DurationText.format(milliseconds: poll)) is outside \(DurationText.format(milliseconds: pollRange.lowerBound))–\(DurationText.format(milliseconds: pollRange.upperBound))"
+                + (part == .mcp23017 ? " (a press must not fall between two reads, and one read holds the bus for about 0.5 ms)" : ""))
+        }
 
         var role: InputRole?
         var copy = 1
@@ -149,13 +183,33 @@ extension I2CDeviceConfig {
             function = .ambientLight
             if let a = address, a != 0x10 { r.report("address", "= \(hexText(a)) is not where a veml7700 answers; its address is fixed at 0x10"); address = nil }
             if r.has("role") { r.report("role", "is not taken by a veml7700: it is the ambient light sensor") }
+        case .mcp23017?:
+            if let a = address, !(0x20...0x27).contains(a) {
+                r.report("address", "= \(hexText(a)) is not where an mcp23017 answers; its A2–A0 straps give 0x20–0x27"); address = nil
+            }
+            if r.has("role") {
+                r.report("role", "is not taken by an mcp23017: its lines play roles in the [[input]] and [[output]] tables that name it (expander = \"…\", pin = \"GPA0\")")
+            }
+            if let name = r.string("name") {
+                if isExpanderName(name) { function = .expander(name: name) } else {
+                    r.report("name", "= \"\(name)\" is not an expander name; use 1–32 of a–z A–Z 0–9 - _ (\"x1\")")
+                }
+            } else if !r.has("name") {
+                r.report("name", "is missing; name the expander (name = \"x1\") so [[input]] and [[output]] tables can place lines on it (expander = \"x1\")")
+            }
         case nil:
             break
         }
         r.finish()
-        guard let part, let bus, let address, let function, role != nil || part == .veml7700 || part == .ht16k33 else { return nil }
+        guard let part, let bus, let address, let function, role != nil || part == .veml7700 || part == .ht16k33 || part == .mcp23017 else { return nil }
         return I2CDeviceConfig(part: part, bus: bus, address: address, role: role, copy: copy, function: function, pollMs: poll)
     }
+}
+
+/// Whether `text` may name an expander: 1–32 of `a–z A–Z 0–9 - _`, short enough for every message.
+func isExpanderName(_ text: String) -> Bool {
+    !text.isEmpty && text.utf8.count <= 32
+        && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 == 0x5F }
 }
 
 /// `0x29`: an I2C address as board files and datasheets write it.

@@ -106,6 +106,30 @@ public enum OutputRole: UInt8, CaseIterable, Sendable {
 
     /// The input that senses this output (`lamp.vehicle.red`).
     public var senseRole: InputRole { InputRole(rawValue: rawValue + InputRole.lampBase)! }
+
+    /// Whether the role may be driven from an I2C GPIO expander (an `[[output]]` with `expander = …`).
+    ///
+    /// An expander's outputs are latches on the far side of a bus: when the expander hangs, the bus
+    /// fails or the controller stops, each output holds whatever it last showed — on or off — for as long
+    /// as the chip has power. Neither the safe state written at a stop, nor the watchdog's board reset,
+    /// nor `strict_gpiod` reaches it, and the controller cannot tell. So only a role whose stuck-on and
+    /// stuck-off states both tell nobody to go, and take no warning away from anyone, may be there:
+    /// - `ped.wait`: the demand lamp only confirms a press; the heads, not it, decide when to cross.
+    /// - `aps.locator`: the locator tone only helps find the push button.
+    /// - `sos.strobe`: an optional strobe or sounder drawing attention to an alarm the centre already has.
+    ///
+    /// Refused: the signal heads (a stuck green or walk is a conflict; a stuck dark red hides the stop),
+    /// `aps.walk` (a stuck walk tone tells a blind pedestrian to cross against green traffic), the
+    /// beacons, studs and floodlight (the unsignalized crossing's only warning to drivers; stuck dark, a
+    /// pedestrian steps out unannounced, and a steady beacon is not a flash pattern), and the SOS lights
+    /// (a stuck green tells the next caller help is coming when no one acknowledged; a stuck-dark yellow
+    /// tells a caller the alarm was not sent, and they may leave).
+    public var mayBeOnExpander: Bool {
+        switch self {
+        case .pedWait, .apsLocator, .sosStrobe: true
+        default: false
+        }
+    }
 }
 
 /// The name of the numeric countdown output (DOMAIN.md: `ped.countdown`, seconds, dark when none).

@@ -49,6 +49,12 @@ public struct MCP23017<Bus: I2CBus> {
         try bus.readLittleEndianWord(address, register: MCP23017Register.gpio)
     }
 
+    /// The direction register of all 16 lines in one transfer (IODIRA 0x00, IODIRB 0x01; 1 = input). Its
+    /// power-on value is 0xFFFF, so a chip that reset since `configure` shows here.
+    public func readDirections() throws(HardwareError) -> UInt16 {
+        try bus.readLittleEndianWord(address, register: MCP23017Register.iodir)
+    }
+
     /// Sets the output latches of all 16 lines in one transfer (OLATA 0x14, OLATB 0x15); bits of input
     /// lines are latched but not driven.
     public func writeOutputs(_ levels: UInt16) throws(HardwareError) {

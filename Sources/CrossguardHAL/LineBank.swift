@@ -1,14 +1,18 @@
 /// One input line as sampled at a tick: its logical level (true = active, active-low already applied)
 /// and how many edges the backend latched since the previous sample, saturating at 255, so a pulse
-/// shorter than a tick is not lost.
+/// shorter than a tick is not lost. A backend that reaches a line over a bus (an I2C expander) marks it
+/// `silent` while the bus part does not answer: `level` is then a stand-in, not a reading.
 public struct LineSample: Equatable, Sendable {
     public var level: Bool
     public var edges: UInt8
+    /// Whether the line could not be read (its expander is silent); `level` is then its role's safe level.
+    public var silent: Bool
 
     /// A sample.
-    public init(level: Bool, edges: UInt8 = 0) {
+    public init(level: Bool, edges: UInt8 = 0, silent: Bool = false) {
         self.level = level
         self.edges = edges
+        self.silent = silent
     }
 }
 

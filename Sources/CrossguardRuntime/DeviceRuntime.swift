@@ -72,6 +72,10 @@ public final class DeviceRuntime {
     private let sensors: SensorHub?
     private let sensorRoles: [InputRole]
     private var debouncer: Debouncer
+    /// The role of each input line, in board order.
+    private let lineRoles: [InputRole]
+    /// Roles of lines the bank marked silent at its last good sample (lines on an expander that stopped answering).
+    private var silentLines = InputSet()
     private var samples: [LineSample]
     private var rawLines: [RawLine]
     private var levels: [Bool]
@@ -116,6 +120,7 @@ public final class DeviceRuntime {
         debouncer = Debouncer(
             roles: board.inputs.map(\.role) + sensorRoles,
             debounceTicks: board.inputs.map { ticksRoundingUp($0.debounceMs, tickMs: site.tickMs) } + sensorRoles.map { _ in 0 })
+        lineRoles = board.inputs.map(\.role)
         samples = Array(repeating: LineSample(level: false), count: board.inputs.count)
         rawLines = Array(repeating: RawLine(level: false), count: board.inputs.count + sensorRoles.count)
         levels = Array(repeating: false, count: board.outputs.count)
@@ -134,15 +139,18 @@ public final class DeviceRuntime {
         observer?.willTick(now, runtime: self)
         do throws(HardwareError) {
             try bank.sampleInputs(into: &samples)
+            silentLines = InputSet()
             for i in 0..<samples.count {
                 rawLines[i] = RawLine(level: samples[i].level, edges: samples[i].edges)
+                // A line on a silent expander reads its role's safe level; the controller reports the fault.
+                if samples[i].silent { silentLines.insert(lineRoles[i]) }
             }
         } catch {
             // Keep the last good levels, but never replay their edges: an outage is not a stream of presses.
             for i in 0..<samples.count { rawLines[i].edges = 0 }
             record(error)
         }
-        var silent = InputSet()
+        var silent = silentLines
         if let sensors {
             for j in 0..<sensorRoles.count {
                 let s = sensors.sample(j)

@@ -3,22 +3,24 @@ import CrossguardDrivers
 import CrossguardHAL
 
 /// Turns a board's `[[i2c]]` tables into the sensor thread's parts: each driver wrapped with the logic
-/// that makes its readings a role's level (a distance band, a current threshold) or a light reading.
-/// Generic over the bus, so `run` hands it `/dev/i2c-N` buses and tests hand it register maps.
+/// that makes its readings a role's level (a distance band, a current threshold) or a light reading, and
+/// each GPIO expander with the board's layout of its pins. Generic over the bus, so `run` hands it
+/// `/dev/i2c-N` buses and tests and the simulated board hand it register maps.
 public enum I2CParts {
-    /// The sensors and the countdown display of `board`, on buses from `bus` (called once per distinct
-    /// bus path). A bus that cannot be opened is an error naming the part and the path.
+    /// The sensors, the countdown display and the expanders of `board`, on buses from `bus` (called once
+    /// per distinct bus path). A bus that cannot be opened is an error naming the part and the path.
     public static func make<Bus: I2CBus>(
         board: BoardConfig, bus open: (String) throws(HardwareError) -> Bus
-    ) throws(HardwareError) -> (sensors: [PolledSensor], display: PolledDisplay?) {
+    ) throws(HardwareError) -> (sensors: [PolledSensor], display: PolledDisplay?, expanders: [PolledExpander]) {
         var buses: [String: Bus] = [:]
         var sensors: [PolledSensor] = []
         var display: PolledDisplay?
+        var expanders: [PolledExpander] = []
         for config in board.i2c {
             let bus: Bus
             if let open = buses[config.bus] { bus = open } else {
                 do throws(HardwareError) { bus = try open(config.bus) } catch {
-                    throw HardwareError(error.kind, "\(config.roleName): \(config.label): \(error.detail)", errno: error.errno)
+                    throw HardwareError(error.kind, "\(board.roleNames(servedBy: config)): \(config.label): \(error.detail)", errno: error.errno)
                 }
                 buses[config.bus] = bus
             }
@@ -43,10 +45,35 @@ public enum I2CParts {
                 sensors.append(LightSensor(config: config, driver: VEML7700(bus: bus)))
             case .countdown:
                 display = CountdownDisplay(config: config, driver: HT16K33(bus: bus, address: config.address))
+            case .expander:
+                guard let layout = board.expanderLayout(config) else { continue }
+                expanders.append(ExpanderChip(config: config, layout: layout, driver: MCP23017(bus: bus, address: config.address)))
             }
         }
-        return (sensors, display)
+        return (sensors, display, expanders)
     }
+}
+
+/// An MCP23017 configured as the board lays out its pins: inputs (with the pull-ups the board asks for,
+/// and on every unused pin) read as they are, active-low applied by the sensor thread, never by IPOL.
+final class ExpanderChip<Bus: I2CBus>: PolledExpander {
+    let config: I2CDeviceConfig
+    private let layout: ExpanderLayout
+    private let driver: MCP23017<Bus>
+
+    init(config: I2CDeviceConfig, layout: ExpanderLayout, driver: MCP23017<Bus>) {
+        self.config = config
+        self.layout = layout
+        self.driver = driver
+    }
+
+    func configure(latch: UInt16) throws(HardwareError) {
+        try driver.configure(inputs: layout.directions, pullUps: layout.pullUps, invertedInputs: 0, outputLevels: latch)
+    }
+
+    func readLines() throws(HardwareError) -> UInt16 { try driver.readLines() }
+    func writeLatch(_ latch: UInt16) throws(HardwareError) { try driver.writeOutputs(latch) }
+    func readDirections() throws(HardwareError) -> UInt16 { try driver.readDirections() }
 }
 
 /// A VL53L0X and its distance band: present or absent.

@@ -23,6 +23,22 @@ public protocol PolledSensor: AnyObject {
     func poll() throws(HardwareError) -> SensorReading
 }
 
+/// An I2C GPIO expander as the sensor thread drives it: configured as the board lays its pins out, its 16
+/// lines read in one transfer, its output latch written, and its direction register read back to find a
+/// chip that reset and forgot its configuration.
+public protocol PolledExpander: AnyObject {
+    /// The board's description of the part.
+    var config: I2CDeviceConfig { get }
+    /// Configures every pin (directions, pull-ups), outputs latched at `latch` before any is driven.
+    func configure(latch: UInt16) throws(HardwareError)
+    /// The electrical level of all 16 lines (bit n = pin n), in one transfer.
+    func readLines() throws(HardwareError) -> UInt16
+    /// Sets the output latch of all 16 lines, in one transfer.
+    func writeLatch(_ latch: UInt16) throws(HardwareError)
+    /// The direction register as the chip holds it now (1 = input).
+    func readDirections() throws(HardwareError) -> UInt16
+}
+
 /// A countdown display on I2C: written by the sensor thread, never by the tick thread.
 public protocol PolledDisplay: AnyObject {
     /// The board's description of the part.
@@ -34,11 +50,14 @@ public protocol PolledDisplay: AnyObject {
 }
 
 /// The meeting point of the sensor thread and the tick thread: the newest level of every sensor-played
-/// role, the newest light reading and the countdown the tick wants shown, each one atomic word, so the
-/// tick reads and writes without a lock and without waiting for a bus.
+/// role, the newest light reading and the countdown the tick wants shown, each one atomic word, and one
+/// `ExpanderPort` per GPIO expander, so the tick reads and writes without a lock and without waiting for
+/// a bus.
 public final class SensorHub: AmbientLightSource, NumericDisplay, @unchecked Sendable {
     /// The sensors that play an input role, in board order: the tick's extra input lines.
     public let roleSensors: [I2CDeviceConfig]
+    /// One port per `[[i2c]]` mcp23017, in board order: what `CompositeLineBank` reads and writes.
+    public let expanders: [ExpanderPort]
     /// Every role sensor's state in one word: bit n is sensor n's level, bit 32 + n whether it is silent.
     /// Only the sensor thread writes it.
     private let states = Atomic<UInt64>(0)
@@ -55,6 +74,7 @@ public final class SensorHub: AmbientLightSource, NumericDisplay, @unchecked Sen
     /// A hub for the board's I2C parts.
     public init(board: BoardConfig) {
         roleSensors = Array(board.i2c.filter { $0.role != nil }.prefix(SensorHub.maximumRoleSensors))
+        expanders = board.i2c.compactMap { config in board.expanderLayout(config).map { ExpanderPort(config: config, layout: $0) } }
     }
 
     // MARK: The tick thread's side
@@ -117,8 +137,11 @@ public struct SensorHealth: Equatable, Sendable {
 
 /// Drives the board's I2C parts on the sensor thread: each polled at its own period, a part that fails
 /// `failuresBeforeSilent` polls in a row (or gives no new sample for `staleAfterMs`) is silent, and a
-/// silent part is brought up again every `restartEveryMs` until it answers. Time comes in as
-/// milliseconds from any monotonic clock, so tests run it without sleeping.
+/// silent part is brought up again every `restartEveryMs` until it answers. An expander's 16 lines are
+/// read in one transfer at each poll; the latch the tick wants is written on the first pass after it
+/// changes, and every `refreshEveryMs` it is written again and the direction register checked, so a chip
+/// that reset is configured again. Time comes in as milliseconds from any monotonic clock, so tests run it
+/// without sleeping.
 public final class SensorPoller: @unchecked Sendable {
     public let hub: SensorHub
     /// Consecutive failed polls that make a part silent: one bad transfer is a glitch, three are a fault.
@@ -127,6 +150,8 @@ public final class SensorPoller: @unchecked Sendable {
     public let staleAfterMs: UInt64
     /// How often a silent part is brought up again.
     public let restartEveryMs: UInt64
+    /// How often an expander's output latch is written again and its direction register checked.
+    public let refreshEveryMs: UInt64
 
     private struct Slot {
         let sensor: PolledSensor
@@ -143,23 +168,46 @@ public final class SensorPoller: @unchecked Sendable {
     private var displayShown: UInt16?? = nil
     private var displayDue: UInt64 = 0
     private var displaySilent = false
+
+    private struct ExpanderSlot {
+        let expander: PolledExpander
+        let port: ExpanderPort
+        /// Index in `health`.
+        let healthIndex: Int
+        var due: UInt64 = 0
+        /// When the latch is next written again and the directions checked.
+        var refreshDue: UInt64 = 0
+        var failuresInARow = 0
+        var silent = false
+        /// The latch as last written, nil when unknown (it is then written at the next poll).
+        var written: UInt16?
+    }
+    private var expanderSlots: [ExpanderSlot]
     private let health: Mutex<[SensorHealth]>
 
-    /// A poller for the board's sensors and display; `sensors` must hold one per `[[i2c]]` role sensor
-    /// and light sensor, in any order.
-    public init(hub: SensorHub, sensors: [PolledSensor], display: PolledDisplay?,
-                failuresBeforeSilent: Int = 3, staleAfterMs: UInt64 = 1_000, restartEveryMs: UInt64 = 1_000) {
+    /// A poller for the board's sensors, display and expanders; `sensors` must hold one per `[[i2c]]` role
+    /// sensor and light sensor, in any order, and `expanders` one per port of the hub (an expander the hub
+    /// has no port for is left alone: no tick could see it).
+    public init(hub: SensorHub, sensors: [PolledSensor], display: PolledDisplay?, expanders: [PolledExpander] = [],
+                failuresBeforeSilent: Int = 3, staleAfterMs: UInt64 = 1_000, restartEveryMs: UInt64 = 1_000, refreshEveryMs: UInt64 = 1_000) {
         self.hub = hub
         self.display = display
         self.failuresBeforeSilent = failuresBeforeSilent
         self.staleAfterMs = staleAfterMs
         self.restartEveryMs = restartEveryMs
+        self.refreshEveryMs = refreshEveryMs
         slots = sensors.map { sensor in
             Slot(sensor: sensor, roleIndex: hub.roleSensors.firstIndex(of: sensor.config))
         }
-        health = Mutex((sensors.map(\.config) + (display.map { [$0.config] } ?? [])).map {
-            SensorHealth(config: $0, silent: false, failures: 0, answers: 0, lastError: nil)
-        })
+        var configs = sensors.map(\.config) + (display.map { [$0.config] } ?? [])
+        var expanderSlots: [ExpanderSlot] = []
+        for expander in expanders {
+            guard let port = hub.expanders.first(where: { $0.config == expander.config }) else { continue }
+            expanderSlots.append(ExpanderSlot(expander: expander, port: port, healthIndex: configs.count))
+            configs.append(expander.config)
+        }
+        self.expanderSlots = expanderSlots
+        health = Mutex(configs.map { SensorHealth(config: $0, silent: false, failures: 0, answers: 0, lastError: nil) })
     }
 
     /// Brings every part up once, at start-up. Returns the parts that did not come up, each with its
@@ -182,6 +230,13 @@ public final class SensorPoller: @unchecked Sendable {
                 displaySilent = true
             }
         }
+        for k in expanderSlots.indices {
+            do throws(HardwareError) { try bringUp(k, nowMs: nowMs) } catch {
+                failed.append((expanderSlots[k].expander.config, error))
+                noteExpander(k, error: error)
+                silenceExpander(k)
+            }
+        }
         return failed
     }
 
@@ -199,6 +254,15 @@ public final class SensorPoller: @unchecked Sendable {
             refreshDisplay(nowMs: nowMs)
             if displaySilent { next = min(next, displayDue) }
         }
+        for k in expanderSlots.indices {
+            if expanderSlots[k].due <= nowMs {
+                pollExpander(k, nowMs: nowMs)
+            } else if !expanderSlots[k].silent && expanderSlots[k].port.wantedLatch() != expanderSlots[k].written {
+                // The tick changed an output: written now, not at the next read.
+                writeWantedLatch(k)
+            }
+            next = min(next, expanderSlots[k].due)
+        }
         return next == .max ? 1_000 : (next > nowMs ? next - nowMs : 0)
     }
 
@@ -211,7 +275,7 @@ public final class SensorPoller: @unchecked Sendable {
         }
     }
 
-    /// Each part's health, for `diag` and the status (sensors first, then the display).
+    /// Each part's health, for `diag` and the status (sensors first, then the display, then the expanders).
     public var sensorHealth: [SensorHealth] { health.withLock { $0 } }
 
     private func poll(_ i: Int, nowMs: UInt64) {
@@ -284,6 +348,101 @@ public final class SensorPoller: @unchecked Sendable {
         }
     }
 
+    // MARK: Expanders
+
+    /// Configures expander `k` with the latch the tick wants and reads its lines: it answers again.
+    private func bringUp(_ k: Int, nowMs: UInt64) throws(HardwareError) {
+        let slot = expanderSlots[k]
+        let latch = slot.port.wantedLatch()
+        try slot.expander.configure(latch: latch)
+        expanderSlots[k].written = latch
+        expanderSlots[k].refreshDue = nowMs + refreshEveryMs
+        let raw = try slot.expander.readLines()
+        slot.port.publish(levels: slot.port.layout.inputLevels(raw: raw))
+        expanderSlots[k].silent = false
+        expanderSlots[k].failuresInARow = 0
+        health.withLock {
+            $0[slot.healthIndex].silent = false
+            $0[slot.healthIndex].answers += 1
+        }
+    }
+
+    private func pollExpander(_ k: Int, nowMs: UInt64) {
+        let slot = expanderSlots[k]
+        if slot.silent {
+            do throws(HardwareError) {
+                try bringUp(k, nowMs: nowMs)
+                expanderSlots[k].due = nowMs + UInt64(slot.expander.config.pollMs)
+            } catch {
+                noteExpander(k, error: error)
+                expanderSlots[k].due = nowMs + restartEveryMs
+            }
+            return
+        }
+        expanderSlots[k].due = nowMs + UInt64(slot.expander.config.pollMs)
+        let layout = slot.port.layout
+        do throws(HardwareError) {
+            var raw = try slot.expander.readLines()
+            if nowMs >= slot.refreshDue {
+                expanderSlots[k].refreshDue = nowMs + refreshEveryMs
+                expanderSlots[k].written = nil  // written again below
+                let directions = try slot.expander.readDirections()
+                if directions != layout.directions {
+                    // Power-on IODIR is 0xFFFF: the chip reset (a brown-out, a glitch on RESET) and forgot
+                    // its outputs and pull-ups. Configured again, then read again with its pull-ups back.
+                    noteExpander(k, error: HardwareError(.other, "\(slot.expander.config.label): IODIR reads \(hex16(directions)), expected \(hex16(layout.directions)); configured again"))
+                    let latch = slot.port.wantedLatch()
+                    try slot.expander.configure(latch: latch)
+                    expanderSlots[k].written = latch
+                    raw = try slot.expander.readLines()
+                }
+            }
+            slot.port.publish(levels: layout.inputLevels(raw: raw))
+            let latch = slot.port.wantedLatch()
+            if latch != expanderSlots[k].written {
+                try slot.expander.writeLatch(latch)
+                expanderSlots[k].written = latch
+            }
+            expanderSlots[k].failuresInARow = 0
+            health.withLock { $0[slot.healthIndex].answers += 1 }
+        } catch {
+            expanderSlots[k].written = nil  // a failed write may or may not have landed
+            noteExpander(k, error: error)
+            expanderSlots[k].failuresInARow += 1
+            if expanderSlots[k].failuresInARow >= failuresBeforeSilent { silenceExpander(k) }
+        }
+    }
+
+    /// Writes the latch the tick wants between two reads; a fault counts like a failed poll.
+    private func writeWantedLatch(_ k: Int) {
+        let latch = expanderSlots[k].port.wantedLatch()
+        do throws(HardwareError) {
+            try expanderSlots[k].expander.writeLatch(latch)
+            expanderSlots[k].written = latch
+        } catch {
+            expanderSlots[k].written = nil
+            noteExpander(k, error: error)
+            expanderSlots[k].failuresInARow += 1
+            if expanderSlots[k].failuresInARow >= failuresBeforeSilent { silenceExpander(k) }
+        }
+    }
+
+    /// Marks expander `k` silent: its inputs stand for their roles' safe levels, and its lines' roles
+    /// raise `detector.fault` at the next tick; it is configured again before it is read again.
+    private func silenceExpander(_ k: Int) {
+        expanderSlots[k].silent = true
+        expanderSlots[k].written = nil
+        expanderSlots[k].port.publishSilent()
+        health.withLock { $0[expanderSlots[k].healthIndex].silent = true }
+    }
+
+    private func noteExpander(_ k: Int, error: HardwareError) {
+        health.withLock {
+            $0[expanderSlots[k].healthIndex].failures += 1
+            $0[expanderSlots[k].healthIndex].lastError = error
+        }
+    }
+
     private func refreshDisplay(nowMs: UInt64) {
         guard let display, let wanted = hub.wanted() else { return }
         let index = slots.count
@@ -309,4 +468,10 @@ public final class SensorPoller: @unchecked Sendable {
             displayDue = nowMs + restartEveryMs
         }
     }
+}
+
+/// `0x00ff`: a 16-bit register value for messages.
+func hex16(_ value: UInt16) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
 }

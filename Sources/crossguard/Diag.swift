@@ -7,16 +7,18 @@ import CrossguardTOML
 import Foundation
 import Synchronization
 
-/// `crossguard diag`: the field technician's check of a board with the daemon stopped. Every line of the
-/// board file is requested on its own (outputs at their inactive level, the safe state), every I2C part
-/// is brought up and read once, and the real-time set-up the site asks for is tried, so one run lists
-/// every problem at once instead of the daemon's first.
+/// `crossguard diag`: the field technician's check of a board with the daemon stopped. Every GPIO line of
+/// the board file is requested on its own (outputs at their inactive level, the safe state), every I2C
+/// part is brought up and read once (an expander is configured as the board lays it out, outputs
+/// inactive, and each of its lines printed), and the real-time set-up the site asks for is tried, so one
+/// run lists every problem at once instead of the daemon's first.
 struct Diag: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a board's lines, I2C parts and real-time set-up (run it with the daemon stopped).",
         discussion: """
             Each GPIO line is requested alone (an output at its inactive level), each I2C part is identified \
-            and read once, and the site's [daemon] settings are tried. Exit status 0 when everything answers, \
+            and read once (each expander line's level is shown, its outputs left inactive), and the site's \
+            [daemon] settings are tried. Exit status 0 when everything answers, \
             1 when something does not; each problem names the role, the line or address and what to check.
             """)
 
@@ -33,8 +35,9 @@ struct Diag: ParsableCommand {
         print("crossguard \(firmwareVersion), \(GPIODLineBank.libraryDescription), kernel \(kernelRelease())")
         print("board \(board.name) (\(device.boardPath)), site \(device.site.deviceID) (\(device.sitePath))")
 
-        print("GPIO lines (\(board.inputs.count) inputs, \(board.outputs.count) outputs):")
-        for line in board.inputs {
+        let gpio = board.gpioLinesOnly
+        print("GPIO lines (\(gpio.inputs.count) inputs, \(gpio.outputs.count) outputs):")
+        for line in gpio.inputs {
             do {
                 let bank = try GPIODLineBank(inputs: [line.gpio], outputs: [], consumer: "crossguard-diag")
                 var samples = [LineSample(level: false)]
@@ -44,7 +47,7 @@ struct Diag: ParsableCommand {
                 report(false, "\(error)")  // the backend names the role and the line
             }
         }
-        for line in board.outputs {
+        for line in gpio.outputs {
             do {
                 _ = try GPIODLineBank(inputs: [], outputs: [line.gpio], consumer: "crossguard-diag")
                 report(true, "\(line.roleName) \(line.address): requested, left inactive")
@@ -63,9 +66,9 @@ struct Diag: ParsableCommand {
                         bus = try LinuxI2CBus(path: part.bus)
                         buses[part.bus] = bus
                     }
-                    report(true, "\(part.roleName): \(part.label): \(try Diag.read(part, on: bus))")
+                    report(true, "\(board.roleNames(servedBy: part)): \(part.label): \(try Diag.read(part, board: board, on: bus))")
                 } catch {
-                    report(false, "\(part.roleName): \(part.label): \(error)")
+                    report(false, "\(board.roleNames(servedBy: part)): \(part.label): \(error)")
                 }
             }
         }
@@ -101,8 +104,8 @@ struct Diag: ParsableCommand {
     }
 
     /// Brings one part up and reads it once, as the technician wants to see it: a distance, a current,
-    /// a light level; the display shows 8888 for a moment, then goes blank.
-    static func read(_ part: I2CDeviceConfig, on bus: LinuxI2CBus) throws(HardwareError) -> String {
+    /// a light level, each expander line's level; the display shows 8888 for a moment, then goes blank.
+    static func read(_ part: I2CDeviceConfig, board: BoardConfig, on bus: LinuxI2CBus) throws(HardwareError) -> String {
         switch part.part {
         case .vl53l0x:
             let sensor = VL53L0X(bus: bus, address: part.address)
@@ -137,6 +140,21 @@ struct Diag: ParsableCommand {
             usleep(1_000_000)
             try display.show(nil)
             return "showed 8888 for 1 s"
+        case .mcp23017:
+            guard let layout = board.expanderLayout(part) else { return "not an expander" }
+            let expander = MCP23017(bus: bus, address: part.address)
+            try expander.configure(inputs: layout.directions, pullUps: layout.pullUps, outputLevels: layout.inactiveLatch)
+            usleep(1_000)  // the 100 kΩ pull-ups charge the line
+            let raw = try expander.readLines()
+            let levels = layout.inputLevels(raw: raw)
+            let lines = layout.lines.map { line in
+                let bit: UInt16 = 1 << UInt16(line.pin)
+                let level = raw & bit != 0 ? "high" : "low"
+                return line.isInput
+                    ? "\(line.roleName) \(ExpanderPin.name(line.pin)) \(levels & bit != 0 ? "active" : "inactive") (\(level))"
+                    : "\(line.roleName) \(ExpanderPin.name(line.pin)) output, left inactive (\(level))"
+            }
+            return lines.isEmpty ? "configured; no lines placed on it" : "\n          " + lines.joined(separator: "\n          ")
         }
     }
 

@@ -46,6 +46,10 @@ struct Run: ParsableCommand {
         var parts: I2CPartsOpened?
         do { bank = try openBank(device) } catch { problems.append(error) }
         do { parts = try openI2C(device) } catch { problems.append(error) }
+        if let gpio = bank, let hub = parts?.hub, device.board.hasExpanderLines {
+            // One bank in board order: GPIO lines from the backend, expander lines from the sensor thread's ports.
+            do { bank = try CompositeLineBank(board: device.board, gpio: gpio, expanders: hub.expanders) } catch { problems.append(error) }
+        }
         guard let bank, let parts, problems.isEmpty else {
             for problem in problems { logLine("run: \(device.boardPath): \(problem.detail)") }
             throw ExitCode(1)
@@ -56,24 +60,54 @@ struct Run: ParsableCommand {
     /// The board's I2C parts, each brought up once: a part that does not answer at start is a start-up
     /// error, like a missing line (later, a part that stops answering only degrades the controller).
     private func openI2C(_ device: DeviceFiles) throws(HardwareError) -> I2CPartsOpened {
-        guard !device.board.i2c.isEmpty else { return I2CPartsOpened(hub: nil, poller: nil) }
+        let board = device.board
+        guard !board.i2c.isEmpty else { return I2CPartsOpened(hub: nil, poller: nil) }
+        let made: (sensors: [PolledSensor], display: PolledDisplay?, expanders: [PolledExpander])
         if simulated {
-            logLine("run: --simulated: the board's \(device.board.i2c.count) I2C parts are not simulated; their roles stay inactive")
-            return I2CPartsOpened(hub: nil, poller: nil)
+            let sensors = board.i2c.count(where: { $0.expanderName == nil })
+            if sensors > 0 { logLine("run: --simulated: the board's \(sensors) I2C sensors and displays are not simulated; their roles stay inactive") }
+            guard board.i2c.contains(where: { $0.expanderName != nil }) else { return I2CPartsOpened(hub: nil, poller: nil) }
+            made = try I2CParts.make(board: SimulatedExpanders.board(board)) { (path: String) throws(HardwareError) in SimulatedExpanders.bus(path, board: board) }
+        } else {
+            made = try I2CParts.make(board: board) { (path: String) throws(HardwareError) in try LinuxI2CBus(path: path) }
         }
-        let (sensors, display) = try I2CParts.make(board: device.board) { (path: String) throws(HardwareError) in try LinuxI2CBus(path: path) }
-        let hub = SensorHub(board: device.board)
-        let poller = SensorPoller(hub: hub, sensors: sensors, display: display)
+        let hub = SensorHub(board: board)
+        let poller = SensorPoller(hub: hub, sensors: made.sensors, display: made.display, expanders: made.expanders)
         let failed = poller.startAll(nowMs: MonotonicTickClock.nowNs() / 1_000_000)
         guard failed.isEmpty else {
-            throw HardwareError(failed[0].error.kind, failed.map { "\($0.config.roleName): \($0.config.label): \($0.error)" }.joined(separator: "; "))
+            throw HardwareError(failed[0].error.kind, failed.map { "\(board.roleNames(servedBy: $0.config)): \($0.config.label): \($0.error)" }.joined(separator: "; "))
         }
         return I2CPartsOpened(hub: hub, poller: poller)
     }
 
+    /// The GPIO lines (expander lines are the sensor thread's): libgpiod, or the simulated chip.
     private func openBank(_ device: DeviceFiles) throws(HardwareError) -> LineBank {
-        if simulated { return SimulatedLineBank(board: device.board) }
-        return try GPIODLineBank(inputs: device.board.inputs.map(\.gpio), outputs: device.board.outputs.map(\.gpio))
+        let gpio = device.board.gpioLinesOnly
+        if simulated { return SimulatedLineBank(board: gpio) }
+        return try GPIODLineBank(inputs: gpio.inputs.map(\.gpio), outputs: gpio.outputs.map(\.gpio))
+    }
+}
+
+/// `run --simulated` drives a board's expanders through the real driver, sensor thread and composite bank,
+/// on register files that behave like the kernel's i2c-stub (`SimulatedI2CBus`), with every input at its
+/// idle level; the other I2C parts are not simulated.
+enum SimulatedExpanders {
+    /// The board with only its expanders among the I2C parts.
+    static func board(_ board: BoardConfig) -> BoardConfig {
+        var only = board
+        only.i2c = board.i2c.filter { $0.expanderName != nil }
+        return only
+    }
+
+    /// A register-file bus for `path` with the board's expanders on it, each input idle (inactive).
+    static func bus(_ path: String, board: BoardConfig) -> SimulatedI2CBus {
+        let bus = SimulatedI2CBus(path: path)
+        for config in board.i2c where config.bus == path {
+            guard let layout = board.expanderLayout(config) else { continue }
+            bus.attach(config.address)
+            bus.setWord(config.address, 0x12, layout.activeLowInputs)  // GPIO: an idle active-low input reads high
+        }
+        return bus
     }
 }
 

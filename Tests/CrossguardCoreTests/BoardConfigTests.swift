@@ -83,7 +83,7 @@ struct BoardConfigTests {
             offset = 600
             """
         #expect(boardProblems(text) == [
-            "board.toml: input[0].line is missing; give the line name (\"GPIO17\") or chip and offset",
+            "board.toml: input[0].line is missing; give the line name (\"GPIO17\"), chip and offset, or expander and pin",
             "board.toml: input[1].chip is missing; an offset needs the chip label (\"pinctrl-rp1\") here or at the top of the file",
             "board.toml: input[2].offset is given together with line = \"GPIO5\"; name the line or give chip and offset, not both",
             "board.toml: output[0].offset = 600 is outside 0–511",
@@ -167,7 +167,7 @@ struct BoardConfigTests {
             role = "ped.countdown"
             """
         #expect(boardProblems(text) == [
-            "board.toml: i2c[0].part = \"vl53l1x\" is not a part this build drives (vl53l0x, ina219, ina226, veml7700, ht16k33)",
+            "board.toml: i2c[0].part = \"vl53l1x\" is not a part this build drives (vl53l0x, ina219, ina226, veml7700, ht16k33, mcp23017)",
             "board.toml: i2c[1].bus is missing; give the bus device (\"/dev/i2c-1\") here or as i2c_bus at the top of the file",
             "board.toml: i2c[1].role = \"ped.button\" is not a presence role; a vl53l0x plays ped.kerb or ped.crossing",
             "board.toml: i2c[1].far_mm = 3000 must be above near_mm (30) and at most 2000 mm (the VL53L0X ranges to about 2 m)",

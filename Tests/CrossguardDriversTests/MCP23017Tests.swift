@@ -47,6 +47,12 @@ struct MCP23017Tests {
         bus.finish()
     }
 
+    @Test func readDirectionsReadsBothDirectionRegistersInOneTransfer() throws {
+        let bus = ScriptedI2CBus([.readWord(0x20, 0x00, wire: [0x7F, 0xFE])])   // IODIRA 0x7F, IODIRB 0xFE
+        #expect(try Expander(bus: bus).readDirections() == 0xFE7F)
+        bus.finish()
+    }
+
     @Test func writeOutputsWritesBothLatchesInOneTransfer() throws {
         let bus = ScriptedI2CBus([.writeWord(0x27, 0x14, wire: [0x34, 0x12])])  // OLATA 0x34, OLATB 0x12
         try Expander(bus: bus, address: 0x27).writeOutputs(0x1234)

@@ -84,6 +84,32 @@ struct DaemonTests {
                 "\(device.text)")
     }
 
+    @Test func aBoardWhoseExpanderIsMissingIsAStartUpErrorNamingItsRolesPartAddressAndBus() throws {
+        let scratch = Scratch()
+        let board = scratch.path + "/board.toml"
+        try expanderSimBoard(bus: "/dev/i2c-77").write(toFile: board, atomically: true, encoding: .utf8)
+        let device = try crossguard(["run", "--board", board, "--site", try testSite(scratch), "--state-dir", scratch.dir("state")],
+                                    scratch: scratch, log: "run.log")
+        #expect(device.wait(seconds: 10) == 1, "\(device.text)")
+        #expect(device.text.contains("run: \(board): ped.button.2, ped.wait: mcp23017 x1 at 0x21 on /dev/i2c-77"), "\(device.text)")
+    }
+
+    /// `run --simulated` drives the expander lines through the real driver, the sensor thread and the
+    /// composite bank, on a register file like i2c-stub's.
+    @Test func theSimulatedDaemonRunsABoardWithExpanderLinesAndStopsCleanly() throws {
+        let scratch = Scratch()
+        let board = scratch.path + "/board.toml"
+        try expanderSimBoard(bus: "/dev/i2c-1").write(toFile: board, atomically: true, encoding: .utf8)
+        let device = try crossguard(["run", "--board", board, "--site", try testSite(scratch), "--simulated", "--state-dir", scratch.dir("state")],
+                                    scratch: scratch, log: "run.log")
+        #expect(waitUntil(seconds: 10) { device.text.contains(#""type":"controller.started""#) }, "\(device.text)")
+        usleep(300_000)                                           // some ticks with the sensor thread polling
+        device.process.terminate()
+        #expect(device.wait(seconds: 10) == 0, "\(device.text)")
+        #expect(device.text.contains(" 0 hardware errors") && device.text.contains("outputs left inactive"), "\(device.text)")
+        #expect(!device.text.contains("detector.fault"), "\(device.text)")
+    }
+
     @Test func diagListsEveryLineAndPartThatDoesNotAnswer() throws {
         let scratch = Scratch()
         let board = scratch.path + "/board.toml"
@@ -129,6 +155,16 @@ let missingChipBoard = """
     role = "sos.green"
     line = "SOS_GREEN"
     """
+
+/// The simulated board with its second push button and its wait lamp on an MCP23017 at 0x21 on `bus`.
+func expanderSimBoard(bus: String) throws -> String {
+    let sim = try String(contentsOfFile: packageRoot + "/boards/sim.toml", encoding: .utf8)
+    let moved = sim
+        .replacingOccurrences(of: "role = \"ped.button.2\"\nline = \"PED_BUTTON_B\"", with: "role = \"ped.button.2\"\nexpander = \"x1\"\npin = \"GPA0\"")
+        .replacingOccurrences(of: "role = \"ped.wait\"\nline = \"LAMP_PED_WAIT\"", with: "role = \"ped.wait\"\nexpander = \"x1\"\npin = \"GPB0\"")
+    guard moved.contains("pin = \"GPA0\"") && moved.contains("pin = \"GPB0\"") else { throw CocoaError(.fileReadCorruptFile) }
+    return moved + "\n[[i2c]]\npart = \"mcp23017\"\nname = \"x1\"\naddress = 0x21\nbus = \"\(bus)\"\n"
+}
 
 /// Polls `condition` every 50 ms for at most `seconds`.
 func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {

@@ -30,7 +30,7 @@ struct I2CPartsTests {
         preloadRangingSensor(bus, 0x29, millimeters: 800)
         let board = sensorBoard([kerb])
         var opened: [String] = []
-        let (sensors, display) = try I2CParts.make(board: board) { (path: String) throws(HardwareError) in
+        let (sensors, display, _) = try I2CParts.make(board: board) { (path: String) throws(HardwareError) in
             opened.append(path)
             return bus
         }
@@ -68,7 +68,7 @@ struct I2CPartsTests {
         let bus = SimulatedI2CBus(path: "/dev/i2c-1")
         bus.attach(0x29)                                   // answers, but every register reads 0
         let board = sensorBoard([kerb])
-        let (sensors, _) = try I2CParts.make(board: board) { (_: String) throws(HardwareError) in bus }
+        let (sensors, _, _) = try I2CParts.make(board: board) { (_: String) throws(HardwareError) in bus }
         let failed = SensorPoller(hub: SensorHub(board: board), sensors: sensors, display: nil).startAll(nowMs: 0)
         #expect(failed.count == 1)
         #expect(failed.first?.error.detail.contains("register 0xc0 reads 0x00, expected 0xee") == true, "\(failed)")
@@ -80,7 +80,7 @@ struct I2CPartsTests {
         // INA219 shunt voltage: 10 µV per bit; 100 mA through 100 mΩ is 10 mV = 1000 bits.
         bus.setWord(0x40, 0x01, bigEndianRegister(1_000))
         let board = sensorBoard([redLamp])
-        let (sensors, _) = try I2CParts.make(board: board) { (_: String) throws(HardwareError) in bus }
+        let (sensors, _, _) = try I2CParts.make(board: board) { (_: String) throws(HardwareError) in bus }
         let hub = SensorHub(board: board)
         let poller = SensorPoller(hub: hub, sensors: sensors, display: nil)
         #expect(poller.startAll(nowMs: 0).isEmpty)
