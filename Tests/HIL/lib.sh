@@ -11,7 +11,9 @@
 #
 # Helpers for run.sh (a LINE is a line name from the board, LAMP_VEHICLE_RED, or its role, vehicle.red):
 #   press LINE / release LINE     drive an input active / inactive (an active-low button is pressed by
-#                                 pulling it down); set_input LINE 0|1 does the same by value
+#                                 pulling it down); set_input LINE 0|1 does the same by value. A line on
+#                                 an MCP23017 (named by its role) is driven through the expander's GPIO
+#                                 register on i2c-stub, and read from its output latch
 #   lamp LINE                     prints 0 or 1: what the controller drives on an output
 #   lamp_is LINE 0|1              the same as a test, without a subshell (for tight loops)
 #   wait_lamp LINE VALUE TIMEOUT_S  polls every 50 ms; fails with a message on timeout
@@ -71,12 +73,13 @@ secs() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
 # -------------------------------------------------------------------- lines ----
 # Turns a line name or role into a shell-variable-safe key.
 _key() { _k=$1; _k=${_k//./_}; _k=${_k//-/_}; }
-# Sets L_OFF, L_NAME, L_ROLE, L_DIR, L_AL for a line name or role; fails for an unknown one.
+# Sets L_OFF, L_NAME, L_ROLE, L_DIR, L_AL for a line name or role; fails for an unknown one. A line on an
+# MCP23017 also sets L_XADDR (the expander's address) and L_XBIT (0-7 GPA0-7, 8-15 GPB0-7); L_OFF is "x".
 _line() {
   _key "$1"
   eval "L_OFF=\${_off_$_k-}"
   [ -n "$L_OFF" ] || { echo "  hil: no line or role '$1' on the board" >&2; return 1; }
-  eval "L_NAME=\$_name_$_k L_ROLE=\$_role_$_k L_DIR=\$_dir_$_k L_AL=\$_al_$_k"
+  eval "L_NAME=\$_name_$_k L_ROLE=\$_role_$_k L_DIR=\$_dir_$_k L_AL=\$_al_$_k L_XADDR=\${_xaddr_$_k-} L_XBIT=\${_xbit_$_k-}"
 }
 
 # Makes the gpio-sim chip from /hil/lines: one bank labelled $HIL_CHIP_LABEL, one named line each.
@@ -122,6 +125,7 @@ hil_i2c_setup() {
   insmod /lib/modules/i2c-stub.ko chip_addr=${_addrs:-0x08} || return 1
   BUS=$(i2cdetect -l | awk '/SMBus stub/ { sub("i2c-", "", $1); print $1 }')
   [ -n "$BUS" ] && [ -c "/dev/i2c-$BUS" ] || { echo "  hil: no /dev/i2c-N for i2c-stub"; i2cdetect -l; return 1; }
+  _xlines_setup || return 1
   while read -r _p _a _r _b; do
     [ "$_b" = "/dev/i2c-$BUS" ] || { echo "  hil: the board puts $_r on $_b; i2c-stub is /dev/i2c-$BUS"; return 1; }
     _a=$(printf '0x%02x' $(($_a)))
@@ -130,9 +134,44 @@ hil_i2c_setup() {
       ina219|ina226) preload_ina2xx "$_a" ;;
       veml7700) preload_veml7700 "$_a" ;;
       ht16k33) preload_ht16k33 "$_a" ;;
+      mcp23017) preload_mcp23017 "$_a" ;;
       *) echo "  hil: no preload for a $_p"; false ;;
     esac || { echo "  hil: preloading the $_p at $_a failed"; return 1; }
   done < /hil/i2c
+}
+
+# The board's lines on MCP23017 expanders (/hil/xlines: "EXPANDER PIN ROLE in|out ACTIVE_LOW"), known to
+# _line by their roles; XINPUTS and XOUTPUTS list the roles.
+XINPUTS=""; XOUTPUTS=""
+_xlines_setup() {
+  [ -s /hil/xlines ] || return 0
+  while read -r _x _pin _r _d _a; do
+    _key "$_x"; eval "_xa=\${_i2c_addr_$_k-}"
+    [ -n "$_xa" ] || { echo "  hil: $_r is on expander $_x, which no [[i2c]] table names"; return 1; }
+    case $_pin in
+      GPA[0-7]) _bit=${_pin#GPA} ;;
+      GPB[0-7]) _bit=$((8 + ${_pin#GPB})) ;;
+      *) echo "  hil: $_r: no pin $_pin on an MCP23017"; return 1 ;;
+    esac
+    _key "$_r"
+    eval "_off_$_k=x _name_$_k=$_x.$_pin _role_$_k=$_r _dir_$_k=$_d _al_$_k=$_a _xaddr_$_k=$_xa _xbit_$_k=$_bit"
+    if [ "$_d" = out ]; then XOUTPUTS="$XOUTPUTS $_r"; else XINPUTS="$XINPUTS $_r"; fi
+  done < /hil/xlines
+}
+# XWORD: the expander's 16-bit register pair REG (GPIO 0x12, OLAT 0x14; A in the low byte), one SMBus word.
+_xword() { _w=$(i2cget -y "$BUS" "$L_XADDR" "$1" w) && XWORD=$((_w)); }
+# Sets bit BIT of the pair REG to V (0 or 1), the other bits as they were.
+_xset() {
+  _xword "$1" || return 1
+  if [ "$3" = 1 ]; then _w=$((XWORD | 1 << $2)); else _w=$((XWORD & ~(1 << $2))); fi
+  i2cset -y "$BUS" "$L_XADDR" "$1" "$(printf '0x%04x' "$_w")" w
+}
+# An MCP23017 at power-up: every line an input (IODIR 0xFFFF), latches 0, and each of the board's inputs on
+# it at its idle level (an active-low button up: high).
+preload_mcp23017() {
+  _g=0
+  for _r in $XINPUTS; do _line "$_r" && [ "$L_XADDR" = "$1" ] && [ "$L_AL" = 1 ] && _g=$((_g | 1 << L_XBIT)); done
+  i2cset -y "$BUS" "$1" 0x00 0xffff w && i2cset -y "$BUS" "$1" 0x14 0x0000 w && i2cset -y "$BUS" "$1" 0x12 "$(printf '0x%04x' "$_g")" w
 }
 
 # Big-endian registers (VL53L0X, INA2xx): an SMBus word goes low byte first, so i2c-stub must hold the
@@ -229,6 +268,7 @@ for _t in i2cdetect i2cget i2cset i2cdump i2ctransfer; do eval "$_t() { /usr/sbi
 set_input() {
   _line "$1" || return 1
   [ "$L_DIR" = in ] || { echo "  hil: $1 is an output; only inputs are driven" >&2; return 1; }
+  if [ -n "$L_XADDR" ]; then _xset 0x12 "$L_XBIT" $(($2 ^ L_AL)); return; fi
   if [ "$(($2 ^ L_AL))" = 1 ]; then echo pull-up > "$SIM/sim_gpio$L_OFF/pull"; else echo pull-down > "$SIM/sim_gpio$L_OFF/pull"; fi
 }
 press() { set_input "$1" 1; }
@@ -238,6 +278,12 @@ release() { set_input "$1" 0; }
 # gpio-sim returns a released line to its pull (down): a line nobody drives reads 0.
 _lamp() {
   _line "$1" || return 1
+  if [ -n "$L_XADDR" ]; then
+    _xword 0x14 || return 1                       # the expander's output latch, as the daemon last wrote it
+    LAMP=$((XWORD >> L_XBIT & 1))
+    [ "$L_AL" = 1 ] && LAMP=$((1 - LAMP))
+    return 0
+  fi
   read -r LAMP < "$SIM/sim_gpio$L_OFF/value"
   [ "$L_AL" = 1 ] && LAMP=$((1 - LAMP))
   return 0

@@ -93,6 +93,9 @@ check "(a) start: vehicle red or the start-up flashing amber within 5 s" first_l
 check "(a) start: vehicle green after flashing amber, all-red and red+amber" green_after_startup
 check "(a) start: ped don't walk lit with the green" lamp_is ped.dont_walk 1
 check "(a) start: ped walk dark" lamp_is ped.walk 0
+for _x in $XOUTPUTS; do
+  check "(g) expander: $_x ($(_line "$_x"; echo "$L_NAME")) lit with the green, as the controller drives it" wait_lamp "$_x" 1 1
+done
 if ! alive "$CG_PID"; then
   check "(a) crossguard run keeps running" false
   show_stderr
@@ -120,10 +123,12 @@ fi
 # ------------------------------------------------------ (b) pedestrian cycle ----
 # A 200 ms press during the green: the minimum green, flashing green, amber, all-red, then the walk;
 # after the walk and the clearance, all-red and red+amber back to green. Every 50 ms both the vehicle
-# green and the walk are sampled: never both lit. The kerb sensor is silent throughout (above).
+# green and the walk are sampled: never both lit. The kerb sensor is silent throughout (above). The press
+# is on the far kerb's button, ped.button.2 on the MCP23017 (the SOS button below is a GPIO input), and
+# the locator tone, also on the expander, is sampled half a second into the walk.
 watch_cycle() {
   now_ms; _t0=$NOW; _samples=0; CONFLICTS=0
-  T_AMBER_ON=""; T_RED_ON=""; T_WALK_ON=""; T_GREEN_BACK=""
+  T_AMBER_ON=""; T_RED_ON=""; T_WALK_ON=""; T_GREEN_BACK=""; LOCATOR_IN_WALK=""
   _limit=$((T_MIN_GREEN + T_FLASHING_GREEN + T_AMBER + T_ALL_RED + T_WALK + T_CLEARANCE + T_ALL_RED_AFTER_CLEARANCE + T_RED_AMBER + 2 * SLACK))
   while [ $((NOW - _t0)) -le "$_limit" ]; do
     _lamp vehicle.green; _g=$LAMP; _lamp ped.walk; _w=$LAMP
@@ -136,6 +141,8 @@ watch_cycle() {
       [ "$_r" = 1 ] && T_RED_ON=$_t
     elif [ -z "$T_WALK_ON" ]; then
       [ "$_w" = 1 ] && T_WALK_ON=$_t
+    elif [ -z "$LOCATOR_IN_WALK" ] && [ $((_t - T_WALK_ON)) -ge 500 ]; then
+      _lamp aps.locator; LOCATOR_IN_WALK=$LAMP   # half a second into the walk: the locator tone is off
     elif [ "$_g" = 1 ]; then
       T_GREEN_BACK=$_t; GREEN_AGAIN=$NOW; break
     fi
@@ -157,8 +164,11 @@ no_conflict() { [ "$CONFLICTS" = 0 ] && [ "$SAMPLES" -ge 20 ] || { echo "  $CONF
 # allow EARLY ms.
 EARLY=500
 if alive "$CG_PID"; then
-  press ped.button; sleep 0.2; release ped.button
+  mark_events
+  press ped.button.2; sleep 0.2; release ped.button.2
   watch_cycle
+  check "(g) expander: the press on ped.button.2 (x1.GPA0) placed the demand" wait_event 0 demand.placed - ped.button
+  check "(g) expander: aps.locator (x1.GPB0) dark in the walk" eq "$LOCATOR_IN_WALK" 0
   check "(b) ped: vehicle amber within min green + flashing green of the press" between 0 "$T_AMBER_ON" 0 $((T_MIN_GREEN + T_FLASHING_GREEN + SLACK))
   check "(b) ped: then vehicle red, after the amber" between "$T_AMBER_ON" "$T_RED_ON" $((T_AMBER - EARLY)) $((T_AMBER + SLACK))
   check "(b) ped: then ped walk, after the all-red" between "$T_RED_ON" "$T_WALK_ON" $((T_ALL_RED - EARLY)) $((T_ALL_RED + SLACK))
@@ -309,6 +319,7 @@ if alive "$CG_PID"; then
   wait_exit "$CG_PID" 5
   check "(d) SIGTERM: exit status 0" eq "$EXIT" 0
   check "(d) SIGTERM: every output was driven to 0 before the exit" last_driven_off
+  for _x in $XOUTPUTS; do check "(d) SIGTERM: $_x on the expander latched inactive before the exit" lamp_is "$_x" 0; done
   gpio_trace_stop
   [ "$EXIT" = 0 ] || show_stderr
   # What the daemon said besides its events (start, warnings, ticks, overruns and hardware errors).
