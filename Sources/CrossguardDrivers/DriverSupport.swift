@@ -17,8 +17,3 @@ func zeroShuntError(_ part: String, _ address: UInt8) -> HardwareError {
     HardwareError(.other, "\(part) at \(hexByte(address)): shunt resistance is 0 mΩ; give the resistor's value in milliohms")
 }
 
-/// `0x399f`: a 16-bit register value for messages.
-func hex16(_ value: UInt16) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
-}

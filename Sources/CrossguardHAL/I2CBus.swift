@@ -95,3 +95,9 @@ extension I2CBus {
 
 /// `0x29`: how addresses and registers are written in board files, datasheets and messages.
 public func hexByte(_ value: UInt8) -> String { "0x" + (value < 16 ? "0" : "") + String(value, radix: 16) }
+
+/// `0x399f`: a 16-bit register value, four digits, for messages.
+public func hex16(_ value: UInt16) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
+}

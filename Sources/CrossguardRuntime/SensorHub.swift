@@ -406,10 +406,7 @@ public final class SensorPoller: @unchecked Sendable {
             expanderSlots[k].failuresInARow = 0
             health.withLock { $0[slot.healthIndex].answers += 1 }
         } catch {
-            expanderSlots[k].written = nil  // a failed write may or may not have landed
-            noteExpander(k, error: error)
-            expanderSlots[k].failuresInARow += 1
-            if expanderSlots[k].failuresInARow >= failuresBeforeSilent { silenceExpander(k) }
+            expanderFailed(k, error: error)
         }
     }
 
@@ -420,11 +417,17 @@ public final class SensorPoller: @unchecked Sendable {
             try expanderSlots[k].expander.writeLatch(latch)
             expanderSlots[k].written = latch
         } catch {
-            expanderSlots[k].written = nil
-            noteExpander(k, error: error)
-            expanderSlots[k].failuresInARow += 1
-            if expanderSlots[k].failuresInARow >= failuresBeforeSilent { silenceExpander(k) }
+            expanderFailed(k, error: error)
         }
+    }
+
+    /// A failed read or write of expander `k`: counted, and the `failuresBeforeSilent`th in a row makes it
+    /// silent. The latch is unknown afterwards (a failed write may or may not have landed).
+    private func expanderFailed(_ k: Int, error: HardwareError) {
+        expanderSlots[k].written = nil
+        noteExpander(k, error: error)
+        expanderSlots[k].failuresInARow += 1
+        if expanderSlots[k].failuresInARow >= failuresBeforeSilent { silenceExpander(k) }
     }
 
     /// Marks expander `k` silent: its inputs stand for their roles' safe levels, and its lines' roles
@@ -470,8 +473,3 @@ public final class SensorPoller: @unchecked Sendable {
     }
 }
 
-/// `0x00ff`: a 16-bit register value for messages.
-func hex16(_ value: UInt16) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
-}

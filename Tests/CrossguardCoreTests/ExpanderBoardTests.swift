@@ -160,20 +160,24 @@ struct ExpanderBoardTests {
         #expect(OutputRole.allCases.filter(\.mayBeOnExpander) == [.pedWait, .apsLocator, .sosStrobe])
     }
 
+    /// A board with one output, `role`, on expander x1's GPA3.
+    static func oneExpanderOutput(_ role: String) -> String {
+        """
+        name = "t"
+        [[output]]
+        role = "\(role)"
+        expander = "x1"
+        pin = "GPA3"
+        [[i2c]]
+        part = "mcp23017"
+        bus = "/dev/i2c-1"
+        name = "x1"
+        """
+    }
+
     @Test(arguments: OutputRole.allCases)
     func everyOutputRoleIsRefusedOrAcceptedOnAnExpanderByTheRule(role: OutputRole) {
-        let text = """
-            name = "t"
-            [[output]]
-            role = "\(role.name)"
-            expander = "x1"
-            pin = "GPA3"
-            [[i2c]]
-            part = "mcp23017"
-            bus = "/dev/i2c-1"
-            name = "x1"
-            """
-        let problems = boardProblems(text)
+        let problems = boardProblems(Self.oneExpanderOutput(role.name))
         if role.mayBeOnExpander {
             #expect(problems == [])
         } else {
@@ -182,18 +186,7 @@ struct ExpanderBoardTests {
     }
 
     @Test func aCopyOfARefusedRoleIsNamedWithItsNumber() {
-        let text = """
-            name = "t"
-            [[output]]
-            role = "sos.green.2"
-            expander = "x1"
-            pin = "GPA3"
-            [[i2c]]
-            part = "mcp23017"
-            bus = "/dev/i2c-1"
-            name = "x1"
-            """
-        #expect(boardProblems(text).first?.hasPrefix("board.toml: output[0].expander = \"x1\" cannot drive sos.green.2:") == true)
+        #expect(boardProblems(Self.oneExpanderOutput("sos.green.2")).first?.hasPrefix("board.toml: output[0].expander = \"x1\" cannot drive sos.green.2:") == true)
     }
 
     @Test func expanderTableRefusals() {
