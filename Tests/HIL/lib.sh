@@ -4,8 +4,9 @@
 # What the host hands over in /hil:
 #   lines    one line of the gpio-sim chip per line: "OFFSET NAME ROLE in|out ACTIVE_LOW(0|1)",
 #            parsed by scripts/hil out of Tests/HIL/board.toml
-#   i2c      one line per I2C part: "PART ADDRESS ROLE BUS" (ROLE ped.countdown for the display, light
-#            for the light sensor), parsed by scripts/hil out of the board's [[i2c]] tables
+#   i2c      one line per I2C part: "PART ADDRESS ROLE BUS SHUNT" (ROLE ped.countdown for the display,
+#            light for the light sensor; SHUNT a current monitor's shunt in mΩ, else "-"), parsed by
+#            scripts/hil out of the board's [[i2c]] tables
 #   env.sh   HIL_MAJOR (libgpiod major of the tools and the binary), HIL_CHIP_LABEL, HIL_SLACK_MS,
 #            and the site's timings T_* in milliseconds (from Tests/HIL/site.toml)
 #
@@ -29,6 +30,8 @@
 #   display_digits PART           sets DIGITS, the four digits the HT16K33 shows ("---7"; "-" blank)
 #   part_vanish PART, part_back PART   a kernel driver takes the address (the daemon's next selection of
 #                                 it is refused, EBUSY), and gives it back (registers kept)
+#   lamp_feedback_start           every current monitor (lamp.ROLE) reads what its lamp draws from now on
+#   lamp_blow ROLE, lamp_mend ROLE  the lamp behind a current monitor draws nothing, and draws again
 # All the helpers are busy-loop friendly: reads use the shell's `read`, so a 50 ms sample costs no fork.
 
 PASS=0
@@ -37,11 +40,13 @@ OUTPUTS=""   # the output lines' names, in board order
 INPUTS=""    # the input lines' names, in board order
 
 # ------------------------------------------------------------------ results ----
-# What CMD prints (why it failed, what it measured) follows its PASS/FAIL line.
+# What CMD prints (why it failed, what it measured) follows its PASS/FAIL line, which ends with the guest's
+# uptime when CMD returned (where a run spends its time).
 check() {
   _name=$1; shift
   "$@" > /tmp/.check 2>&1; _rc=$?
-  if [ $_rc = 0 ]; then PASS=$((PASS + 1)); echo "PASS: $_name"; else FAIL=$((FAIL + 1)); echo "FAIL: $_name"; fi
+  read -r _up _ < /proc/uptime
+  if [ $_rc = 0 ]; then PASS=$((PASS + 1)); echo "PASS: $_name  [${_up}s]"; else FAIL=$((FAIL + 1)); echo "FAIL: $_name  [${_up}s]"; fi
   cat /tmp/.check
   return $_rc
 }
@@ -114,11 +119,12 @@ hil_gpio_setup() {
 # (" ROLE=ADDRESS ..."). SMBus transfers only: i2c-stub refuses I2C_RDWR and plain reads and writes.
 hil_i2c_setup() {
   _addrs=""; I2C_PARTS=""
-  while read -r _p _a _r _b; do
+  while read -r _p _a _r _b _s; do
     _a=$(printf '0x%02x' $(($_a)))
     _key "$_r"
     eval "_i2c_addr_$_k=$_a _i2c_part_$_k=$_p _i2c_bus_$_k=$_b"
     _addrs="$_addrs${_addrs:+,}$_a"; I2C_PARTS="$I2C_PARTS $_r=$_a"
+    case $_p in ina219|ina226) MONITORS="$MONITORS $_r:$_a:$_p:$_s" ;; esac
   done < /hil/i2c
   insmod /lib/modules/i2c-dev.ko || return 1
   # The stub wants at least one address; a board without I2C parts gets one at 0x08 (reserved, unused).
@@ -126,12 +132,13 @@ hil_i2c_setup() {
   BUS=$(i2cdetect -l | awk '/SMBus stub/ { sub("i2c-", "", $1); print $1 }')
   [ -n "$BUS" ] && [ -c "/dev/i2c-$BUS" ] || { echo "  hil: no /dev/i2c-N for i2c-stub"; i2cdetect -l; return 1; }
   _xlines_setup || return 1
-  while read -r _p _a _r _b; do
+  while read -r _p _a _r _b _s; do
     [ "$_b" = "/dev/i2c-$BUS" ] || { echo "  hil: the board puts $_r on $_b; i2c-stub is /dev/i2c-$BUS"; return 1; }
     _a=$(printf '0x%02x' $(($_a)))
     case $_p in
       vl53l0x) preload_vl53l0x "$_a" ;;
-      ina219|ina226) preload_ina2xx "$_a" ;;
+      ina219) preload_ina2xx "$_a" ;;
+      ina226) preload_ina2xx "$_a" && preload_ina226_identity "$_a" ;;
       veml7700) preload_veml7700 "$_a" ;;
       ht16k33) preload_ht16k33 "$_a" ;;
       mcp23017) preload_mcp23017 "$_a" ;;
@@ -190,6 +197,9 @@ preload_vl53l0x() {
 # An INA219/INA226: the power-on configuration (0x00 = 0x399F; the driver writes its own and reads it
 # back) and no current through the shunt (0x01).
 preload_ina2xx() { i2cset -y "$BUS" "$1" 0x00 "$(_be_word 0x399f)" w && i2cset -y "$BUS" "$1" 0x01 0x0000 w; }
+# An INA226's identity, which its driver checks before configuring it: manufacturer 0xFE = 0x5449 ("TI"),
+# die 0xFF = 0x2260 (INA226, revision 0).
+preload_ina226_identity() { i2cset -y "$BUS" "$1" 0xfe "$(_be_word 0x5449)" w && i2cset -y "$BUS" "$1" 0xff "$(_be_word 0x2260)" w; }
 # A VEML7700 (little-endian, SMBus order): ALS count 0x04 = 1000, about 270 lx at the driver's gain and
 # integration time: daylight.
 preload_veml7700() { i2cset -y "$BUS" "$1" 0x04 1000 w; }
@@ -208,8 +218,48 @@ i2c_addr() {
 }
 # What a ranging sensor measures from now on, in millimetres (a new sample is always ready).
 set_distance() { i2c_addr "$1" && i2cset -y "$BUS" "$I2C_ADDR" 0x1e "$(_be_word "$2")" w; }
-# What a current monitor measures from now on, in milliamps: its shunt register for a 100 mΩ shunt
-# (10 µV per bit: 1 mA through 100 mΩ is one bit).
+
+# ------------------------------------------------------------ lamp current ----
+# A lamp behind a current monitor draws LAMP_MA while its output is lit and nothing while it is dark, as a
+# healthy lamp does: lamp_feedback_start runs a loop that reads each monitored lamp's line every 50 ms and
+# writes the monitor's shunt register when the lamp changes (INA219 10 µV per bit, INA226 2.5 µV, through
+# the board's shunt_mohm), so the daemon's sensor thread reads it within a poll. MONITORS lists them as
+# "lamp.ROLE:ADDRESS:PART:SHUNT_MOHM" (hil_i2c_setup). A write refused while the part has "vanished"
+# (EBUSY) is tried again on the next turn. lamp_blow ROLE: the lamp draws nothing from now on, lit or not.
+MONITORS=""
+LAMP_MA=200
+_shunt_word() {  # PART SHUNT_MOHM MA: the shunt register for MA through the shunt, as i2cset's word
+  _uv=$(($3 * $2))   # mA × mΩ = µV
+  case $1 in ina226) _be_word $((_uv * 10 / 25)) ;; *) _be_word $((_uv / 10)) ;; esac
+}
+lamp_feedback_start() {
+  for _m in $MONITORS; do
+    _r=${_m%%:*}
+    _lamp "${_r#lamp.}" 2>/dev/null || { echo "  hil: $_r: no output ${_r#lamp.} on the board to follow"; return 1; }
+  done
+  [ -n "$MONITORS" ] || return 0
+  rm -f /tmp/.feedback; mkfifo /tmp/.feedback || return 1
+  (
+    # It waits with the shell's own `read -t` on a FIFO that never delivers: a `sleep` would fork and
+    # exec 20 times a second, which under emulation takes a good part of the guest's one CPU.
+    exec 9<> /tmp/.feedback
+    while :; do
+      for _m in $MONITORS; do
+        _r=${_m%%:*}; _rest=${_m#*:}; _a=${_rest%%:*}; _rest=${_rest#*:}; _p=${_rest%%:*}; _s=${_rest#*:}
+        _o=${_r#lamp.}; _key "$_o"
+        _lamp "$_o"; [ -e "/tmp/blown.$_o" ] && LAMP=0
+        eval "_was=\${_fed_$_k-}"
+        [ "$_was" = "$LAMP" ] && continue
+        _w=0; [ "$LAMP" = 1 ] && _w=$LAMP_MA
+        i2cset -y "$BUS" "$_a" 0x01 "$(_shunt_word "$_p" "$_s" "$_w")" w 2>/dev/null && eval "_fed_$_k=$LAMP"
+      done
+      read -t 0.05 _ <&9
+    done
+  ) &
+  FEEDBACK_PID=$!
+}
+lamp_blow() { : > "/tmp/blown.$1"; }
+lamp_mend() { rm -f "/tmp/blown.$1"; }
 
 # DIGITS: the four digits an HT16K33 shows (Sources/CrossguardDrivers/HT16K33.swift: RAM 0x00, 0x02, 0x06,
 # 0x08, segments a-g in bits 0-6), each 0-9, "-" when blank and "?" for a pattern that is no digit;

@@ -7,9 +7,10 @@
 #   the part, its address and the bus.
 #   With no broker every event is logged on stderr as a line "event {json}".
 # The board's I2C parts sit on i2c-stub (lib.sh preloads their registers): a ranging sensor as ped.kerb,
-# a current monitor on lamp.sos.green, a light sensor and the HT16K33 countdown display. The (f) checks
-# use them: a sensor that vanishes (before and after (b), which runs with the kerb sensor silent), a
-# pedestrian waiting at the kerb with the countdown of the clearance that follows, and an absent part.
+# current monitors on lamp.sos.green and lamp.vehicle.red, a light sensor and the HT16K33 countdown
+# display. The (f) checks use them: a sensor that vanishes (before and after (b), which runs with the kerb
+# sensor silent), a pedestrian waiting at the kerb with the countdown of the clearance that follows, and
+# an absent part; (h) blows the sensed red lamp.
 # Time limits come from the site file (T_* in ms, from env.sh) plus HIL_SLACK_MS for emulation; the
 # guest runs under qemu TCG, where a process start takes a few hundred milliseconds.
 
@@ -53,8 +54,11 @@ no_event() {
   [ -z "$_e" ] || { echo "  $1 events:"; echo "$_e" | sed 's/^/    /'; return 1; }
 }
 
-# The cabinet at rest: buttons up and the door closed (lib.sh's set-up), mains present.
+# The cabinet at rest: buttons up and the door closed (lib.sh's set-up), mains present, and the lamps
+# behind current monitors drawing current while lit (the vehicle red's INA226 is watched by the safety
+# monitor: a lamp that did not follow would be a lamp failure).
 set_input mains.ok 1
+check "lamp current follows the lamps behind the current monitors:$MONITORS" lamp_feedback_start
 
 # ---------------------------------------------------------------- (a) start ----
 # Start-up (kz): flashing amber, then all-red, then red+amber, then green with don't walk.
@@ -288,6 +292,55 @@ if alive "$CG_PID"; then
   check "(c) SOS: sos.yellow stays lit after the release" lamp_is sos.yellow 1
 fi
 
+# ----------------------------------------------- (h) the sensed red lamp fails ----
+# The INA226 on the vehicle red lamp's supply has read the lamp's current since the start (lib.sh's
+# lamp_feedback), through every red so far: no lamp.failure. Then the lamp blows while the vehicles have
+# green, and a pedestrian presses. The red is commanded at the end of the amber and reads dark, so within
+# lamp_mismatch (800 ms, inside the 1 s all-red) the monitor raises lamp.failure for lamp.vehicle.red: the
+# demand is cancelled and the vehicles get green again with no walk, since nobody may be sent across in
+# front of traffic that sees no red. The lamp is replaced and the fault-reset key turned: the failure is
+# cleared and a press is taken again. Sampled every 50 ms; WALKS counts samples with the walk lit.
+watch_blown_red() {
+  now_ms; _t0=$NOW; WALKS=0; BR_RED_ON=""; BR_GREEN_BACK=""
+  _limit=$((T_MIN_GREEN + T_FLASHING_GREEN + T_AMBER + T_ALL_RED + T_ALL_RED_AFTER_CLEARANCE + T_RED_AMBER + 2 * SLACK))
+  while [ $((NOW - _t0)) -le "$_limit" ]; do
+    _lamp ped.walk; [ "$LAMP" = 1 ] && WALKS=$((WALKS + 1))
+    _lamp vehicle.red; [ -z "$BR_RED_ON" ] && [ "$LAMP" = 1 ] && BR_RED_ON=$((NOW - _t0))
+    _lamp vehicle.green; [ -n "$BR_RED_ON" ] && [ "$LAMP" = 1 ] && { BR_GREEN_BACK=$((NOW - _t0)); break; }
+    alive "$CG_PID" || break
+    sleep 0.05; now_ms
+  done
+}
+green_without_walk() {
+  [ -n "$BR_RED_ON" ] && [ -n "$BR_GREEN_BACK" ] ||
+    { echo "  vehicle red ${BR_RED_ON:+at $(fmt_s "$BR_RED_ON") s}${BR_RED_ON:-never seen}, green again ${BR_GREEN_BACK:-never}"; return 1; }
+  [ "$WALKS" = 0 ] || { echo "  ped walk lit in $WALKS samples"; return 1; }
+  _d=$((BR_GREEN_BACK - BR_RED_ON))
+  # The red only until the failure is found, then the all-red after it and the red+amber.
+  _max=$((T_ALL_RED + T_ALL_RED_AFTER_CLEARANCE + T_RED_AMBER + SLACK))
+  [ "$_d" -le "$_max" ] || { echo "  vehicles held $(fmt_s "$_d") s (at most $(fmt_s "$_max") s)"; return 1; }
+  echo "  red $(fmt_s "$_d") s, then green; the walk never lit"
+}
+if alive "$CG_PID" && [ -n "$MONITORS" ]; then
+  check "(h) sensed red: no lamp.failure since the start, the INA226 following vehicle.red" no_event lamp.failure
+  check "(h) sensed red: vehicles have green" wait_lamp vehicle.green 1 "$(secs $((T_ALL_RED_AFTER_CLEARANCE + T_RED_AMBER + SLACK)))"
+  mark_events
+  lamp_blow vehicle.red
+  press ped.button; sleep 0.2; release ped.button
+  watch_blown_red
+  check "(h) blown red: lamp.failure raised for lamp.vehicle.red" wait_event 0 lamp.failure raised lamp.vehicle.red
+  check "(h) blown red: the press's demand cancelled" wait_event 0 demand.cancelled - ped.button
+  check "(h) blown red: vehicles green again, the walk never lit" green_without_walk
+  check "(h) blown red: no fail-safe (one red lamp down inhibits the walk only)" no_event safety.failsafe
+  lamp_mend vehicle.red
+  mark_events
+  press fault.reset; sleep 0.3; release fault.reset
+  check "(h) lamp replaced, fault-reset key: lamp.failure cleared for lamp.vehicle.red" wait_event 2 lamp.failure cleared lamp.vehicle.red
+  mark_events
+  press ped.button; sleep 0.2; release ped.button
+  check "(h) lamp replaced: a press places a demand again" wait_event 2 demand.placed - ped.button
+fi
+
 # ------------------------------------------------------------- (d) SIGTERM ----
 # Every output off within 2 s and exit 0. gpio-sim returns a released line to its pull (down), so the
 # lines read 0 after any exit: the kernel's trace of the values written says whether the daemon drove
@@ -385,4 +438,47 @@ if check "(f) absent I2C part: nothing answers at 0x31 on /dev/i2c-$BUS" nothing
   check "(f) absent I2C part: stderr names the address" has "$ERR" 0x31
   check "(f) absent I2C part: stderr names the bus" has "$ERR" "$KERB_BUS"
   check "(f) absent I2C part: stderr names the board file" has "$ERR" "$ABSENT_I2C"
+fi
+
+# ------------------------------------------------------------- (i) udev rules ----
+# udev/99-crossguard.rules under Debian 12's own udevadm, against the gpio-sim chip and i2c-stub's bus:
+# `udevadm test` runs the rules for one device as udev would when it appears and applies the owner, mode
+# and links they give. Without the Raspberry Pi OS groups gpio and i2c the devices go to the group
+# crossguard; with them, to gpio and i2c. The chip gets its link by label; the header link matches the
+# driver of the chip's parent device, which for gpio-sim is gpio-sim, not a Pi's pinctrl driver, so
+# that rule is run here with gpio-sim added to its list of drivers.
+UDEV_RULES=/etc/udev/rules.d/99-crossguard.rules
+GPIO_DEV=/sys/bus/gpio/devices/$CHIP
+I2C_DEV_SYS=/sys/class/i2c-dev/i2c-$BUS
+udev_install() {
+  mkdir -p /etc/udev/rules.d /run/udev || return 1
+  sed 's/DRIVERS=="pinctrl-bcm2835|pinctrl-rp1"/DRIVERS=="pinctrl-bcm2835|pinctrl-rp1|gpio-sim"/' /hil/99-crossguard.rules > "$UDEV_RULES"
+  grep -q 'pinctrl-rp1|gpio-sim"' "$UDEV_RULES" || { echo "  the header rule's DRIVERS list is not where this check expects it"; return 1; }
+}
+udev_run() {  # SYSPATH...: the rules for each device, as udev runs them when it appears
+  for _d in "$@"; do
+    udevadm test --action=add "$_d" > /tmp/udev.log 2>&1 || { echo "  udevadm test $_d failed:"; tail -8 /tmp/udev.log | sed 's/^/    /'; return 1; }
+  done
+}
+owned() {  # DEV GROUP MODE
+  _got=$(stat -L -c '%G %a' "$1") || return 1
+  [ "$_got" = "$2 $3" ] || { echo "  $1 is $_got, wanted $2 $3"; grep -iE 'group|mode|crossguard' /tmp/udev.log | tail -6 | sed 's/^/    udevadm: /'; return 1; }
+}
+links_to() {  # LINK DEV
+  [ -L "$1" ] && [ "$(readlink -f "$1")" = "$2" ] ||
+    { echo "  $1 -> $(readlink -f "$1" 2>/dev/null || echo nothing) (wanted $2); /dev/crossguard: $(find /dev/crossguard 2>/dev/null | tr '\n' ' ')"; return 1; }
+}
+if check "(i) udev: the rules installed, gpio-sim added to the header rule's drivers" udev_install; then
+  printf 'root:x:0:\ncrossguard:x:990:\n' > /etc/group
+  if check "(i) udev: udevadm test on $CHIP and i2c-$BUS, no groups gpio and i2c" udev_run "$GPIO_DEV" "$I2C_DEV_SYS"; then
+    check "(i) udev: /dev/$CHIP root:crossguard 0660" owned "/dev/$CHIP" crossguard 660
+    check "(i) udev: /dev/i2c-$BUS root:crossguard 0660" owned "/dev/i2c-$BUS" crossguard 660
+    check "(i) udev: /dev/crossguard/by-label/$HIL_CHIP_LABEL -> /dev/$CHIP" links_to "/dev/crossguard/by-label/$HIL_CHIP_LABEL" "/dev/$CHIP"
+    check "(i) udev: /dev/crossguard/header -> /dev/$CHIP" links_to /dev/crossguard/header "/dev/$CHIP"
+  fi
+  printf 'root:x:0:\ngpio:x:997:\ni2c:x:998:\ncrossguard:x:990:\n' > /etc/group
+  if check "(i) udev: udevadm test again with the Raspberry Pi OS groups gpio and i2c" udev_run "$GPIO_DEV" "$I2C_DEV_SYS"; then
+    check "(i) udev: /dev/$CHIP root:gpio 0660" owned "/dev/$CHIP" gpio 660
+    check "(i) udev: /dev/i2c-$BUS root:i2c 0660" owned "/dev/i2c-$BUS" i2c 660
+  fi
 fi
