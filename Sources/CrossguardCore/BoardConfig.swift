@@ -270,6 +270,10 @@ extension BoardConfig {
                     r.report("bias", "= \"pull-down\" is not available on an expander pin: the MCP23017 has only 100 kΩ pull-ups; use \"pull-up\", or \"as-is\" with an external pull-down")
                 }
             }
+            if let expander = addr?.expander, let p = parsed, let role = inputRole, !role.mayBeOnExpander {
+                let allowed = (InputRole.allCases.filter { $0.mayBeOnExpander && $0.sensedLamp == nil }.map(\.name) + ["lamp.<output role>"]).joined(separator: ", ")
+                r.report("expander", "= \"\(expander)\" cannot read \(p.copy == 1 ? role.name : "\(role.name).\(p.copy)"): \(role.hiddenWhileExpanderSilent); only \(allowed) may be on an expander (docs/configuration.md)")
+            }
             r.finish()
             if let p = parsed, let role = inputRole, let a = addr {
                 inputs.append(InputLine(role: role, copy: p.copy, address: a, activeLow: activeLow, bias: bias, debounceMs: min(debounce, 1000)))

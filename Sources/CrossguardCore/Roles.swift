@@ -47,6 +47,44 @@ public enum InputRole: UInt8, CaseIterable, Sendable {
     /// dark, so the safety monitor treats the lamp as failed rather than trusting a lamp it cannot see.
     public var levelWhenSilent: Bool { self == .pedCrossing }
 
+    /// Whether a line playing the role may be read from an I2C GPIO expander (an `[[input]]` with `expander = …`).
+    ///
+    /// A GPIO line's edges are latched by the kernel even between ticks; an expander's inputs are only known
+    /// when it answers a poll. While it is silent (three failed reads in a row) each of its inputs stands for
+    /// its role's `levelWhenSilent` and whatever happens at the line meanwhile is not seen; only
+    /// `detector.fault` tells the centre the line is not being read. So only a role whose silent level is safe
+    /// or errs on the side of an alarm may be there:
+    /// - `ped.button`: reads unpressed; a press is lost, so the pedestrian waits and presses again, and
+    ///   nobody is told to go.
+    /// - `ped.kerb`: reads nobody waiting; the buttons still place demands.
+    /// - `ped.crossing`: reads someone on the crossing; the clearance runs to its maximum.
+    /// - `fault.reset`: reads unpressed; a latched fault stays latched until the reset is given again.
+    /// - `mains.ok`: reads "mains lost", an alarm: conservative.
+    /// - every `lamp.<output role>` sense input: reads dark, so the safety monitor treats the lamp as failed
+    ///   rather than trusting a lamp it cannot see.
+    ///
+    /// Refused: `sos.button` (a press during the silence is lost, and the person at the SOS post is left
+    /// alone), `cabinet.door` (reads shut: a break-in during the silence is hidden) and `battery.low` (reads
+    /// "battery fine": a failing battery is hidden). A role added later is refused until someone decides.
+    public var mayBeOnExpander: Bool {
+        switch self {
+        case .pedButton, .pedKerb, .pedCrossing, .faultReset, .mainsOK: true
+        case .sosButton, .cabinetDoor, .batteryLow: false
+        default: sensedLamp != nil
+        }
+    }
+
+    /// For a role refused on an expander (`mayBeOnExpander` false): what its silent level would hide, for the
+    /// board loader's message.
+    var hiddenWhileExpanderSilent: String {
+        switch self {
+        case .sosButton: "a press while the expander is silent is lost (a GPIO line latches it), and the person at the SOS post is left alone"
+        case .cabinetDoor: "while the expander is silent the door reads shut, and a break-in is hidden"
+        case .batteryLow: "while the expander is silent the battery reads fine, and a failing battery is hidden"
+        default: "while the expander is silent the input reads its safe level, and what it reports could be hidden"
+        }
+    }
+
     /// Looks a role up by its file name (`ped.button`), without a copy suffix.
     public init?(name: String) {
         guard let role = InputRole.allCases.first(where: { $0.name == name }) else { return nil }

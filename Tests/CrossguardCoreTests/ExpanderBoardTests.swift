@@ -142,8 +142,10 @@ struct ExpanderBoardTests {
             """
         #expect(boardProblems(text) == [
             "board.toml: input[0].line is given together with expander = \"x1\"; a line is on a GPIO chip (line, or chip and offset) or on an expander (expander and pin), not both",
+            "board.toml: input[2].expander = \"x1\" cannot read sos.button: \(Self.sosButtonRefusal)",
             "board.toml: input[3].pin = \"GPA2\" on x1 is already used by input[2]",
             "board.toml: input[4].pin = \"GPA7\" is output-only on the MCP23017 (datasheet rev. D: read as an input it can corrupt SDA); use it for an output, or put the input on another pin",
+            "board.toml: input[4].expander = \"x1\" cannot read cabinet.door: \(Self.cabinetDoorRefusal)",
             "board.toml: input[5].bias = \"pull-down\" is not available on an expander pin: the MCP23017 has only 100 kΩ pull-ups; use \"pull-up\", or \"as-is\" with an external pull-down",
             "board.toml: input[6].expander is missing; pin = … is a pin of an expander: name its [[i2c]] mcp23017 table (expander = \"x1\")",
             "board.toml: input[7].pin = \"GPC0\" is not an MCP23017 pin; use GPA0–GPA7 or GPB0–GPB7",
@@ -187,6 +189,90 @@ struct ExpanderBoardTests {
 
     @Test func aCopyOfARefusedRoleIsNamedWithItsNumber() {
         #expect(boardProblems(Self.oneExpanderOutput("sos.green.2")).first?.hasPrefix("board.toml: output[0].expander = \"x1\" cannot drive sos.green.2:") == true)
+    }
+
+    /// The rule of `InputRole.mayBeOnExpander`: inputs whose silent level is safe or raises an alarm.
+    @Test func onlyInputsWhoseSilentLevelHidesNothingMayBeOnAnExpander() {
+        #expect(InputRole.allCases.filter { !$0.mayBeOnExpander } == [.sosButton, .cabinetDoor, .batteryLow])
+        #expect(InputRole.allCases.filter { $0.sensedLamp != nil }.allSatisfy { $0.mayBeOnExpander })
+    }
+
+    /// The end of every input refusal: the roles that may be on an expander.
+    static let inputsAllowed = "only ped.button, ped.kerb, ped.crossing, mains.ok, fault.reset, lamp.<output role> may be on an expander (docs/configuration.md)"
+    static let sosButtonRefusal = "a press while the expander is silent is lost (a GPIO line latches it), and the person at the SOS post is left alone; \(inputsAllowed)"
+    static let cabinetDoorRefusal = "while the expander is silent the door reads shut, and a break-in is hidden; \(inputsAllowed)"
+    static let batteryLowRefusal = "while the expander is silent the battery reads fine, and a failing battery is hidden; \(inputsAllowed)"
+
+    /// A board with one input, `role`, on expander x1's GPA3.
+    static func oneExpanderInput(_ role: String) -> String {
+        """
+        name = "t"
+        [[input]]
+        role = "\(role)"
+        expander = "x1"
+        pin = "GPA3"
+        [[i2c]]
+        part = "mcp23017"
+        bus = "/dev/i2c-1"
+        name = "x1"
+        """
+    }
+
+    @Test(arguments: InputRole.allCases)
+    func everyInputRoleIsRefusedOrAcceptedOnAnExpanderByTheRule(role: InputRole) throws {
+        let text = Self.oneExpanderInput(role.name)
+        if role.mayBeOnExpander {
+            let b = try board(text)
+            #expect(b.inputs.map(\.roleName) == [role.name] && b.inputs[0].address == LineAddress(expander: "x1", pin: 3))
+        } else {
+            let problems = boardProblems(text)
+            #expect(problems.count == 1, "\(problems)")
+            #expect(problems.first?.hasPrefix("board.toml: input[0].expander = \"x1\" cannot read \(role.name): ") == true, "\(problems)")
+            #expect(problems.first?.hasSuffix(Self.inputsAllowed) == true, "\(problems)")
+        }
+    }
+
+    /// Each refused role, a copy among them, names its own hazard; every one is reported, and the same roles
+    /// on GPIO lines load.
+    @Test func refusedInputsNameTheRoleTheCopyAndWhatASilentExpanderWouldHide() throws {
+        let text = """
+            name = "t"
+            chip = "c"
+            [[input]]
+            role = "sos.button"
+            line = "GPIO5"
+            [[input]]
+            role = "sos.button.2"
+            expander = "x1"
+            pin = "GPA0"
+            [[input]]
+            role = "cabinet.door"
+            expander = "x1"
+            pin = "GPA1"
+            [[input]]
+            role = "battery.low"
+            expander = "x1"
+            pin = "GPB0"
+            [[input]]
+            role = "mains.ok"
+            expander = "x1"
+            pin = "GPB1"
+            [[i2c]]
+            part = "mcp23017"
+            bus = "/dev/i2c-1"
+            name = "x1"
+            """
+        #expect(boardProblems(text) == [
+            "board.toml: input[1].expander = \"x1\" cannot read sos.button.2: \(Self.sosButtonRefusal)",
+            "board.toml: input[2].expander = \"x1\" cannot read cabinet.door: \(Self.cabinetDoorRefusal)",
+            "board.toml: input[3].expander = \"x1\" cannot read battery.low: \(Self.batteryLowRefusal)",
+        ])
+        let onGPIO = text
+            .replacingOccurrences(of: "expander = \"x1\"\npin = \"GPA0\"", with: "line = \"GPIO6\"")
+            .replacingOccurrences(of: "expander = \"x1\"\npin = \"GPA1\"", with: "line = \"GPIO7\"")
+            .replacingOccurrences(of: "expander = \"x1\"\npin = \"GPB0\"", with: "line = \"GPIO8\"")
+        let b = try board(onGPIO)
+        #expect(b.inputs.map(\.address.description) == ["c/GPIO5", "c/GPIO6", "c/GPIO7", "c/GPIO8", "x1/GPB1"])
     }
 
     @Test func expanderTableRefusals() {
