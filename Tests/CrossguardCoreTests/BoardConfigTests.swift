@@ -27,6 +27,18 @@ struct BoardConfigTests {
         }
     }
 
+    /// The HIL board with its own site (the pair scripts/hil runs in the VM): the loop above accepts any error
+    /// from it with the example sites, so a refusal only this pair would show is caught here, before a VM boots.
+    @Test func theHILBoardServesTheHILSite() throws {
+        let result = DeviceFiles.load(
+            boardPath: repositoryRoot.appendingPathComponent("Tests/HIL/board.toml").path,
+            sitePath: repositoryRoot.appendingPathComponent("Tests/HIL/site.toml").path)
+        let files = try result.get()
+        // The vehicle red is sensed by the INA226 the (h) checks blow, so the monitor counts red lamps.
+        #expect(files.board.inputRoles.contains(.lampVehicleRed))
+        #expect(files.board.i2c.contains { $0.part == .ina226 && $0.role == .lampVehicleRed })
+    }
+
     @Test func shippedSimBoardWiresEveryRole() throws {
         let b = try simBoard()
         #expect(b.name == "sim")
