@@ -162,11 +162,11 @@ struct ExpanderBoardTests {
         #expect(OutputRole.allCases.filter(\.mayBeOnExpander) == [.pedWait, .apsLocator, .sosStrobe])
     }
 
-    /// A board with one output, `role`, on expander x1's GPA3.
-    static func oneExpanderOutput(_ role: String) -> String {
+    /// A board with one line of `table` ("input" or "output"), `role`, on expander x1's GPA3.
+    static func oneExpanderLine(_ table: String, _ role: String) -> String {
         """
         name = "t"
-        [[output]]
+        [[\(table)]]
         role = "\(role)"
         expander = "x1"
         pin = "GPA3"
@@ -176,6 +176,9 @@ struct ExpanderBoardTests {
         name = "x1"
         """
     }
+
+    /// A board with one output, `role`, on expander x1's GPA3.
+    static func oneExpanderOutput(_ role: String) -> String { oneExpanderLine("output", role) }
 
     @Test(arguments: OutputRole.allCases)
     func everyOutputRoleIsRefusedOrAcceptedOnAnExpanderByTheRule(role: OutputRole) {
@@ -204,19 +207,7 @@ struct ExpanderBoardTests {
     static let batteryLowRefusal = "while the expander is silent the battery reads fine, and a failing battery is hidden; \(inputsAllowed)"
 
     /// A board with one input, `role`, on expander x1's GPA3.
-    static func oneExpanderInput(_ role: String) -> String {
-        """
-        name = "t"
-        [[input]]
-        role = "\(role)"
-        expander = "x1"
-        pin = "GPA3"
-        [[i2c]]
-        part = "mcp23017"
-        bus = "/dev/i2c-1"
-        name = "x1"
-        """
-    }
+    static func oneExpanderInput(_ role: String) -> String { oneExpanderLine("input", role) }
 
     @Test(arguments: InputRole.allCases)
     func everyInputRoleIsRefusedOrAcceptedOnAnExpanderByTheRule(role: InputRole) throws {
