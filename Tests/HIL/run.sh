@@ -323,7 +323,11 @@ green_without_walk() {
 }
 if alive "$CG_PID" && [ -n "$MONITORS" ]; then
   check "(h) sensed red: no lamp.failure since the start, the INA226 following vehicle.red" no_event lamp.failure
-  check "(h) sensed red: vehicles have green" wait_lamp vehicle.green 1 "$(secs $((T_ALL_RED_AFTER_CLEARANCE + T_RED_AMBER + SLACK)))"
+fi
+# Blown only while the vehicles have green: blown while the red is lit for a walk, the lamp fails under
+# the walk, which is the fail-safe (the monitor's other rule), not what these checks expect.
+if alive "$CG_PID" && [ -n "$MONITORS" ] &&
+  check "(h) sensed red: vehicles have green" wait_lamp vehicle.green 1 "$(secs $((T_ALL_RED_AFTER_CLEARANCE + T_RED_AMBER + SLACK)))"; then
   mark_events
   lamp_blow vehicle.red
   press ped.button; sleep 0.2; release ped.button
@@ -393,6 +397,20 @@ check "(e) absent chip: exit status 1" eq "$EXIT" 1
 check "(e) absent chip: stderr names the role" has "$ERR" vehicle.red
 check "(e) absent chip: stderr names the board file" has "$ERR" "$ABSENT"
 
+# A line name the chip does not have (vehicle.green's, misspelt as on a miswired board): exit 1, and
+# stderr names the role, the line and the board file.
+MISSING=/tmp/hil-missing-line.toml
+sed 's/"LAMP_VEHICLE_GREEN"/"LAMP_VEHICLE_GREN"/' "$BOARD" > "$MISSING"
+if check "(e) missing line: the board names LAMP_VEHICLE_GREN" grep -q LAMP_VEHICLE_GREN "$MISSING"; then
+  start_daemon "$MISSING"
+  wait_exit "$CG_PID" 10
+  ERR=$(cat /tmp/cg.err)
+  check "(e) missing line: exit status 1" eq "$EXIT" 1
+  check "(e) missing line: stderr names the role" has "$ERR" vehicle.green
+  check "(e) missing line: stderr names the line" has "$ERR" LAMP_VEHICLE_GREN
+  check "(e) missing line: stderr names the board file" has "$ERR" "$MISSING"
+fi
+
 # An output line held by another process (gpioset of the guest's libgpiod major, consumer "gpioset"):
 # exit 1, and stderr names the role, the board file and the holder.
 if check "(e) busy line: gpioset holds vehicle.amber" hold_line vehicle.amber 0; then
@@ -460,9 +478,9 @@ udev_run() {  # SYSPATH...: the rules for each device, as udev runs them when it
     udevadm test --action=add "$_d" > /tmp/udev.log 2>&1 || { echo "  udevadm test $_d failed:"; tail -8 /tmp/udev.log | sed 's/^/    /'; return 1; }
   done
 }
-owned() {  # DEV GROUP MODE
-  _got=$(stat -L -c '%G %a' "$1") || return 1
-  [ "$_got" = "$2 $3" ] || { echo "  $1 is $_got, wanted $2 $3"; grep -iE 'group|mode|crossguard' /tmp/udev.log | tail -6 | sed 's/^/    udevadm: /'; return 1; }
+owned() {  # DEV GROUP MODE: owned by root (uid 0) and GROUP, with MODE (devtmpfs made it root:root 0600)
+  _got=$(stat -L -c '%u:%G %a' "$1") || return 1
+  [ "$_got" = "0:$2 $3" ] || { echo "  $1 is $_got (uid:group mode), wanted 0:$2 $3"; grep -iE 'group|mode|crossguard' /tmp/udev.log | tail -6 | sed 's/^/    udevadm: /'; return 1; }
 }
 links_to() {  # LINK DEV
   [ -L "$1" ] && [ "$(readlink -f "$1")" = "$2" ] ||
