@@ -220,7 +220,7 @@ public final class SensorPoller: @unchecked Sendable {
                 slots[i].lastAnswerMs = nowMs
             } catch {
                 failed.append((slots[i].sensor.config, error))
-                note(i, error: error)
+                noteFailure(i, error)
                 silence(i)
             }
         }
@@ -233,7 +233,7 @@ public final class SensorPoller: @unchecked Sendable {
         for k in expanderSlots.indices {
             do throws(HardwareError) { try bringUp(k, nowMs: nowMs) } catch {
                 failed.append((expanderSlots[k].expander.config, error))
-                noteExpander(k, error: error)
+                noteFailure(expanderSlots[k].healthIndex, error)
                 silenceExpander(k)
             }
         }
@@ -285,7 +285,7 @@ public final class SensorPoller: @unchecked Sendable {
             do throws(HardwareError) {
                 try slots[i].sensor.start()
             } catch {
-                note(i, error: error)
+                noteFailure(i, error)
                 return
             }
             slots[i].silent = false
@@ -306,12 +306,12 @@ public final class SensorPoller: @unchecked Sendable {
             case .notReady:
                 slots[i].failuresInARow = 0
                 if nowMs - slots[i].lastAnswerMs >= staleAfterMs {
-                    note(i, error: HardwareError(.timeout, "\(config.label): no new sample for \(nowMs - slots[i].lastAnswerMs) ms"))
+                    noteFailure(i, HardwareError(.timeout, "\(config.label): no new sample for \(nowMs - slots[i].lastAnswerMs) ms"))
                     silence(i)
                 }
             }
         } catch {
-            note(i, error: error)
+            noteFailure(i, error)
             slots[i].failuresInARow += 1
             if slots[i].failuresInARow >= failuresBeforeSilent { silence(i) }
         }
@@ -323,10 +323,12 @@ public final class SensorPoller: @unchecked Sendable {
         health.withLock { $0[i].answers += 1 }
     }
 
-    private func note(_ i: Int, error: HardwareError) {
+    /// Counts a failed poll, write or start of the part at `healthIndex` in `health` (a role or light
+    /// sensor's slot index, then the display, then the expanders) and keeps its fault.
+    private func noteFailure(_ healthIndex: Int, _ error: HardwareError) {
         health.withLock {
-            $0[i].failures += 1
-            $0[i].lastError = error
+            $0[healthIndex].failures += 1
+            $0[healthIndex].lastError = error
         }
     }
 
@@ -374,7 +376,7 @@ public final class SensorPoller: @unchecked Sendable {
                 try bringUp(k, nowMs: nowMs)
                 expanderSlots[k].due = nowMs + UInt64(slot.expander.config.pollMs)
             } catch {
-                noteExpander(k, error: error)
+                noteFailure(expanderSlots[k].healthIndex, error)
                 expanderSlots[k].due = nowMs + restartEveryMs
             }
             return
@@ -390,7 +392,7 @@ public final class SensorPoller: @unchecked Sendable {
                 if directions != layout.directions {
                     // Power-on IODIR is 0xFFFF: the chip reset (a brown-out, a glitch on RESET) and forgot
                     // its outputs and pull-ups. Configured again, then read again with its pull-ups back.
-                    noteExpander(k, error: HardwareError(.other, "\(slot.expander.config.label): IODIR reads \(hex16(directions)), expected \(hex16(layout.directions)); configured again"))
+                    noteFailure(expanderSlots[k].healthIndex, HardwareError(.other, "\(slot.expander.config.label): IODIR reads \(hex16(directions)), expected \(hex16(layout.directions)); configured again"))
                     let latch = slot.port.wantedLatch()
                     try slot.expander.configure(latch: latch)
                     expanderSlots[k].written = latch
@@ -425,7 +427,7 @@ public final class SensorPoller: @unchecked Sendable {
     /// silent. The latch is unknown afterwards (a failed write may or may not have landed).
     private func expanderFailed(_ k: Int, error: HardwareError) {
         expanderSlots[k].written = nil
-        noteExpander(k, error: error)
+        noteFailure(expanderSlots[k].healthIndex, error)
         expanderSlots[k].failuresInARow += 1
         if expanderSlots[k].failuresInARow >= failuresBeforeSilent { silenceExpander(k) }
     }
@@ -439,13 +441,6 @@ public final class SensorPoller: @unchecked Sendable {
         health.withLock { $0[expanderSlots[k].healthIndex].silent = true }
     }
 
-    private func noteExpander(_ k: Int, error: HardwareError) {
-        health.withLock {
-            $0[expanderSlots[k].healthIndex].failures += 1
-            $0[expanderSlots[k].healthIndex].lastError = error
-        }
-    }
-
     private func refreshDisplay(nowMs: UInt64) {
         guard let display, let wanted = hub.wanted() else { return }
         let index = slots.count
@@ -453,7 +448,7 @@ public final class SensorPoller: @unchecked Sendable {
             guard nowMs >= displayDue else { return }
             displayDue = nowMs + restartEveryMs
             do throws(HardwareError) { try display.start() } catch {
-                health.withLock { $0[index].failures += 1; $0[index].lastError = error }
+                noteFailure(index, error)
                 return
             }
             displaySilent = false
@@ -466,7 +461,8 @@ public final class SensorPoller: @unchecked Sendable {
             displayShown = .some(wanted)
             health.withLock { $0[index].answers += 1 }
         } catch {
-            health.withLock { $0[index].failures += 1; $0[index].lastError = error; $0[index].silent = true }
+            noteFailure(index, error)
+            health.withLock { $0[index].silent = true }
             displaySilent = true
             displayDue = nowMs + restartEveryMs
         }
