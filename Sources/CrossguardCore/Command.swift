@@ -31,10 +31,9 @@ public enum Command: Equatable, Sendable {
     case resetFault
     /// `lamp.test`: report what the lamp current monitors read against what is commanded, changing no lamp.
     case lampTest
-    /// Not from the centre: the uplink's outbox was full and dropped this many `info` and `normal` events,
-    /// whose `seq` lay in `seqs` (the centre sees a gap there and knows why).
-    /// It enters the core like a command so the `outbox.dropped` event is numbered with all the others.
-    case reportOutboxDropped(info: UInt32, normal: UInt32, seqs: ClosedRange<UInt64>)
+    /// Not from the centre: something the uplink must tell the centre. It enters the core like a command so
+    /// its event is numbered with all the others.
+    case report(UplinkReport)
 
     /// The command's type as the centre writes it.
     public var typeName: String {
@@ -44,7 +43,41 @@ public enum Command: Equatable, Sendable {
         case .setMode: "mode.set"
         case .resetFault: "fault.reset"
         case .lampTest: "lamp.test"
-        case .reportOutboxDropped: "outbox.dropped"
+        case .report(let report): report.eventType.name
+        }
+    }
+}
+
+/// What the uplink tells the centre about itself, as events the core numbers (`Command.report`).
+public enum UplinkReport: Equatable, Sendable {
+    /// The outbox was full and dropped this many `info` and `normal` events, every unsent one of their
+    /// priority whose `seq` lay in `seqs` (the centre sees a gap there and knows why).
+    case outboxDropped(info: UInt32, normal: UInt32, seqs: ClosedRange<UInt64>)
+    /// The journal held `bytes` damaged bytes; `seqs` the events lost with them, when known.
+    case outboxDamaged(bytes: UInt32, seqs: ClosedRange<UInt64>?)
+    /// The journal cannot be written (raised with the kind), or takes writes again (nil: cleared).
+    case storageFault(StorageFaultKind?)
+    /// Commands refused unread for their size: how many since the last report, and the largest.
+    case uplinkRejected(count: UInt32, largestBytes: UInt32)
+
+    /// The event this report becomes.
+    public var eventType: EventType {
+        switch self {
+        case .outboxDropped: .outboxDropped
+        case .outboxDamaged: .outboxDamaged
+        case .storageFault: .storageFault
+        case .uplinkRejected: .uplinkRejected
+        }
+    }
+
+    /// The event, at `tick`.
+    public func event(tick: UInt64) -> Event {
+        switch self {
+        case .outboxDropped(let info, let normal, let seqs): Event(.outboxDropped, tick: tick, count: info, extra: normal, seqs: seqs)
+        case .outboxDamaged(let bytes, let seqs): Event(.outboxDamaged, tick: tick, count: bytes, seqs: seqs)
+        case .storageFault(let kind?): Event(.storageFault, tick: tick, state: .raised, storage: kind)
+        case .storageFault(nil): Event(.storageFault, tick: tick, state: .cleared)
+        case .uplinkRejected(let count, let largest): Event(.uplinkRejected, tick: tick, count: count, extra: largest)
         }
     }
 }

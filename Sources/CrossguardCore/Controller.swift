@@ -88,12 +88,18 @@ public struct Controller: Sendable {
     public private(set) var openConditions = InputSet()
     /// Roles whose I2C sensor is not answering, as last reported.
     public private(set) var silentSensors = InputSet()
+    /// The numbers skipped since the previous run, named by `controller.started`.
+    public let skippedSeqs: ClosedRange<UInt64>?
 
     /// A controller at power-up. `nextAlarmID` continues the device's alarm numbering across restarts;
     /// `latchedFault` is a fail-safe latched before the restart (with the outputs it involved), which only
     /// `fault.reset` clears.
-    public init(config: ControllerConfig, nextAlarmID: UInt32 = 1, latchedFault: SafetyRule? = nil, latchedOutputs: OutputSet = OutputSet()) {
+    /// `skippedSeqs` are the sequence numbers the previous run reserved and may have used, which this run
+    /// skips; `controller.started` names them, so the centre can account for the gap.
+    public init(config: ControllerConfig, nextAlarmID: UInt32 = 1, latchedFault: SafetyRule? = nil, latchedOutputs: OutputSet = OutputSet(),
+                skippedSeqs: ClosedRange<UInt64>? = nil) {
         self.config = config
+        self.skippedSeqs = skippedSeqs
         crossing = Controller.freshCrossing(config, at: 0)
         beacon = config.beacon.map {
             BeaconCrossing(plan: $0, hasKerbDetector: config.presentInputs.contains(.pedKerb), hasCrossingDetector: config.presentInputs.contains(.pedCrossing))
@@ -118,7 +124,7 @@ public struct Controller: Sendable {
     public mutating func step(_ inputs: Inputs, events: inout EventBuffer) -> StepResult {
         let now = tick
         if now == 0 {
-            events.emit(Event(.controllerStarted, tick: now))
+            events.emit(Event(.controllerStarted, tick: now, seqs: skippedSeqs))
             // A latch kept across the restart is raised again, so the centre learns why the crossing flashes.
             if let monitor, let rule = monitor.latched { events.emit(Event(.failSafe, tick: now, state: .raised, rule: rule, outputs: monitor.involved)) }
         }
@@ -180,8 +186,8 @@ public struct Controller: Sendable {
             let checked = monitor.plan.sensed
             events.emit(Event(.lampTest, tick: tick, count: UInt32(checked.bits.nonzeroBitCount), outputs: monitor.failingLamps))
             return .accepted
-        case .reportOutboxDropped(let info, let normal, let seqs):
-            events.emit(Event(.outboxDropped, tick: tick, count: info, extra: normal, seqs: seqs))
+        case .report(let report):
+            events.emit(report.event(tick: tick))
             return .accepted
         }
     }

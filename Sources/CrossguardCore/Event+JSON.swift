@@ -13,11 +13,19 @@ extension Event {
         if type == .sosPressed || type == .sosAlarm { out += ",\"presses\":\(count)" }
         if type == .selfTest { out += ",\"open_conditions\":\(count),\"ok\":\(count == 0)" }
         if let rule { out += ",\"rule\":\"\(rule.name)\"" }
+        if let storage { out += ",\"storage\":\"\(storage.name)\"" }
         if type == .lampTest {
             out += ",\"lamps_checked\":\(count),\"failed\":\(outputs.jsonNames)"
         } else if type == .outboxDropped {
             out += ",\"dropped_info\":\(count),\"dropped_normal\":\(extra)"
             if let seqs { out += ",\"first_seq\":\(seqs.lowerBound),\"last_seq\":\(seqs.upperBound)" }
+        } else if type == .outboxDamaged {
+            out += ",\"damaged_bytes\":\(count)"
+            if let seqs { out += ",\"first_seq\":\(seqs.lowerBound),\"last_seq\":\(seqs.upperBound)" }
+        } else if type == .controllerStarted {
+            if let seqs { out += ",\"first_seq\":\(seqs.lowerBound),\"last_seq\":\(seqs.upperBound)" }
+        } else if type == .uplinkRejected {
+            out += ",\"rejected\":\(count),\"largest_bytes\":\(extra)"
         } else if outputs != OutputSet() {
             out += ",\"outputs\":\(outputs.jsonNames)"
         }
@@ -41,6 +49,13 @@ extension Event {
             out += ", \(count) info and \(extra) normal events dropped"
             if let seqs { out += " (seq \(seqs.lowerBound)–\(seqs.upperBound))" }
         }
+        if type == .outboxDamaged {
+            out += ", \(count) damaged bytes skipped"
+            if let seqs { out += " (seq \(seqs.lowerBound)–\(seqs.upperBound) lost)" }
+        }
+        if type == .controllerStarted, let seqs { out += ", seq \(seqs.lowerBound)–\(seqs.upperBound) skipped" }
+        if type == .uplinkRejected { out += ", \(count) oversized commands, the largest \(extra) bytes" }
+        if let storage { out += ", \(storage.name)" }
         if let rule { out += ", \(rule.name)" }
         if outputs != OutputSet() { out += " \(outputs)" }
         return out + " [\(severity.name)]"

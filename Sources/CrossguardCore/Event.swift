@@ -23,6 +23,31 @@ public enum ConditionState: UInt8, Sendable {
     public var name: String { self == .raised ? "raised" : "cleared" }
 }
 
+/// What kind of storage failure keeps the outbox from journaling (`storage.fault`, and `storage` in the status).
+public enum StorageFaultKind: UInt8, Sendable, CaseIterable {
+    /// The state directory's file system is full.
+    case noSpace
+    /// It takes no writes (remounted read-only after errors).
+    case readOnly
+    /// The process may not write there.
+    case permissionDenied
+    /// The storage reports I/O errors (a worn SD card).
+    case ioError
+    /// Anything else; the device's log says what.
+    case other
+
+    /// The payload name.
+    public var name: String {
+        switch self {
+        case .noSpace: "no-space"
+        case .readOnly: "read-only"
+        case .permissionDenied: "permission-denied"
+        case .ioError: "io-error"
+        case .other: "other"
+        }
+    }
+}
+
 /// What happened, named in the past tense or after the condition it raises and clears.
 public enum EventType: UInt8, Sendable, CaseIterable {
     /// The controller started (after power-up or restart).
@@ -73,6 +98,15 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case outboxDropped
     /// An I2C sensor stopped answering (raised) or answers again (cleared); `role` is what it plays.
     case detectorFault
+    /// The outbox journal held damaged bytes (`count` of them), skipped; `seqs` the events lost with them,
+    /// when the valid records around the damage tell.
+    case outboxDamaged
+    /// Condition: the outbox journal cannot be written (`storage` says why); events are held in memory and
+    /// still sent. Cleared when the journal takes writes again and holds what memory held.
+    case storageFault
+    /// Commands the uplink refused unread because they were over the size limit: `count` of them since the
+    /// last report, the largest `extra` bytes.
+    case uplinkRejected
 
     /// The `type` field of the event payload.
     public var name: String {
@@ -100,14 +134,18 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .lampTest: "lamp.test"
         case .outboxDropped: "outbox.dropped"
         case .detectorFault: "detector.fault"
+        case .outboxDamaged: "outbox.damaged"
+        case .storageFault: "storage.fault"
+        case .uplinkRejected: "uplink.rejected"
         }
     }
 
     /// Fixed severity per type, so the centre can route without parsing details.
     public var severity: Severity {
         switch self {
-        case .sosAlarm, .failSafe: .critical
-        case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged, .lampFailure, .outboxDropped, .detectorFault: .high
+        case .sosAlarm, .failSafe, .storageFault: .critical
+        case .sosUnanswered, .sosButtonStuck, .tamper, .mainsLost, .sosAcknowledged, .lampFailure, .outboxDropped, .detectorFault,
+             .outboxDamaged, .uplinkRejected: .high
         case .batteryLow, .detectorSuspect, .modeChanged, .controllerStarted, .detectorStuck, .detectorIdle, .lampTest: .normal
         case .demandPlaced, .demandCancelled, .demandServed, .sosPressed, .selfTest, .beaconActivation: .info
         }
@@ -140,13 +178,17 @@ public struct Event: Equatable, Sendable {
     public var rule: SafetyRule?
     /// For `failSafe`: the outputs involved.
     public var outputs: OutputSet
-    /// For `outboxDropped`: the lowest and highest `seq` dropped.
+    /// For `outboxDropped`: the lowest and highest `seq` dropped; for `outboxDamaged`, those lost; for
+    /// `controllerStarted`, those the previous run reserved and may have used, skipped by this run.
     public var seqs: ClosedRange<UInt64>?
+    /// For `storageFault` raised: what failed.
+    public var storage: StorageFaultKind?
 
     /// An event of this type at this tick; the sequence number is filled in when it is emitted.
     public init(_ type: EventType, tick: UInt64, state: ConditionState? = nil, alarmID: UInt32 = 0,
                 role: InputRole? = nil, waitTicks: UInt32 = 0, mode: OperatingMode? = nil, count: UInt32 = 0,
-                extra: UInt32 = 0, rule: SafetyRule? = nil, outputs: OutputSet = OutputSet(), seqs: ClosedRange<UInt64>? = nil) {
+                extra: UInt32 = 0, rule: SafetyRule? = nil, outputs: OutputSet = OutputSet(), seqs: ClosedRange<UInt64>? = nil,
+                storage: StorageFaultKind? = nil) {
         self.seq = 0
         self.tick = tick
         self.type = type
@@ -160,6 +202,7 @@ public struct Event: Equatable, Sendable {
         self.rule = rule
         self.outputs = outputs
         self.seqs = seqs
+        self.storage = storage
     }
 
     /// The severity of its type.

@@ -177,6 +177,11 @@ public struct UplinkSettings: Equatable, Sendable {
     public var commandWindowSeconds = 300
     /// The outbox's bound on disk, MiB.
     public var outboxMaxMiB = 64
+    /// Seconds a connection must stay up before the reconnect back-off starts again from its first step:
+    /// a broker (or a message) that breaks every session right after CONNACK is retried at the backed-off pace.
+    public var healthyAfterSeconds = 30
+    /// The longest pause between reconnection attempts, seconds.
+    public var backoffMaxSeconds = 60
 
     /// The defaults: no broker.
     public init() {}
@@ -375,6 +380,8 @@ extension SiteConfig {
             if let v = bounded("keepalive_s", 5...3_600, "s") { uplink.keepAliveSeconds = v }
             if let v = bounded("command_window_s", 10...86_400, "s") { uplink.commandWindowSeconds = v }
             if let v = bounded("outbox_max_mib", 4...4_096, "MiB") { uplink.outboxMaxMiB = v }
+            if let v = bounded("healthy_after_s", 1...3_600, "s") { uplink.healthyAfterSeconds = v }
+            if let v = bounded("backoff_max_s", 1...3_600, "s") { uplink.backoffMaxSeconds = v }
             r.finish()
         }
 

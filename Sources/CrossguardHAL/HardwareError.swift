@@ -15,6 +15,10 @@ public enum HardwareErrorKind: String, Sendable, Equatable {
     case busy
     /// The process lacks the rights (group `gpio`/`i2c`, udev rules).
     case permissionDenied = "permission-denied"
+    /// The storage is full (a state directory on a full disk).
+    case noSpace = "no-space"
+    /// The storage takes no writes (a file system remounted read-only after errors).
+    case readOnly = "read-only"
     /// Anything else; `detail` and `errno` say more.
     case other
 }

@@ -17,13 +17,15 @@ public final class FileRecord: DurableRecord {
         self.maximumBytes = maximumBytes
     }
 
-    /// Checks that `path` is a directory this process can write: a missing state directory must stop the
-    /// start, not turn every later write into a silent failure.
-    public static func checkDirectory(_ path: String) throws(HardwareError) {
+    /// Checks that `path` is a directory (and, with `writable`, one this process can write): a missing state
+    /// directory is a mistake that must stop the start. The daemon passes `writable: false`, since a state
+    /// directory that is full or read-only is a fault it rides through (events held in memory), not a reason
+    /// to leave the crossing dark.
+    public static func checkDirectory(_ path: String, writable: Bool = true) throws(HardwareError) {
         var info = stat()
         if stat(path, &info) != 0 { throw error(errno, "state directory \(path)") }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw HardwareError(.notFound, "state directory \(path) is not a directory") }
-        if access(path, W_OK | X_OK) != 0 { throw error(errno, "state directory \(path) is not writable") }
+        if access(path, (writable ? W_OK : 0) | X_OK) != 0 { throw error(errno, "state directory \(path) is not \(writable ? "writable" : "searchable")") }
     }
 
     public func read() throws(HardwareError) -> [UInt8]? {
@@ -55,24 +57,28 @@ public final class FileRecord: DurableRecord {
         let temporary = location + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw FileRecord.error(errno, "cannot create \(temporary)") }
+        // A write that fails (a full disk) leaves no temporary file behind.
+        func failed(_ code: Int32, _ what: String) -> HardwareError {
+            close(fd)
+            unlink(temporary)
+            return FileRecord.error(code, what)
+        }
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
             if n < 0 {
                 if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw FileRecord.error(e, "cannot write \(temporary)")
+                throw failed(errno, "cannot write \(temporary)")
             }
             written += n
         }
-        if fsync(fd) != 0 {
-            let e = errno
-            close(fd)
-            throw FileRecord.error(e, "cannot fsync \(temporary)")
-        }
+        if fsync(fd) != 0 { throw failed(errno, "cannot fsync \(temporary)") }
         close(fd)
-        if rename(temporary, location) != 0 { throw FileRecord.error(errno, "cannot rename \(temporary) to \(location)") }
+        if rename(temporary, location) != 0 {
+            let e = errno
+            unlink(temporary)
+            throw FileRecord.error(e, "cannot rename \(temporary) to \(location)")
+        }
         let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dir < 0 { throw FileRecord.error(errno, "cannot open the state directory \(directory)") }
         defer { close(dir) }
@@ -82,7 +88,10 @@ public final class FileRecord: DurableRecord {
     static func error(_ code: Int32, _ what: String) -> HardwareError {
         let kind: HardwareErrorKind = switch code {
         case ENOENT, ENOTDIR: .notFound
-        case EACCES, EPERM, EROFS: .permissionDenied
+        case EACCES, EPERM: .permissionDenied
+        case EROFS: .readOnly
+        case ENOSPC, EDQUOT: .noSpace
+        case EIO: .busFault
         default: .other
         }
         return HardwareError(kind, "\(what): \(String(cString: strerror(code)))", errno: code)

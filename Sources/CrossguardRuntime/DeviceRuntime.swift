@@ -87,7 +87,8 @@ public final class DeviceRuntime {
     private var latency = Histogram<UInt64>(lowestDiscernibleValue: 1_000, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: .two)
 
     /// Wires a validated site and board to a bank opened for that board. `firstSeq` continues the device's
-    /// event numbering across restarts (the outbox keeps it durable); `latchKeeper` brings back a latched
+    /// event numbering across restarts (the outbox keeps it durable), and `skippedSeqs` names the numbers it
+    /// skipped after an unclean stop (in `controller.started`); `latchKeeper` brings back a latched
     /// fail-safe and keeps every change of it.
     ///
     /// Alarm ids continue from `firstSeq` too, so they need no state of their own: every alarm uses at
@@ -95,7 +96,8 @@ public final class DeviceRuntime {
     /// starts from, and an id is never given twice, whether the last run stopped cleanly or not. (They
     /// wrap after 2³² events, decades of a busy post.)
     public init(site: SiteConfig, board: BoardConfig, bank: LineBank, display: NumericDisplay?, light: AmbientLightSource? = nil,
-                sensors: SensorHub? = nil, commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, latchKeeper: LatchKeeper? = nil) throws(HardwareError) {
+                sensors: SensorHub? = nil, commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, skippedSeqs: ClosedRange<UInt64>? = nil,
+                latchKeeper: LatchKeeper? = nil) throws(HardwareError) {
         guard bank.inputCount == board.inputs.count, bank.outputCount == board.outputs.count else {
             throw HardwareError(.other, "line bank has \(bank.inputCount) inputs and \(bank.outputCount) outputs; board \(board.name) lists \(board.inputs.count) and \(board.outputs.count)")
         }
@@ -112,7 +114,8 @@ public final class DeviceRuntime {
         latchProblem = kept?.problem
         // Only a signalized crossing or a hybrid beacon can latch; a beacon crossing or an SOS post has nothing to keep.
         keptLatch = config.crossing == nil ? nil : kept?.latch
-        controller = Controller(config: config, nextAlarmID: UInt32(truncatingIfNeeded: firstSeq), latchedFault: keptLatch?.rule, latchedOutputs: keptLatch?.outputs ?? OutputSet())
+        controller = Controller(config: config, nextAlarmID: UInt32(truncatingIfNeeded: firstSeq), latchedFault: keptLatch?.rule, latchedOutputs: keptLatch?.outputs ?? OutputSet(),
+                                skippedSeqs: skippedSeqs)
         // A sensor's level is already filtered on the sensor thread (a distance band, a current threshold
         // with hysteresis), so it is not debounced again.
         let sensorRoles = sensors?.roleSensors.compactMap(\.role) ?? []

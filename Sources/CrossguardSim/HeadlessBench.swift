@@ -16,12 +16,12 @@ public enum HeadlessBench {
     /// trace and the readable timeline to the sinks, then leaves the outputs in the safe state.
     public static func run(site: SiteConfig, board: BoardConfig, scenario: Scenario, clock: TickClock = VirtualClock(),
                            trace: ((String) -> Void)?, timeline: ((String) -> Void)?,
-                           commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1,
+                           commands: CommandMailbox = CommandMailbox(), firstSeq: UInt64 = 1, skippedSeqs: ClosedRange<UInt64>? = nil,
                            observe: (TickObserver) -> TickObserver = { $0},
                            shouldStop: () -> Bool = { false }) throws(HardwareError) -> Summary {
         let bank = SimulatedLineBank(board: board)
         let light = SimulatedLightSensor()
-        let runtime = try DeviceRuntime(site: site, board: board, bank: bank, display: SimulatedDisplay(), light: light, commands: commands, firstSeq: firstSeq)
+        let runtime = try DeviceRuntime(site: site, board: board, bank: bank, display: SimulatedDisplay(), light: light, commands: commands, firstSeq: firstSeq, skippedSeqs: skippedSeqs)
         let player = ScenarioPlayer(scenario, bank: bank, light: light, tickMs: site.tickMs) { runtime.commands.post($0) }
         let recorder = TraceRecorder(site: site, board: board, player: player, trace: trace, timeline: timeline)
         runtime.run(clock: clock, limit: player.tickCount, observer: observe(recorder), shouldStop: shouldStop)

@@ -27,10 +27,13 @@ public struct CommandGate: Sendable {
     /// A gate for a device ticking every `tickMs` milliseconds.
     public init(tickMs: Int) { self.tickMs = tickMs }
 
+    /// The largest command payload read, in bytes (16 KiB): a larger one is consumed unread and refused.
+    public static let maximumPayload = 16_384
+
     /// Reads one `cmd` payload at wall-clock time `nowUnixMs`.
     public mutating func admit(_ payload: [UInt8], nowUnixMs: Int64) -> CommandAdmission {
         let table: ConfigTable
-        switch JSONText.parseObject(payload) {
+        switch JSONText.parseObject(payload, maximumBytes: CommandGate.maximumPayload) {
         case .success(let t): table = t
         case .failure(let e): return .reply(UplinkPayload.commandResult(id: nil, type: nil, error: "the command is \(e)"))
         }

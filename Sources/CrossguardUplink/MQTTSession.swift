@@ -13,6 +13,9 @@ public struct MQTTSessionSettings: Equatable, Sendable {
     /// Reconnect backoff: full jitter between 0 and min(maximum, first × 2^attempt) milliseconds.
     public var firstBackoffMs: Int = 1_000
     public var maximumBackoffMs: Int = 60_000
+    /// A connection that stays online this long (milliseconds) resets the backoff to its first step; one
+    /// that dies sooner, however well it began, counts as a failed attempt (default 30 s).
+    public var healthyAfterMs: Int = 30_000
 
     /// Settings for a device with the defaults of issue 4.
     public init(deviceID: String) { self.deviceID = deviceID }
@@ -52,6 +55,9 @@ public enum MQTTSessionAction: Equatable, Sendable {
     case delivered(id: UInt64)
     /// A command arrived on `cmd`.
     case command(payload: [UInt8])
+    /// A command arrived on `cmd` too large to read: its payload of this many bytes was skipped unread
+    /// (and acknowledged, so the broker forgets it).
+    case commandTooLarge(bytes: Int)
 }
 
 /// The MQTT client session as a pure state machine (after the sans-I/O style): inputs in, actions out,
@@ -81,6 +87,8 @@ public struct MQTTSession: Sendable {
     private var nextPacketID: UInt16 = 1
     private var lastSentMs: UInt64 = 0
     private var pingSentMs: UInt64?
+    /// When the current connection came online.
+    private var onlineSinceMs: UInt64 = 0
     private var random: SplitMix64
 
     /// A session that will connect at `nowMs`; `seed` drives the backoff jitter.
@@ -156,7 +164,7 @@ public struct MQTTSession: Sendable {
         case (.connecting, .connack(_, let code)):
             guard code == 0 else { return lost(nowMs: nowMs, reason: "the broker refused the connection: \(MQTTSession.connackReason(code))") }
             state = .online
-            attempts = 0
+            onlineSinceMs = nowMs  // the backoff is reset only once the session has stayed up (`healthyAfterMs`)
             pingSentMs = nil
             // Unacknowledged messages go again first, with DUP and their ids (§4.4), then the rest in order.
             var actions: [MQTTSessionAction] = [
@@ -187,6 +195,16 @@ public struct MQTTSession: Sendable {
         }
     }
 
+    /// A PUBLISH from the broker whose payload (`payloadBytes`) was over the reader's limit and skipped as
+    /// it streamed in: acknowledged at QoS 1 like any other, and reported when it was a command.
+    public mutating func receivedOversized(topic: String, qos: UInt8, packetID: UInt16?, payloadBytes: Int, nowMs: UInt64) -> [MQTTSessionAction] {
+        guard state == .online else { return lost(nowMs: nowMs, reason: "unexpected PUBLISH from the broker") }
+        var actions: [MQTTSessionAction] = []
+        if qos == 1, let packetID { actions.append(send(.puback(packetID: packetID), nowMs: nowMs)) }
+        if topic == settings.baseTopic + "/cmd" { actions.append(.commandTooLarge(bytes: payloadBytes)) }
+        return actions
+    }
+
     private mutating func fillWindow(nowMs: UInt64) -> [MQTTSessionAction] {
         var actions: [MQTTSessionAction] = []
         while inFlight.count < settings.inFlightWindow, !pending.isEmpty {
@@ -214,6 +232,7 @@ public struct MQTTSession: Sendable {
 
     private mutating func lost(nowMs: UInt64, reason: String, closeTransport: Bool = true) -> [MQTTSessionAction] {
         pingSentMs = nil
+        if state == .online && nowMs >= onlineSinceMs + UInt64(settings.healthyAfterMs) { attempts = 0 }
         let ceiling = min(settings.maximumBackoffMs, settings.firstBackoffMs << min(attempts, 20))
         let delay = UInt64(random.next() % UInt64(ceiling + 1))  // full jitter
         attempts += 1

@@ -20,8 +20,9 @@ public enum UplinkPayload {
 
     /// The `result` of `diag.run`: tick counts, the outbox, the latch record's health and the broker in use
     /// (each left out when unknown).
-    public static func diagnostics(ticks: TickReport, outbox: OutboxStatistics, latch: String?, broker: String?, uptimeMs: UInt64) -> String {
-        var out = "{\"ticks\":\(ticks.json),\"outbox\":\(outbox.json)"
+    public static func diagnostics(ticks: TickReport, outbox: OutboxStatistics, storage: StorageStatus = StorageStatus(), latch: String?,
+                                   broker: String?, uptimeMs: UInt64) -> String {
+        var out = "{\"ticks\":\(ticks.json),\"outbox\":\(outbox.json),\"storage\":\(storage.json)"
         if let latch { out += ",\"latch\":\(JSONText.quote(latch))" }
         if let broker { out += ",\"broker\":\(JSONText.quote(broker))" }
         return out + ",\"uptime_s\":\(uptimeMs / 1_000)}"
@@ -56,6 +57,30 @@ extension OutboxStatistics {
     /// The `outbox` object of status and `diag.run`.
     public var json: String {
         "{\"records\":\(records),\"bytes\":\(bytes),\"dropped_info\":\(droppedInfo),\"dropped_normal\":\(droppedNormal)}"
+    }
+}
+
+/// The health of the device's storage, for `storage` in the status: whether the outbox journal takes
+/// writes (and since when it has not), how many events are held in memory only meanwhile, and whether the
+/// latched fail-safe's record is on disk (while it is not, the latch holds in memory but a restart would
+/// forget it).
+public struct StorageStatus: Equatable, Sendable {
+    /// What keeps the journal from being written, nil while it is.
+    public var fault: StorageFaultKind?
+    /// When the fault began, milliseconds since 1970.
+    public var faultSinceUnixMs: Int64?
+    /// Events held in memory only.
+    public var inMemory = 0
+    /// Whether the latch record on disk says what the controller shows.
+    public var latchPersisted = true
+
+    /// Healthy storage.
+    public init() {}
+
+    /// The `storage` object of status and `diag.run`.
+    public var json: String {
+        "{\"journal\":\"\(fault?.name ?? "ok")\",\"since\":\(faultSinceUnixMs.map { "\"\(RFC3339.format(unixMs: $0))\"" } ?? "null")"
+            + ",\"in_memory\":\(inMemory),\"latch_persisted\":\(latchPersisted)}"
     }
 }
 
@@ -94,14 +119,14 @@ public struct StatusReport: Equatable, Sendable {
     }
 
     /// The retained `status` payload.
-    public func json(device: String, firmware: String, unixMs: Int64, outbox: OutboxStatistics) -> [UInt8] {
+    public func json(device: String, firmware: String, unixMs: Int64, outbox: OutboxStatistics, storage: StorageStatus = StorageStatus()) -> [UInt8] {
         var out = "{\"device\":\(JSONText.quote(device)),\"time\":\"\(RFC3339.format(unixMs: unixMs))\",\"firmware\":\(JSONText.quote(firmware))"
         out += ",\"profile\":\"\(profile.rawValue)\",\"regime\":\"\(regime.rawValue)\",\"mode\":\"\(mode.name)\""
         out += ",\"phase\":\(phase.map(JSONText.quote) ?? "null"),\"lit\":\(lit.jsonNames),\"countdown\":\(countdown.map(String.init) ?? "null")"
         out += ",\"alarm\":" + (alarm == 0 ? "null" : "{\"id\":\(alarm),\"acknowledged\":\(acknowledged)}")
         out += ",\"conditions\":\(conditions.jsonNames)"
         out += ",\"faults\":{\"latched\":\(latched.map { JSONText.quote($0.name) } ?? "null"),\"failed_lamps\":\(failedLamps.jsonNames),\"walk_inhibited\":\(walkInhibited)}"
-        out += ",\"uptime_s\":\(uptimeMs / 1_000),\"ticks\":\(ticks.json),\"outbox\":\(outbox.json)}"
+        out += ",\"uptime_s\":\(uptimeMs / 1_000),\"ticks\":\(ticks.json),\"outbox\":\(outbox.json),\"storage\":\(storage.json)}"
         return Array(out.utf8)
     }
 }

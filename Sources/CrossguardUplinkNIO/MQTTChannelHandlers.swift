@@ -1,44 +1,32 @@
 import CrossguardUplink
 import NIOCore
 
-/// Cuts the byte stream into MQTT packets with the strict codec. It peeks at the fixed header first, so
-/// a packet over the maximum is refused before its bytes are gathered, and only whole packets are copied.
-struct MQTTFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = MQTTPacket
-    let maximumPacketSize: Int
+/// Feeds the connection's bytes to the pure `MQTTStreamReader` as they arrive and passes on what it finds:
+/// whole packets, and oversized PUBLISHes whose payload it skipped. A broken stream is an error, which
+/// closes the connection.
+final class MQTTStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = MQTTInbound
+    private var reader: MQTTStreamReader
+    private var failed = false
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let peek = buffer.getBytes(at: buffer.readerIndex, length: min(5, buffer.readableBytes)) ?? []
-        guard peek.count >= 2 else { return .needMoreData }
-        var total: Int?
-        switch try MQTTCodec.decode(peek[...], maximumPacketSize: maximumPacketSize) {
-        case .packet(let packet, let consumed):
-            buffer.moveReaderIndex(forwardBy: consumed)
-            context.fireChannelRead(Self.wrapInboundOut(packet))
-            return .continue
-        case .needMore:
-            // The Remaining Length (1–4 bytes after the first); the codec has checked its form and size.
-            var length = 0, multiplier = 1
-            for i in 1..<peek.count {
-                length += Int(peek[i] & 0x7F) * multiplier
-                if peek[i] & 0x80 == 0 {
-                    total = 1 + i + length
-                    break
-                }
-                multiplier *= 128
-            }
+    init(maximumPacketSize: Int) { reader = MQTTStreamReader(maximumPacketSize: maximumPacketSize) }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !failed else { return }
+        let buffer = unwrapInboundIn(data)
+        do {
+            for inbound in try reader.feed(buffer.readableBytesView) { context.fireChannelRead(wrapInboundOut(inbound)) }
+        } catch {
+            failed = true
+            context.fireErrorCaught(error)
         }
-        guard let total, buffer.readableBytes >= total, let bytes = buffer.getBytes(at: buffer.readerIndex, length: total) else { return .needMoreData }
-        guard case .packet(let packet, let consumed) = try MQTTCodec.decode(bytes[...], maximumPacketSize: maximumPacketSize) else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: consumed)
-        context.fireChannelRead(Self.wrapInboundOut(packet))
-        return .continue
     }
 }
 
 /// Hands packets, errors and the end of the connection to the service, on the channel's event loop.
 final class MQTTInboundHandler: ChannelInboundHandler {
-    typealias InboundIn = MQTTPacket
+    typealias InboundIn = MQTTInbound
     private let service: UplinkService
     private let generation: UInt64
 

@@ -47,7 +47,10 @@ public struct UplinkHealth: Equatable, Sendable {
     public var outbox = OutboxStatistics()
     /// Outbox records the broker acknowledged since start.
     public var acknowledged: UInt64 = 0
+    /// What keeps the outbox journal from being written, nil while it is.
     public var storageError: String?
+    /// Commands refused unread for their size, since start.
+    public var rejectedCommands = 0
 }
 
 /// The uplink at work (issue 4): drains the tick thread's feed, journals every event in the outbox before
@@ -64,6 +67,7 @@ public final class UplinkService: @unchecked Sendable {
     private let sslContext: NIOSSLContext?
     private let log: @Sendable (String) -> Void
     private let diagnostics: @Sendable () -> String?
+    private let latchPersisted: @Sendable () -> Bool
     private let healthBox = Mutex(UplinkHealth())
 
     // Confined to `loop`.
@@ -82,6 +86,7 @@ public final class UplinkService: @unchecked Sendable {
     private var nextToken: UInt32 = 1
     private var nextReplyID: UInt64 = 1 << 63
     private var lastStatus: StatusReport?
+    private var lastStorage: StorageStatus?
     private var lastStatusMs: UInt64 = 0
     private var poller: RepeatedTask?
     /// The doorbell: the tick thread writes a byte into `bellFD`, the pipe's read end is a channel on `loop`.
@@ -89,20 +94,32 @@ public final class UplinkService: @unchecked Sendable {
     private var bellFD: Int32 = -1
     private var batch: [OutboxRecord] = []
     private var stopped = false
+    /// What the uplink must tell the centre, waiting for room in the command mailbox (never dropped).
+    private var reports: [UplinkReport] = []
+    /// When the journal stopped taking writes, milliseconds since 1970 (for the status).
+    private var storageFaultSinceUnixMs: Int64?
+    /// Oversized commands not yet reported, and when the last report went (at most one a second).
+    private var rejected: (count: Int, largest: Int) = (0, 0)
+    private var lastRejectedReportMs: UInt64?
 
     /// A service over an opened outbox. `diagnostics` adds to `diag.run` (the latch record's health);
+    /// `latchPersisted` says whether the latch record on disk is current (for `storage` in the status);
     /// `log` receives one line per connection change or problem.
     public init(settings: UplinkServiceSettings, outbox: Outbox, feed: UplinkFeed, commands: CommandMailbox,
-                diagnostics: @escaping @Sendable () -> String? = { nil }, log: @escaping @Sendable (String) -> Void) throws(UplinkSetupError) {
+                diagnostics: @escaping @Sendable () -> String? = { nil }, latchPersisted: @escaping @Sendable () -> Bool = { true },
+                log: @escaping @Sendable (String) -> Void) throws(UplinkSetupError) {
         self.settings = settings
         self.outbox = outbox
         self.feed = feed
         self.commands = commands
         self.log = log
         self.diagnostics = diagnostics
+        self.latchPersisted = latchPersisted
         var s = MQTTSessionSettings(deviceID: settings.deviceID)
         s.keepAliveSeconds = settings.uplink.keepAliveSeconds
         s.brokerCount = max(1, settings.uplink.brokers.count)
+        s.healthyAfterMs = settings.uplink.healthyAfterSeconds * 1_000
+        s.maximumBackoffMs = settings.uplink.backoffMaxSeconds * 1_000
         var seed = UInt64(truncatingIfNeeded: settings.wallClockMs())
         for b in settings.deviceID.utf8 { seed = seed &* 31 &+ UInt64(b) }
         session = MQTTSession(settings: s, nowMs: 0, seed: seed)
@@ -180,7 +197,8 @@ public final class UplinkService: @unchecked Sendable {
             self.stopped = true
             self.bell?.close(promise: nil)
             self.bell = nil
-            do { try self.outbox.close() } catch { self.storage(error) }
+            self.outbox.close(nowMs: self.nowMs)
+            self.collectNotices()
             if let channel = self.channel {
                 let now = self.nowMs
                 self.perform(self.session.publishNow(topic: self.session.settings.baseTopic + "/presence", payload: Array("offline".utf8), retain: true, nowMs: now))
@@ -226,8 +244,58 @@ public final class UplinkService: @unchecked Sendable {
             wakeAtMs = nil
             perform(session.timer(nowMs: now))
         }
-        do { _ = try outbox.maintain(nowMs: now) } catch { storage(error) }
+        _ = outbox.maintain(nowMs: now)
+        collectNotices()
+        reportRejections(now: now)
+        flushReports()
         channel?.flush()
+    }
+
+    /// Turns what the outbox has to say into reports for the centre, and logs each.
+    private func collectNotices() {
+        for notice in outbox.takeNotices() {
+            switch notice {
+            case .dropped(let drop):
+                log("uplink: the outbox is full; dropped \(drop.info) info and \(drop.normal) normal events (seq \(drop.firstSeq)–\(drop.lastSeq))")
+                reports.append(.outboxDropped(info: UInt32(clamping: drop.info), normal: UInt32(clamping: drop.normal), seqs: drop.firstSeq...drop.lastSeq))
+            case .damaged(let damage):
+                log("uplink: outbox: \(damage.detail)" + (damage.seqs.map { "; seq \($0.lowerBound)–\($0.upperBound) lost" } ?? ""))
+                reports.append(.outboxDamaged(bytes: UInt32(clamping: damage.bytes), seqs: damage.seqs))
+            case .storageFailed(let fault):
+                log("uplink: outbox: \(fault.error); events are held in memory and still sent until the journal takes writes again")
+                storageFaultSinceUnixMs = settings.wallClockMs()
+                healthBox.withLock { $0.storageError = "\(fault.error)" }
+                reports.append(.storageFault(fault.kind))
+            case .storageRecovered(let fault):
+                log("uplink: outbox: the journal takes writes again (\(fault.kind.name) since \(RFC3339.format(unixMs: storageFaultSinceUnixMs ?? 0))); what memory held is journaled")
+                storageFaultSinceUnixMs = nil
+                healthBox.withLock { $0.storageError = nil }
+                reports.append(.storageFault(nil))
+            }
+        }
+    }
+
+    /// Hands the reports to the core in order; a full mailbox keeps them for the next pass.
+    private func flushReports() {
+        while let report = reports.first, commands.post(.report(report)) { reports.removeFirst() }
+    }
+
+    /// One `uplink.rejected` report a second at most, for all the oversized commands since the last.
+    private func reportRejections(now: UInt64) {
+        guard rejected.count > 0, lastRejectedReportMs.map({ now >= $0 + 1_000 }) ?? true else { return }
+        reports.append(.uplinkRejected(count: UInt32(clamping: rejected.count), largestBytes: UInt32(clamping: rejected.largest)))
+        rejected = (0, 0)
+        lastRejectedReportMs = now
+    }
+
+    /// The `storage` object of the status and `diag.run`.
+    private var storageStatus: StorageStatus {
+        var s = StorageStatus()
+        s.fault = outbox.storageFault?.kind
+        s.faultSinceUnixMs = s.fault == nil ? nil : storageFaultSinceUnixMs
+        s.inMemory = outbox.statistics.inMemory
+        s.latchPersisted = latchPersisted()
+        return s
     }
 
     private func drainFeed(now: UInt64) {
@@ -245,26 +313,15 @@ public final class UplinkService: @unchecked Sendable {
             }
         }
         guard !batch.isEmpty else { return }
-        do {
-            if let drop = try outbox.append(batch, nowMs: now) {
-                log("uplink: the outbox is full; dropped \(drop.info) info and \(drop.normal) normal events (seq \(drop.firstSeq)–\(drop.lastSeq))")
-                commands.post(.reportOutboxDropped(
-                    info: UInt32(clamping: drop.info), normal: UInt32(clamping: drop.normal), seqs: drop.firstSeq...drop.lastSeq))
-            }
-        } catch {
-            storage(error)
-        }
+        outbox.append(batch, nowMs: now)
     }
 
     /// Keeps the session's queue topped up from the outbox, a window's worth at a time.
     private func refill(now: UInt64) {
         let window = session.settings.inFlightWindow
         while session.pending.count < window, outbox.unhandedCount > 0 {
-            let records: [OutboxRecord]
-            do { records = try outbox.take(window - session.pending.count) } catch {
-                storage(error)
-                return
-            }
+            let records = outbox.take(window - session.pending.count, nowMs: now)
+            if records.isEmpty { break }  // a read failed: tried again on the next pass
             for r in records {
                 perform(session.enqueue(OutboundMessage(id: r.seq, topic: session.settings.baseTopic + "/events", payload: r.payload), nowMs: now))
             }
@@ -278,11 +335,14 @@ public final class UplinkService: @unchecked Sendable {
     private func publishStatusIfDue(now: UInt64) {
         guard case .online = session.state else { return }
         let status = feed.status
-        let changed = lastStatus.map { !$0.sameSignal(as: status) } ?? true
+        let storage = storageStatus
+        let changed = lastStatus.map { !$0.sameSignal(as: status) } ?? true || storage != lastStorage
         guard (changed && now >= lastStatusMs + 1_000) || now >= lastStatusMs + 60_000 else { return }
         lastStatus = status
+        lastStorage = storage
         lastStatusMs = now
-        let payload = status.json(device: settings.deviceID, firmware: settings.firmware, unixMs: settings.wallClockMs(), outbox: outbox.statistics)
+        let payload = status.json(device: settings.deviceID, firmware: settings.firmware, unixMs: settings.wallClockMs(), outbox: outbox.statistics,
+                                  storage: storageStatus)
         perform(session.publishNow(topic: session.settings.baseTopic + "/status", payload: payload, retain: true, nowMs: now))
     }
 
@@ -297,13 +357,24 @@ public final class UplinkService: @unchecked Sendable {
         perform(session.enqueue(OutboundMessage(id: nextReplyID, topic: session.settings.baseTopic + "/cmd/result", payload: payload), nowMs: now))
     }
 
+    /// A command over the size limit, consumed unread and acknowledged (the broker forgets it): a reply
+    /// says why, and an `uplink.rejected` event (at most one a second) tells the centre how many and how large.
+    private func refuseOversized(bytes: Int, now: UInt64) {
+        rejected.count += 1
+        rejected.largest = max(rejected.largest, bytes)
+        healthBox.withLock { $0.rejectedCommands += 1 }
+        log("uplink: a command of \(bytes) bytes was refused unread; the most is \(CommandGate.maximumPayload)")
+        send(reply: UplinkPayload.commandResult(id: nil, type: nil, error: "the command is \(bytes) bytes; the most is \(CommandGate.maximumPayload)"), now: now)
+    }
+
     private func command(_ payload: [UInt8], now: UInt64) {
+        guard payload.count <= CommandGate.maximumPayload else { return refuseOversized(bytes: payload.count, now: now) }
         switch gate.admit(payload, nowUnixMs: settings.wallClockMs()) {
         case .ignore: return
         case .reply(let payload): send(reply: payload, now: now)
         case .diagnose(let id):
             let status = feed.status
-            let result = UplinkPayload.diagnostics(ticks: status.ticks, outbox: outbox.statistics, latch: diagnostics(),
+            let result = UplinkPayload.diagnostics(ticks: status.ticks, outbox: outbox.statistics, storage: storageStatus, latch: diagnostics(),
                                                    broker: connected, uptimeMs: status.uptimeMs)
             reply(id: id, type: "diag.run", error: nil, result: result, now: now)
         case .execute(let id, let command):
@@ -326,9 +397,10 @@ public final class UplinkService: @unchecked Sendable {
             case .wakeAt(let ms): wakeAtMs = min(wakeAtMs ?? .max, ms)
             case .delivered(let id):
                 guard id < 1 << 63 else { continue }  // a command reply: not journaled
-                do { try outbox.acknowledge(id, nowMs: nowMs) } catch { storage(error) }
+                outbox.acknowledge(id, nowMs: nowMs)
                 acknowledged += 1
             case .command(let payload): command(payload, now: nowMs)
+            case .commandTooLarge(let bytes): refuseOversized(bytes: bytes, now: nowMs)
             }
         }
         if case .online = session.state, connected == nil {
@@ -372,7 +444,7 @@ public final class UplinkService: @unchecked Sendable {
                     if let ssl {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: ssl, serverHostname: hostIsName ? broker.host : nil))
                     }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MQTTFrameDecoder(maximumPacketSize: MQTTCodec.defaultMaximumPacketSize)))
+                    try channel.pipeline.syncOperations.addHandler(MQTTStreamHandler(maximumPacketSize: MQTTCodec.defaultMaximumPacketSize))
                     try channel.pipeline.syncOperations.addHandler(MQTTInboundHandler(service: self, generation: generation))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
@@ -412,9 +484,14 @@ public final class UplinkService: @unchecked Sendable {
 
     // MARK: From the channel (on the loop)
 
-    func received(_ packet: MQTTPacket, generation: UInt64) {
+    func received(_ inbound: MQTTInbound, generation: UInt64) {
         guard generation == self.generation else { return }
-        perform(session.received(packet, nowMs: nowMs))
+        switch inbound {
+        case .packet(let packet):
+            perform(session.received(packet, nowMs: nowMs))
+        case .oversizedPublish(let topic, let qos, let packetID, let payloadBytes):
+            perform(session.receivedOversized(topic: topic, qos: qos, packetID: packetID, payloadBytes: payloadBytes, nowMs: nowMs))
+        }
     }
 
     /// The end of one read from the socket, which may have held many PUBACKs: refill the window once and
@@ -429,12 +506,6 @@ public final class UplinkService: @unchecked Sendable {
         guard generation == self.generation, !stopped else { return }
         disconnected(reason)
         perform(session.closed(nowMs: nowMs, reason: reason))
-    }
-
-    private func storage(_ error: Error) {
-        let text = "\(error)"
-        log("uplink: outbox: \(text)")
-        healthBox.withLock { $0.storageError = text }
     }
 
     /// An error in words an operator can act on (NIO's and BoringSSL's descriptions, shortened).

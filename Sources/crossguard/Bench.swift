@@ -77,7 +77,8 @@ struct Bench: ParsableCommand {
             let feed = UplinkFeed(site: device.site, stamp: eventStamp(tickMs: device.site.tickMs))
             let link = try uplinkService(device: device, feed: feed, commands: commands)
             let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: SimulatedDisplay(), light: light,
-                                            commands: commands, firstSeq: link?.firstSeq ?? 1, latchKeeper: keeper)
+                                            commands: commands, firstSeq: link?.firstSeq ?? 1, skippedSeqs: link?.skippedSeqs,
+                                            latchKeeper: keeper)
             if let problem = runtime.latchProblem {
                 var stderr = StandardError()
                 print("bench: \(problem); staying in fail-safe until fault.reset (key r)", to: &stderr)
@@ -106,7 +107,7 @@ struct Bench: ParsableCommand {
 
     /// The uplink when a broker is given (on the command line or in the site file) and a state directory
     /// holds its outbox; its log lines go to standard error.
-    private func uplinkService(device: DeviceFiles, feed: UplinkFeed, commands: CommandMailbox) throws -> (service: UplinkService, firstSeq: UInt64)? {
+    private func uplinkService(device: DeviceFiles, feed: UplinkFeed, commands: CommandMailbox) throws -> UplinkStart? {
         guard uplink.wanted(device.site), stateDir != nil else { return nil }
         return try startUplink(site: device.site, options: uplink, feed: feed, commands: commands, log: logLine)
     }
@@ -131,7 +132,7 @@ struct Bench: ParsableCommand {
             site: device.site, board: device.board, scenario: script, clock: clock,
             trace: traceFile.map { file in { file.write(Data($0.utf8)) } },
             timeline: quiet ? nil : { FileHandle.standardOutput.write(Data($0.utf8)) },
-            commands: commands, firstSeq: link?.firstSeq ?? 1,
+            commands: commands, firstSeq: link?.firstSeq ?? 1, skippedSeqs: link?.skippedSeqs,
             observe: { link == nil ? $0 : feed.chained(to: $0) },
             shouldStop: { StopSignal.requested })
         link?.service.stop()

@@ -163,14 +163,14 @@ struct Daemon {
         StopSignal.install()
         if settings.lockMemory, let warning = Realtime.lockMemory() { logLine("run: \(warning)") }
         let stateDir = uplink.stateDir!
-        try FileRecord.checkDirectory(stateDir)
+        try FileRecord.checkDirectory(stateDir, writable: false)
         let keeper = LatchKeeper(record: FileRecord(directory: stateDir, name: "latch"))
         let commands = CommandMailbox()
         let heartbeat = TickHeartbeat()
         let feed = UplinkFeed(site: site, stamp: eventStamp(tickMs: site.tickMs)).chained(to: heartbeat)
-        let service: UplinkService, firstSeq: UInt64
+        let start: UplinkStart
         do {
-            (service, firstSeq) = try startUplink(site: site, options: uplink, feed: feed, commands: commands, logEvents: true,
+            start = try startUplink(site: site, options: uplink, feed: feed, commands: commands, logEvents: true,
                                                   diagnostics: { latchDiagnostics(keeper) }, log: logLine)
         } catch {
             logLine("run: \(error)")
@@ -182,9 +182,10 @@ struct Daemon {
             runtime = try DeviceRuntime(site: site, board: board, bank: bank,
                                         display: board.i2c.contains { $0.function == .countdown } ? parts.hub : nil,
                                         light: board.i2c.contains { $0.function == .ambientLight } ? parts.hub : nil,
-                                        sensors: parts.hub, commands: commands, firstSeq: firstSeq, latchKeeper: keeper)
+                                        sensors: parts.hub, commands: commands, firstSeq: start.firstSeq, skippedSeqs: start.skippedSeqs,
+                                        latchKeeper: keeper)
         } catch {
-            service.stop()
+            start.service.stop()
             logLine("run: \(device.boardPath): \(error.detail)")
             throw ExitCode(1)
         }
@@ -199,7 +200,7 @@ struct Daemon {
             }
         }
         let notifier = SystemdNotifier()
-        service.start()
+        start.service.start()
 
         // The tick thread: real-time set-up first, then the loop until a stop signal.
         let ended = AtomicFlag()
@@ -244,7 +245,7 @@ struct Daemon {
         while !sensorsEnded.isSet { usleep(10_000) }
         parts.poller?.pass(nowMs: MonotonicTickClock.nowNs() / 1_000_000)
         keeper.flush()
-        service.stop()
+        start.service.stop()
         watchdog?.closeCleanly()
         let s = runtime.statistics, l = runtime.latencySummary
         logLine("run: stopped after \(s.ticks) ticks, \(s.overruns) overruns, \(s.hardwareErrors) hardware errors; wake-up lateness p50 \(l.p50Ns / 1_000) µs, "

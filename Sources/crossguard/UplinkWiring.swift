@@ -44,23 +44,36 @@ func eventStamp(tickMs: Int, speed: Double? = nil) -> @Sendable (UInt64) -> Int6
     return { tick in start + Int64(tick) * Int64(tickMs) }
 }
 
-/// The outbox in the state directory and the service over it; `log` gets one line per uplink change.
+/// The uplink as it starts: the service, the first sequence number this run gives, and the numbers it
+/// skips after an unclean stop (named by `controller.started`).
+struct UplinkStart {
+    var service: UplinkService
+    var firstSeq: UInt64
+    var skippedSeqs: ClosedRange<UInt64>?
+}
+
+/// The outbox in the state directory and the service over it; `log` gets one line per uplink change. A
+/// state directory that cannot be written (full, read-only) does not stop the start: the outbox holds the
+/// events in memory, says so, and journals them once it can.
 func startUplink(site: SiteConfig, options: UplinkOptions, feed: UplinkFeed, commands: CommandMailbox, logEvents: Bool = false,
-                 diagnostics: @escaping @Sendable () -> String? = { nil }, log: @escaping @Sendable (String) -> Void) throws -> (UplinkService, firstSeq: UInt64) {
+                 diagnostics: @escaping @Sendable () -> String? = { nil }, log: @escaping @Sendable (String) -> Void) throws -> UplinkStart {
     let uplink = try options.settings(site)
     guard let dir = options.stateDir else {
         throw ValidationError("the uplink needs --state-dir: events are journaled there before they are sent, so none is lost")
     }
-    try FileRecord.checkDirectory(dir)
+    try FileRecord.checkDirectory(dir, writable: false)
     var outboxSettings = OutboxSettings()
     outboxSettings.maximumBytes = uplink.outboxMaxMiB << 20
-    let outbox = try Outbox(store: FileSegmentStore(directory: dir), cursor: FileRecord(directory: dir, name: "outbox.cursor"), settings: outboxSettings)
+    let outbox = Outbox(store: FileSegmentStore(directory: dir), cursor: FileRecord(directory: dir, name: "outbox.cursor"), settings: outboxSettings)
     for problem in outbox.recoveryProblems { log("uplink: outbox recovery: \(problem)") }
+    if let fault = outbox.storageFault {
+        log("uplink: outbox: \(fault.error); events are held in memory and sent, and journaled once \(dir) takes writes again")
+    }
     var settings = UplinkServiceSettings(deviceID: site.deviceID, firmware: firmwareVersion, tickMs: site.tickMs, uplink: uplink,
                                          wallClockMs: WallClock.unixMs)
     settings.logEvents = logEvents
     let service = try UplinkService(settings: settings, outbox: outbox, feed: feed, commands: commands, diagnostics: diagnostics, log: log)
-    return (service, outbox.nextSeq)
+    return UplinkStart(service: service, firstSeq: outbox.nextSeq, skippedSeqs: outbox.skipped)
 }
 
 /// `crossguard uplink-load`: publishes synthetic events through the real outbox and uplink, then waits
@@ -87,7 +100,8 @@ struct UplinkLoad: ParsableCommand {
         let device = try loadDevice(board: files.boardPath(), site: files.sitePath())
         let feed = UplinkFeed(site: device.site, ring: FeedRing(capacity: 1 << 17), stamp: eventStamp(tickMs: device.site.tickMs))
         var stderr = StandardError()
-        let (service, firstSeq) = try startUplink(site: device.site, options: uplink, feed: feed, commands: CommandMailbox(), log: logLine)
+        let start = try startUplink(site: device.site, options: uplink, feed: feed, commands: CommandMailbox(), log: logLine)
+        let service = start.service, firstSeq = start.firstSeq
         let started = MonotonicTickClock.nowNs()
         var journaled = started
         if !resume {
@@ -157,16 +171,17 @@ struct OutboxLoad: ParsableCommand {
         let level = UInt8(Self.priorities.firstIndex(of: priority) ?? 0)  // validated above
         var settings = OutboxSettings()
         settings.maximumBytes = max(settings.maximumBytes, 2 * count * (payloadBytes + 32))  // measure appends, not drops
-        let outbox = try Outbox(store: FileSegmentStore(directory: stateDir), cursor: FileRecord(directory: stateDir, name: "outbox.cursor"), settings: settings)
+        let outbox = Outbox(store: FileSegmentStore(directory: stateDir), cursor: FileRecord(directory: stateDir, name: "outbox.cursor"), settings: settings)
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: payloadBytes)
         let firstSeq = outbox.nextSeq
         let started = MonotonicTickClock.nowNs()
         for i in 0..<UInt64(count) {
             let now = (MonotonicTickClock.nowNs() - started) / 1_000_000
-            _ = try outbox.append([OutboxRecord(seq: firstSeq + i, priority: level, payload: payload)], nowMs: now)
-            _ = try outbox.maintain(nowMs: now)
+            outbox.append([OutboxRecord(seq: firstSeq + i, priority: level, payload: payload)], nowMs: now)
+            _ = outbox.maintain(nowMs: now)
         }
-        try outbox.close()  // the batched records' last fdatasync is part of the cost
+        outbox.close()
+        if let fault = outbox.storageFault { throw ValidationError("outbox-load: \(fault.error)") }  // the batched records' last fdatasync is part of the cost
         let seconds = Double(MonotonicTickClock.nowNs() - started) / 1e9
         var stderr = StandardError()
         print("outbox-load: \(count) \(priority) appends of \(payloadBytes) bytes in \(String(format: "%.3f", seconds)) s: "

@@ -270,7 +270,7 @@ struct FailSafeLatchTests {
     @Test func outboxDroppedIsNumberedWithTheOtherEventsAndNamesTheGap() throws {
         var controller = Controller(config: ControllerConfig(site: try shippedSite("site.toml"), board: try simBoard()))
         var buffer = EventBuffer(capacity: 16, firstSeq: 7_000)
-        let result = controller.step(Inputs(command: .reportOutboxDropped(info: 1_200, normal: 3, seqs: 100...1_502)), events: &buffer)
+        let result = controller.step(Inputs(command: .report(.outboxDropped(info: 1_200, normal: 3, seqs: 100...1_502))), events: &buffer)
         #expect(result.commandOutcome == .accepted)
         let dropped = try #require(buffer.events.first { $0.type == .outboxDropped })
         #expect(dropped.seq >= 7_000)

@@ -108,7 +108,34 @@ struct MQTTSessionTests {
         _ = s.timer(nowMs: now)
         _ = s.opened(nowMs: now)
         _ = s.received(.connack(sessionPresent: false, returnCode: 0), nowMs: now)
-        #expect(s.attempts == 0)
+        // CONNACK alone resets nothing: the session must stay up for `healthyAfterMs` first.
+        #expect(s.attempts == 12)
+        let actions = s.closed(nowMs: now + 30_000, reason: "gone after a healthy half minute")
+        #expect(s.attempts == 1)  // this loss is the first failure of a new series
+        guard case .wakeAt(let at) = actions.last else { Issue.record("no wake-up"); return }
+        #expect(at - (now + 30_000) <= 1_000)
+    }
+
+    /// A broker (or a poison message) that breaks every session right after CONNACK must not get a
+    /// reconnect every second: each such session is a failed attempt, and the backoff keeps growing.
+    @Test func aSessionThatDiesRightAfterConnackIsRetriedAtTheBackedOffPace() {
+        var s = MQTTSession(settings: settings, nowMs: 0, seed: 7)
+        var now: UInt64 = 0
+        var ceilings: [UInt64] = []
+        for attempt in 0..<10 {
+            _ = s.timer(nowMs: now)
+            _ = s.opened(nowMs: now)
+            _ = s.received(.connack(sessionPresent: true, returnCode: 0), nowMs: now + 5)
+            let actions = s.closed(nowMs: now + 600, reason: "the broker closed the connection")
+            #expect(s.attempts == attempt + 1)
+            guard case .wakeAt(let at) = actions.last else { Issue.record("no wake-up"); return }
+            ceilings.append(UInt64(min(60_000, 1_000 << attempt)))
+            #expect(at - (now + 600) <= ceilings.last!)
+            now = at
+        }
+        // Ten sessions that each lasted 0.6 s: the pauses allowed grew to the 60 s cap, as for refused connections.
+        #expect(ceilings.last == 60_000)
+        #expect(now > 60_000)
     }
 
     @Test func aRefusedConnectionSaysWhy() {

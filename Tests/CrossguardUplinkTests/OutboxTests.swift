@@ -130,12 +130,14 @@ struct OutboxTests {
         settings.seqReservation = 10
         let cursor = MemoryCursor()
         let outbox = try Outbox(store: MemoryStore(), cursor: cursor, settings: settings)
-        #expect(cursor.cursor == OutboxCursor(acked: 0, reserved: 10, clean: false))
+        #expect(cursor.cursor == OutboxCursor(acked: 0, reserved: 10, used: 0, clean: false))
         try outbox.append((1...10).map { record($0) }, nowMs: 0)
         #expect(cursor.cursor?.reserved == 10)
         try outbox.append([record(11)], nowMs: 0)
         #expect(cursor.cursor?.reserved == 21)
-        #expect(throws: HardwareError.self) { try outbox.append([record(11)], nowMs: 0) }  // numbers never go back
+        outbox.append([record(11)], nowMs: 0)  // numbers never go back: refused, and said
+        #expect(outbox.take(100).map(\.seq) == Array(1...11))
+        #expect(outbox.recoveryProblems.last?.contains("a record of seq 11") == true)
     }
 
     @Test func criticalAndHighAreDurableBeforeAppendReturnsTheRestWithinTheBatchDelay() throws {
@@ -195,7 +197,9 @@ struct OutboxTests {
         cursor.write(Array("garbage".utf8))
         let again = try Outbox(store: store, cursor: cursor)
         #expect(try again.take(10).map(\.seq) == [1, 2, 3])  // 1 was acknowledged, but that is not known
-        #expect(again.nextSeq == 4)
+        // How far the last run reserved is not known either: one whole reservation is skipped.
+        #expect(again.nextSeq == 4 + 4_096)
+        #expect(again.skipped == 4...4_099)
         #expect(again.recoveryProblems.first?.contains("not an outbox cursor") == true)
     }
 
@@ -209,7 +213,8 @@ struct OutboxTests {
         var drops: [OutboxDrop] = []
         for seq in 1...150 {
             let priority: UInt8 = seq <= 60 ? (seq % 2 == 0 ? 3 : 0) : (seq % 2 == 0 ? 2 : 1)
-            if let d = try outbox.append([record(UInt64(seq), priority)], nowMs: 0) { drops.append(d) }
+            outbox.append([record(UInt64(seq), priority)], nowMs: 0)
+            for case .dropped(let d) in outbox.takeNotices() { drops.append(d) }
         }
         #expect(!drops.isEmpty)
         #expect(outbox.statistics.bytes <= settings.maximumBytes)
@@ -266,5 +271,153 @@ struct OutboxTests {
         #expect(try again.take(1_000) == (11...99).map { record($0, UInt8($0 % 4)) })
         try again.append([record(again.nextSeq)], nowMs: 0)
         #expect(try FileSegmentStore(directory: dir).segments() == [1, 2])
+    }
+}
+
+/// A store whose writes fail while `failure` is set (a full disk, a file system gone read-only); reads work.
+final class FailingStore: SegmentStore {
+    let inner = MemoryStore()
+    var failure: HardwareError?
+    var location: String { inner.location }
+    func segments() throws(HardwareError) -> [UInt64] { inner.segments() }
+    func read(_ segment: UInt64) throws(HardwareError) -> [UInt8] { inner.read(segment) }
+    func read(_ segment: UInt64, offset: Int, count: Int) throws(HardwareError) -> [UInt8] { try inner.read(segment, offset: offset, count: count) }
+    func append(_ bytes: [UInt8], to segment: UInt64) throws(HardwareError) {
+        if let failure {
+            inner.append(Array(bytes.prefix(7)), to: segment)  // a write that runs out of space part-way
+            throw failure
+        }
+        inner.append(bytes, to: segment)
+    }
+    func sync(_ segment: UInt64) throws(HardwareError) { if let failure { throw failure }; inner.sync(segment) }
+    func truncate(_ segment: UInt64, to length: Int) throws(HardwareError) { inner.truncate(segment, to: length) }  // frees space: works when full
+    func replace(_ segment: UInt64, with bytes: [UInt8]) throws(HardwareError) { if let failure { throw failure }; inner.replace(segment, with: bytes) }
+    func remove(_ segment: UInt64) throws(HardwareError) { inner.remove(segment) }
+}
+
+/// A cursor record whose writes fail while `failure` is set.
+final class FailingCursor: DurableRecord, @unchecked Sendable {
+    let inner = MemoryCursor()
+    var failure: HardwareError?
+    var location: String { inner.location }
+    func read() throws(HardwareError) -> [UInt8]? { inner.read() }
+    func write(_ bytes: [UInt8]) throws(HardwareError) { if let failure { throw failure }; inner.write(bytes) }
+}
+
+@Suite("Outbox: damage and storage faults lose nothing they need not")
+struct OutboxFaultTests {
+    let full = HardwareError(.noSpace, "cannot append to memory/outbox: No space left on device", errno: 28)
+
+    @Test func aDamagedRecordCostsThatRecordAloneAndIsReportedWithItsSeq() throws {
+        let store = MemoryStore(), cursor = MemoryCursor()
+        let outbox = Outbox(store: store, cursor: cursor)
+        outbox.append((1...20).map { record($0, 3) }, nowMs: 0)
+        outbox.close()
+        let segment = store.segments()[0]
+        store.written[segment]![9 * 60 + 30] ^= 0x5A  // inside record 10's payload
+        let again = Outbox(store: store, cursor: cursor)
+        #expect(again.take(100).map(\.seq) == (1...20).filter { $0 != 10 })
+        let damage = again.takeNotices().compactMap { notice -> OutboxDamage? in if case .damaged(let d) = notice { d } else { nil } }
+        #expect(damage.map(\.bytes) == [60])
+        #expect(damage.map(\.seqs) == [10...10])
+        #expect(again.nextSeq == 21)  // a clean stop: nothing skipped, nothing reused
+        #expect(again.skipped == nil)
+        // The damage was removed from the file: the next start finds nothing wrong.
+        again.close()
+        let third = Outbox(store: store, cursor: cursor)
+        #expect(third.takeNotices().isEmpty)
+        #expect(third.take(100).count == 19)
+    }
+
+    @Test func damageAtTheEndOfACleanlyClosedJournalNamesTheLostNumbersAndNoneIsReused() throws {
+        let store = MemoryStore(), cursor = MemoryCursor()
+        let outbox = Outbox(store: store, cursor: cursor)
+        outbox.append((1...20).map { record($0, 3) }, nowMs: 0)
+        outbox.close()
+        store.written[1]![19 * 60 + 2] ^= 0xFF  // record 20's marker
+        let again = Outbox(store: store, cursor: cursor)
+        #expect(again.take(100).map(\.seq) == Array(1...19))
+        #expect(again.takeNotices() == [.damaged(OutboxDamage(bytes: 60, seqs: 20...20, detail: "memory/outbox segment 1: no record marker at offset 1140, 60 bytes skipped"))])
+        #expect(again.nextSeq == 21)
+    }
+
+    @Test func aFullDiskKeepsEveryEventInMemoryAndSendsIt() throws {
+        let store = FailingStore(), cursor = MemoryCursor()
+        let outbox = Outbox(store: store, cursor: cursor)
+        outbox.append((1...5).map { record($0, 1) }, nowMs: 0)
+        store.failure = full
+        outbox.append((6...10).map { record($0, 3) }, nowMs: 100)
+        #expect(outbox.storageFault?.kind == .noSpace)
+        #expect(outbox.takeNotices() == [.storageFailed(OutboxStorageFault(kind: .noSpace, error: full, sinceMs: 100))])
+        #expect(outbox.statistics.inMemory == 5)
+        #expect(outbox.take(100).map(\.seq) == Array(1...10))
+        // The torn part of the failed write was cut off again.
+        #expect(store.inner.written[1]?.count == 5 * 60)
+        for seq in 1...7 { outbox.acknowledge(UInt64(seq), nowMs: 200) }
+        #expect(outbox.statistics.inMemory == 3)
+        // Still full a second later: nothing changes. Then space comes back.
+        #expect(outbox.maintain(nowMs: 1_100) == 2_100)
+        #expect(outbox.takeNotices().isEmpty)
+        store.failure = nil
+        _ = outbox.maintain(nowMs: 2_100)
+        #expect(outbox.storageFault == nil)
+        #expect(outbox.takeNotices().count == 1)
+        #expect(outbox.statistics.inMemory == 0)
+        outbox.append([record(11, 0)], nowMs: 2_200)
+        outbox.close()
+        // What memory held (8–10) was journaled, in order, before the next record.
+        let again = Outbox(store: store.inner, cursor: cursor)
+        #expect(again.take(100).map(\.seq) == [8, 9, 10, 11])
+        #expect(again.nextSeq == 12)
+    }
+
+    @Test func memoryDropsInfoFirstAndNeverCriticalOrHighAndNamesTheExactSpan() throws {
+        let store = FailingStore()
+        var settings = OutboxSettings()
+        settings.memoryMaximumBytes = 400  // ten 40-byte payloads
+        let outbox = Outbox(store: store, cursor: MemoryCursor(), settings: settings)
+        store.failure = full
+        for seq in 1...20 { outbox.append([record(UInt64(seq), seq % 2 == 0 ? 3 : 0)], nowMs: 0) }
+        for seq in 21...30 { outbox.append([record(UInt64(seq), 2)], nowMs: 0) }
+        let drops = outbox.takeNotices().compactMap { notice -> OutboxDrop? in if case .dropped(let d) = notice { d } else { nil } }
+        // Every info record went (1, 3, ... 19) before anything else; the 10 critical and 10 high stay.
+        #expect(drops.reduce(0) { $0 + $1.info } == 10 && drops.allSatisfy { $0.normal == 0 })
+        #expect(drops.first?.firstSeq == 1 && drops.last?.lastSeq == 19)
+        #expect(outbox.take(100).map(\.seq) == (2...20).filter { $0 % 2 == 0 } + Array(21...30))
+        #expect(outbox.statistics.droppedInfo == 10)
+    }
+
+    @Test func aStateDirectoryThatTakesNoWritesAtStartStillRunsInMemory() throws {
+        let store = FailingStore(), cursor = FailingCursor()
+        let readOnly = HardwareError(.readOnly, "cannot create memory/outbox.cursor.tmp: Read-only file system", errno: 30)
+        cursor.failure = readOnly
+        store.failure = readOnly
+        let outbox = Outbox(store: store, cursor: cursor)
+        #expect(outbox.storageFault?.kind == .readOnly)
+        outbox.append([record(1, 3), record(2, 0)], nowMs: 0)
+        #expect(outbox.take(10).map(\.seq) == [1, 2])
+        outbox.close()
+        #expect(cursor.inner.read() == nil)  // nothing could be written, and nothing pretends it was
+    }
+
+    @Test func aJournalWhoseCursorIsMissingNeverReusesANumber() throws {
+        let store = MemoryStore(), cursor = MemoryCursor()
+        let outbox = Outbox(store: store, cursor: cursor)
+        outbox.append((1...3).map { record($0) }, nowMs: 0)
+        outbox.close()
+        let again = Outbox(store: store, cursor: MemoryCursor())
+        #expect(again.nextSeq == 4 + 4_096)
+        #expect(again.recoveryProblems.first?.contains("is missing beside a journal") == true)
+    }
+
+    @Test func aCrashNamesTheSkippedNumbers() throws {
+        let store = MemoryStore(), cursor = MemoryCursor()
+        do {
+            let outbox = Outbox(store: store, cursor: cursor)
+            outbox.append((1...43).map { record($0, 3) }, nowMs: 0)
+        }
+        let again = Outbox(store: store, cursor: cursor)
+        #expect(again.skipped == 44...4_096)
+        #expect(again.nextSeq == 4_097)
     }
 }

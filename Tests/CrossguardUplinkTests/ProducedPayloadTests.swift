@@ -25,7 +25,10 @@ let everyEventType: [Event] = EventType.allCases.map { type in
     case .beaconActivation: e = Event(type, tick: 100, state: .cleared, role: .pedButton, waitTicks: 900)
     case .lampTest: e = Event(type, tick: 100, count: 6, outputs: OutputSet([.vehicleAmber]))
     case .outboxDropped: e = Event(type, tick: 100, count: 1_200, extra: 3, seqs: 100...1_502)
-    case .controllerStarted: e = Event(type, tick: 0)
+    case .controllerStarted: e = Event(type, tick: 0, seqs: 54...4_096)
+    case .outboxDamaged: e = Event(type, tick: 0, count: 160, seqs: 54...55)
+    case .storageFault: e = Event(type, tick: 100, state: .raised, storage: .noSpace)
+    case .uplinkRejected: e = Event(type, tick: 100, count: 2, extra: 1_000_000)
     }
     e.seq = 41
     return e
