@@ -151,6 +151,9 @@ extension BoardConfig {
         if !top.has("name") { top.report("name", "is missing; name the board (\"rpi5\", \"sim\")") }
         let description = top.string("description") ?? ""
         let defaultChip = top.string("chip")
+        if defaultChip?.isEmpty == true {
+            top.report("chip", "= \"\" is empty; give the chip's label as gpiodetect shows it (\"pinctrl-rp1\"), or leave chip out to find lines by name")
+        }
         var used: [LineAddress: String] = [:]
         var roles: Set<String> = []
         // Lines that name an expander, checked against the [[i2c]] tables after those are read.
@@ -190,6 +193,14 @@ extension BoardConfig {
             let chip = r.string("chip") ?? defaultChip
             let lineName = r.string("line")
             let offset = r.integer("offset")
+            if r.has("chip"), chip?.isEmpty == true {
+                r.report("chip", "= \"\" is empty; give the chip's label as gpiodetect shows it (\"pinctrl-rp1\"), or leave chip out to find the line by name")
+                return nil
+            }
+            if lineName?.isEmpty == true {
+                r.report("line", "= \"\" is empty; give the line name (\"GPIO17\")")
+                return nil
+            }
             if lineName != nil && offset != nil {
                 r.report("offset", "is given together with line = \"\(lineName!)\"; name the line or give chip and offset, not both")
                 return nil

@@ -11,13 +11,32 @@ public indirect enum ConfigValue: Equatable, Sendable {
     /// How the value is written back in messages: strings quoted, tables summarised.
     public var rendered: String {
         switch self {
-        case .string(let s): "\"\(s)\""
+        case .string(let s): ConfigValue.quoted(s)
         case .integer(let i): String(i)
         case .float(let d): String(d)
         case .boolean(let b): String(b)
         case .array(let a): "[" + a.map(\.rendered).joined(separator: ", ") + "]"
         case .table: "{…}"
         }
+    }
+
+    /// A string as a TOML basic string, with quotes, backslashes and control characters escaped, so an
+    /// error message never carries a raw NUL or escape sequence to the terminal or the log.
+    public static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20 || u.value == 0x7F:
+                let hex = String(u.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
     }
 
     /// The kind of value, for "expected a string, found an integer" messages.
@@ -170,7 +189,7 @@ public final class TableReader {
         guard case .string(let s) = value else { wrongType(name, value, expected: "a duration string such as \"7s\""); return nil }
         switch DurationText.milliseconds(s) {
         case .success(let ms): return ms
-        case .failure(let error): report(name, "= \"\(s)\" \(error)"); return nil
+        case .failure(let error): report(name, "= \(ConfigValue.quoted(s)) \(error)"); return nil
         }
     }
 

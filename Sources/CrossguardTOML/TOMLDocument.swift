@@ -7,6 +7,10 @@ import TOMLKit
 public enum TOMLDocument {
     /// Parses TOML text. A syntax error names the file, line and column.
     public static func parse(_ text: String, file: String) -> Result<ConfigTable, ConfigErrors> {
+        if let line = lineWithNUL(text) {
+            // The parser's strings end at U+0000 (C strings underneath): "\u0000s" would silently read as "".
+            return .failure(ConfigErrors([ConfigProblem(file: file, key: "", message: "line \(line): holds U+0000 (a NUL, raw or as \\u0000), which no key takes")]))
+        }
         do {
             let table = try TOMLTable(string: text)
             return .success(convert(table))
@@ -28,6 +32,14 @@ public enum TOMLDocument {
             return .failure(ConfigErrors([ConfigProblem(file: path, key: "", message: "is not UTF-8 text")]))
         }
         return parse(text, file: path)
+    }
+
+    /// The first line holding a NUL, raw or as a `\u0000` / `\U00000000` escape; nil when none does.
+    static func lineWithNUL(_ text: String) -> Int? {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.utf8.contains(0) || line.contains("\\u0000") || line.contains("\\U00000000") { return index + 1 }
+        }
+        return nil
     }
 
     static func convert(_ table: TOMLTable) -> ConfigTable {

@@ -93,6 +93,8 @@ public final class UplinkService: @unchecked Sendable {
     private var bell: Channel?
     private var bellFD: Int32 = -1
     private var batch: [OutboxRecord] = []
+    /// The `result` of the last `lamp.test`, from its event, until its reply goes.
+    private var lampTestResult: String?
     private var stopped = false
     /// What the uplink must tell the centre, waiting for room in the command mailbox (never dropped).
     private var reports: [UplinkReport] = []
@@ -303,13 +305,17 @@ public final class UplinkService: @unchecked Sendable {
         while let item = feed.ring.pop() {
             switch item {
             case .event(let event, let unixMs):
+                // The answer to `lamp.test` comes as its event, in the same tick as the command's outcome.
+                if event.type == .lampTest { lampTestResult = "{\"lamps_checked\":\(event.count),\"failed\":\(event.outputs.jsonNames)}" }
                 let payload = UplinkPayload.event(event, device: settings.deviceID, unixMs: unixMs, tickMs: settings.tickMs)
                 batch.append(OutboxRecord(seq: event.seq, priority: event.severity.rawValue, payload: payload))
                 if settings.logEvents { log("event " + String(decoding: payload, as: UTF8.self)) }
             case .outcome(let token, let outcome):
                 guard let pending = pendingCommands.removeValue(forKey: token) else { continue }
                 let error: String? = if case .refused(let why) = outcome { why.description } else { nil }
-                reply(id: pending.id, type: pending.type, error: error, now: now)
+                let result = error == nil && pending.type == "lamp.test" ? lampTestResult : nil
+                if pending.type == "lamp.test" { lampTestResult = nil }
+                reply(id: pending.id, type: pending.type, error: error, result: result, now: now)
             }
         }
         guard !batch.isEmpty else { return }

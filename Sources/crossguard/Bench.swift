@@ -62,6 +62,14 @@ struct Bench: ParsableCommand {
             }
         }
         let named = scenarioDocument.map(Scenario.devicePaths) ?? (site: nil, board: nil)
+        // A file the scenario names and the command line does not replace must exist: say which scenario and key.
+        for (key, path, given) in [("site", named.site, files.site), ("board", named.board, files.board)] {
+            if given == nil, let path, !FileManager.default.fileExists(atPath: path), let file = scenario {
+                var stderr = StandardError()
+                print("\(file): \(key) = \(ConfigValue.quoted(path)) names no file (paths are taken from the current directory; give --\(key) to use another)", to: &stderr)
+                throw ExitCode(1)
+            }
+        }
         let device = try loadDevice(board: files.boardPath(scenario: named.board), site: files.sitePath(scenario: named.site))
         StopSignal.install()
         if scenario == nil && trace == nil && Terminal.isInteractive {

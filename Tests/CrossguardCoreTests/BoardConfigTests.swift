@@ -57,6 +57,13 @@ struct BoardConfigTests {
         ])
     }
 
+    @Test func anEmptyChipOrLineNameIsRefused() {
+        #expect(boardProblems("name = \"test\"\n[[input]]\nrole = \"ped.button\"\nchip = \"\"\noffset = 3\n[[output]]\nrole = \"ped.wait\"\nline = \"\"\n") == [
+            #"board.toml: input[0].chip = "" is empty; give the chip's label as gpiodetect shows it ("pinctrl-rp1"), or leave chip out to find the line by name"#,
+            #"board.toml: output[0].line = "" is empty; give the line name ("GPIO17")"#,
+        ])
+    }
+
     @Test func roleInTheWrongDirection() {
         #expect(boardProblems(boardText(inputs: ["vehicle.red"], outputs: ["ped.button"])) == [
             "board.toml: input[0].role = \"vehicle.red\" is an output role; move it to an [[output]] table",

@@ -82,7 +82,8 @@ struct MosquittoTests {
     @Test func anOutageDeliversTheBacklogInOrder() throws {
         let scratch = Scratch()
         let port = freePort()
-        let site = try testSite(scratch)
+        // A 5 s backoff cap (backoff_max_s), so the outage reaches the cap in seconds rather than minutes.
+        let site = try testSite(scratch, uplink: "backoff_max_s = 5")
         // The subscriber's persistent session exists before the device's broker does (made on another port,
         // kept in the store): the device may connect the moment the broker is up, before any subscriber could.
         let store = scratch.dir("broker-store")
@@ -91,11 +92,11 @@ struct MosquittoTests {
         try Subscriber(broker: setup).child.kill9()
         usleep(2_500_000)  // the store is saved every second
         setup.kill()
-        // No broker at all for two and a half minutes: the events wait in the outbox while the device retries,
-        // its backoff growing to the 60 s cap (1 s, 2 s, 4 s, ... with full jitter).
+        // No broker at all for 25 s: the events wait in the outbox while the device retries, its backoff
+        // growing to the cap (1 s, 2 s, 4 s, 5 s ... with full jitter).
         let device = try crossguard(["uplink-load", "--site", site, "--count", "5000", "--state-dir", scratch.dir("state"), "--broker", "mqtt://127.0.0.1:\(port)"],
                                     scratch: scratch, log: "device.log")
-        usleep(150_000_000)
+        usleep(25_000_000)
         #expect(device.process.isRunning)
         let broker = try Broker(scratch: scratch, port: port, store: store)
         let sub = try Subscriber(broker: broker)
