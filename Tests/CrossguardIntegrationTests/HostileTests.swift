@@ -176,6 +176,30 @@ struct HostileTests {
         #expect(device.wait(seconds: 10) == 0, "\(device.text.suffix(2_000))")
     }
 
+    /// The shipped broker configuration's message size limit: an oversized command is refused at the broker,
+    /// never queued for the device, while a command within it is answered.
+    @Test func theShippedBrokerLimitRefusesOversizedCommandsAtTheBroker() throws {
+        let shipped = try String(contentsOfFile: packageRoot + "/deploy/mosquitto/crossguard.conf", encoding: .utf8)
+        let limit = try #require(shipped.split(separator: "\n").first { $0.hasPrefix("message_size_limit ") })
+        #expect(limit == "message_size_limit 16384")
+        let scratch = Scratch()
+        let broker = try Broker(scratch: scratch, extra: String(limit))
+        let results = try Subscriber(broker: broker, topic: "crossguard/it-device/cmd/result", name: "results")
+        let site = try testSite(scratch)
+        let device = try crossguard(["run", "--board", packageRoot + "/boards/sim.toml", "--site", site, "--simulated",
+                                     "--state-dir", scratch.dir("state"), "--broker", broker.url], scratch: scratch, log: "run.log")
+        #expect(waitUntil(seconds: 15) { device.text.contains("uplink: connected to") }, "\(device.text)")
+        let big = scratch.path + "/big.bin"
+        try Data(repeating: UInt8(ascii: "{"), count: 20_000).write(to: URL(fileURLWithPath: big))
+        _ = shell("mosquitto_pub -h 127.0.0.1 -p \(broker.port) -t crossguard/it-device/cmd -q 1 -f '\(big)'")
+        try publish(broker, topic: "crossguard/it-device/cmd", #"{"id":"small","issued_at":"\#(isoNow())","type":"diag.run"}"#)
+        #expect(results.wait(seconds: 15) { $0.lines.contains { $0.contains(#""id":"small""#) } })
+        usleep(500_000)
+        #expect(results.lines.count == 1, "\(results.lines)")  // the 20 kB command never reached the device
+        device.process.terminate()
+        #expect(device.wait(seconds: 10) == 0)
+    }
+
     /// After SIGKILL, the next run's `controller.started` names the numbers it skips: with them, the
     /// centre accounts for every gap in `seq`.
     @Test func afterSIGKILLEveryGapIsAccountedFor() throws {
