@@ -206,6 +206,8 @@ public final class Outbox {
     /// Set while the journal cannot be written.
     public private(set) var storageFault: OutboxStorageFault?
     private var lastTryMs: UInt64 = 0
+    /// The active segment takes no more appends (a write to it failed); the next append begins another.
+    private var activeClosed = false
     private var notices: [OutboxNotice] = []
     /// Counts for status.
     public private(set) var statistics = OutboxStatistics()
@@ -384,7 +386,10 @@ public final class Outbox {
                 try cursorRecord.write(cursor.encoded)
                 cursorDirtySinceMs = nil
             }
-            if segments[segments.count - 1].bytes >= settings.segmentBytes { try roll() }
+            if activeClosed || segments[segments.count - 1].bytes >= settings.segmentBytes {
+                try roll()
+                activeClosed = false
+            }
         } catch {
             fail(error, nowMs: nowMs)
             hold(records)
@@ -443,8 +448,9 @@ public final class Outbox {
         storageFault = fault
         notices.append(.storageFailed(fault))
         unsyncedSinceMs = nil
-        // Nothing more goes to the segment being appended to: a new one is begun when writing works again.
-        segments[segments.count - 1].bytes = max(segments[segments.count - 1].bytes, settings.segmentBytes)
+        // Nothing more goes to the segment being appended to (a failed write may have left a torn run at its
+        // end): a new one is begun when writing works again.
+        activeClosed = true
     }
 
     /// What the centre must learn since the last call (drops, damage, storage faults and recoveries).
@@ -489,14 +495,12 @@ public final class Outbox {
 
     /// A record that cannot be read back: it leaves the outbox, and the centre learns which `seq` it was.
     private func lose(at index: Int, _ detail: String) {
-        let e = entries[index]
-        entries.remove(at: index)
-        if let s = segments.firstIndex(where: { $0.number == e.segment }) { segments[s].live -= 1 }
+        let removed = entries.remove(at: index)
         liveRecords -= 1
-        if case .disk(_, _, let length) = e.place {
-            notices.append(.damaged(OutboxDamage(bytes: length, seqs: e.seq...e.seq, detail: detail)))
-        }
         recoveryProblems.append(detail)
+        guard case .disk(let segment, _, let length) = removed.place else { return }
+        if let s = segments.firstIndex(where: { $0.number == segment }) { segments[s].live -= 1 }
+        notices.append(.damaged(OutboxDamage(bytes: length, seqs: removed.seq...removed.seq, detail: detail)))
     }
 
     /// Records not yet handed to the session.
@@ -594,6 +598,7 @@ public final class Outbox {
         memoryRecords = 0
         if segments[segments.count - 1].bytes == 0 && segments[segments.count - 1].live == 0 { segments.removeLast() }
         segments.append(Segment(number: number, bytes: bytes.count, live: placed.count))
+        activeClosed = false
         totalBytes += bytes.count
         storageFault = nil
         notices.append(.storageRecovered(fault))

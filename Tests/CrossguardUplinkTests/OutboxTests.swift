@@ -364,6 +364,10 @@ struct OutboxFaultTests {
         #expect(outbox.takeNotices().count == 1)
         #expect(outbox.statistics.inMemory == 0)
         outbox.append([record(11, 0)], nowMs: 2_200)
+        // The bytes counted are the bytes on disk: 1–5 in the first segment, 8–10 and 11 in the second.
+        #expect(outbox.statistics.bytes == store.inner.written.values.reduce(0) { $0 + $1.count })
+        #expect(store.inner.segments() == [1, 2])
+        for seq in 1...5 { outbox.acknowledge(UInt64(seq), nowMs: 2_300) }  // (already acknowledged: nothing changes)
         outbox.close()
         // What memory held (8–10) was journaled, in order, before the next record.
         let again = Outbox(store: store.inner, cursor: cursor)
