@@ -20,8 +20,9 @@ public indirect enum ConfigValue: Equatable, Sendable {
         }
     }
 
-    /// A string as a TOML basic string, with quotes, backslashes and control characters escaped, so an
-    /// error message never carries a raw NUL or escape sequence to the terminal or the log.
+    /// A string as a TOML basic string (which is also a JSON string literal), with quotes, backslashes and
+    /// control characters escaped, so an error message or a payload never carries a raw NUL or escape
+    /// sequence to the terminal, the log or the centre.
     public static func quoted(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
@@ -29,9 +30,10 @@ public indirect enum ConfigValue: Equatable, Sendable {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
+            case "\r": out += "\\r"
             case "\t": out += "\\t"
             case _ where u.value < 0x20 || u.value == 0x7F:
-                let hex = String(u.value, radix: 16, uppercase: true)
+                let hex = String(u.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(u)
             }

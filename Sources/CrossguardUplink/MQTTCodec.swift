@@ -110,24 +110,31 @@ public enum MQTTCodec {
         case packet(MQTTPacket, consumed: Int)
     }
 
+    /// The fixed header at the front of `bytes` (§2.2): type, flags, the Remaining Length and how many bytes
+    /// the header takes (2 to 5); nil when it is not all there yet. A Remaining Length past four bytes is an error.
+    public static func fixedHeader(_ bytes: ArraySlice<UInt8>) throws(MQTTError) -> (type: UInt8, flags: UInt8, remainingLength: Int, headerBytes: Int)? {
+        guard let first = bytes.first else { return nil }
+        let type = first >> 4
+        var length = 0, multiplier = 1, index = bytes.startIndex + 1
+        while true {
+            guard index < bytes.endIndex else { return nil }
+            let digit = bytes[index]
+            index += 1
+            length += Int(digit & 0x7F) * multiplier
+            if digit & 0x80 == 0 { break }
+            guard index - bytes.startIndex < 5 else { throw MQTTError(.malformedRemainingLength, packetType: type, "the Remaining Length runs past 4 bytes") }
+            multiplier *= 128
+        }
+        return (type, first & 0x0F, length, index - bytes.startIndex)
+    }
+
     /// Decodes the packet at the front of `bytes`, or says more are needed. Any violation is an error:
     /// the caller closes the connection.
     public static func decode(_ bytes: ArraySlice<UInt8>, maximumPacketSize: Int = defaultMaximumPacketSize) throws(MQTTError) -> Decoded {
-        guard let first = bytes.first else { return .needMore }
-        let type = first >> 4, flags = first & 0x0F
         // The fixed header first: type, flags and the Remaining Length, before anything is allocated.
-        var length = 0, multiplier = 1, index = bytes.startIndex + 1, lengthBytes = 0
-        while true {
-            guard index < bytes.endIndex else { return .needMore }
-            let digit = bytes[index]
-            index += 1
-            lengthBytes += 1
-            length += Int(digit & 0x7F) * multiplier
-            if digit & 0x80 == 0 { break }
-            guard lengthBytes < 4 else { throw MQTTError(.malformedRemainingLength, packetType: type, "the Remaining Length runs past 4 bytes") }
-            multiplier *= 128
-        }
-        let total = 1 + lengthBytes + length
+        guard let header = try fixedHeader(bytes) else { return .needMore }
+        let type = header.type, flags = header.flags, length = header.remainingLength, index = bytes.startIndex + header.headerBytes
+        let total = header.headerBytes + length
         guard total <= maximumPacketSize else {
             throw MQTTError(.packetTooLarge, packetType: type, "of \(total) bytes is over the maximum of \(maximumPacketSize)")
         }

@@ -73,19 +73,9 @@ public struct MQTTStreamReader: Sendable {
                 throw MQTTError(.malformed, packetType: 0, "the broker's reply to CONNECT is not a CONNACK (first byte 0x\(String(first, radix: 16)))")
             }
         }
-        // The Remaining Length: 1 to 4 bytes (§2.2.3).
-        var length = 0, multiplier = 1, index = start + 1, lengthBytes = 0
-        while true {
-            guard index < buffer.count else { return nil }
-            let digit = buffer[index]
-            index += 1
-            lengthBytes += 1
-            length += Int(digit & 0x7F) * multiplier
-            if digit & 0x80 == 0 { break }
-            guard lengthBytes < 4 else { throw MQTTError(.malformedRemainingLength, packetType: type, "the Remaining Length runs past 4 bytes") }
-            multiplier *= 128
-        }
-        let total = 1 + lengthBytes + length
+        guard let header = try MQTTCodec.fixedHeader(buffer[start...]) else { return nil }
+        let length = header.remainingLength, index = start + header.headerBytes
+        let total = header.headerBytes + length
         if total <= maximumPacketSize {
             guard buffer.count - start >= total else { return nil }
             guard case .packet(let packet, let consumed) = try MQTTCodec.decode(buffer[start..<(start + total)], maximumPacketSize: maximumPacketSize) else {

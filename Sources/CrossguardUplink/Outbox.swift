@@ -649,22 +649,7 @@ public final class Outbox {
             fail(error, nowMs: lastTryMs)
             return
         }
-        var freed = 0
-        var dropped = Set<UInt64>()
-        for priority: UInt8 in [0, 1] where total - freed > target {
-            var drop = OutboxDrop(info: 0, normal: 0, firstSeq: .max, lastSeq: 0)
-            for i in handed..<entries.count where entries[i].priority == priority && total - freed > target {
-                guard case .disk(_, _, let length) = entries[i].place else { continue }
-                dropped.insert(entries[i].seq)
-                freed += length
-                if priority == 0 { drop.info += 1 } else { drop.normal += 1 }
-                drop.firstSeq = min(drop.firstSeq, entries[i].seq)
-                drop.lastSeq = max(drop.lastSeq, entries[i].seq)
-            }
-            if drop.info + drop.normal > 0 { notices.append(.dropped(drop)) }
-            statistics.droppedInfo += drop.info
-            statistics.droppedNormal += drop.normal
-        }
+        let (dropped, _) = pickDrops(size: { if case .disk(_, _, let length) = $0.place { length } else { nil } }, over: { total - $0 > target })
         guard !dropped.isEmpty else { return }
         let touched = Set(entries[handed...].filter { dropped.contains($0.seq) }.compactMap(\.segment))
         for s in segments.indices where touched.contains(segments[s].number) {
@@ -706,15 +691,28 @@ public final class Outbox {
     /// While the journal cannot be written: drops the oldest unsent `info`, then `normal` records held in
     /// memory when they are over `memoryMaximumBytes`. Only `critical` and `high` records are kept past it.
     private func enforceMemoryBound() {
-        guard memoryBytes > settings.memoryMaximumBytes else { return }
+        let held = memoryBytes, limit = settings.memoryMaximumBytes
+        guard held > limit else { return }
+        let (dropped, freed) = pickDrops(size: { if case .memory(let payload) = $0.place { payload.count } else { nil } }, over: { held - $0 > limit })
+        memoryBytes -= freed
+        memoryRecords -= dropped.count
+        guard !dropped.isEmpty else { return }
+        entries = Array(entries[..<handed]) + entries[handed...].filter { !dropped.contains($0.seq) }
+        liveRecords -= dropped.count
+    }
+
+    /// Picks the oldest unsent `info`, then `normal` entries that `size` accepts (their bytes; nil: not this
+    /// bound's) while `over(freed)` holds. Each priority's pick is one `outbox.dropped` notice, exact: every
+    /// unsent entry of that priority in its span is picked, since they are taken oldest first.
+    private func pickDrops(size: (Entry) -> Int?, over: (Int) -> Bool) -> (dropped: Set<UInt64>, freed: Int) {
+        var freed = 0
         var dropped = Set<UInt64>()
-        for priority: UInt8 in [0, 1] where memoryBytes > settings.memoryMaximumBytes {
+        for priority: UInt8 in [0, 1] where over(freed) {
             var drop = OutboxDrop(info: 0, normal: 0, firstSeq: .max, lastSeq: 0)
-            for i in handed..<entries.count where entries[i].priority == priority && memoryBytes > settings.memoryMaximumBytes {
-                guard case .memory(let payload) = entries[i].place else { continue }
+            for i in handed..<entries.count where entries[i].priority == priority && over(freed) {
+                guard let bytes = size(entries[i]) else { continue }
                 dropped.insert(entries[i].seq)
-                memoryBytes -= payload.count
-                memoryRecords -= 1
+                freed += bytes
                 if priority == 0 { drop.info += 1 } else { drop.normal += 1 }
                 drop.firstSeq = min(drop.firstSeq, entries[i].seq)
                 drop.lastSeq = max(drop.lastSeq, entries[i].seq)
@@ -723,9 +721,7 @@ public final class Outbox {
             statistics.droppedInfo += drop.info
             statistics.droppedNormal += drop.normal
         }
-        guard !dropped.isEmpty else { return }
-        entries = Array(entries[..<handed]) + entries[handed...].filter { !dropped.contains($0.seq) }
-        liveRecords -= dropped.count
+        return (dropped, freed)
     }
 
     private func isAcked(_ seq: UInt64) -> Bool {
