@@ -83,7 +83,7 @@ struct Bench: ParsableCommand {
             }
             let commands = CommandMailbox()
             let feed = UplinkFeed(site: device.site, stamp: eventStamp(tickMs: device.site.tickMs))
-            let link = try uplinkService(device: device, feed: feed, commands: commands)
+            let link = try uplinkService(device: device, feed: feed, commands: commands, keeper: keeper)
             let runtime = try DeviceRuntime(site: device.site, board: device.board, bank: bank, display: SimulatedDisplay(), light: light,
                                             commands: commands, firstSeq: link?.firstSeq ?? 1, skippedSeqs: link?.skippedSeqs,
                                             latchKeeper: keeper)
@@ -115,9 +115,10 @@ struct Bench: ParsableCommand {
 
     /// The uplink when a broker is given (on the command line or in the site file) and a state directory
     /// holds its outbox; its log lines go to standard error.
-    private func uplinkService(device: DeviceFiles, feed: UplinkFeed, commands: CommandMailbox) throws -> UplinkStart? {
+    private func uplinkService(device: DeviceFiles, feed: UplinkFeed, commands: CommandMailbox, keeper: LatchKeeper? = nil) throws -> UplinkStart? {
         guard uplink.wanted(device.site), stateDir != nil else { return nil }
-        return try startUplink(site: device.site, options: uplink, feed: feed, commands: commands, log: logLine)
+        return try startUplink(site: device.site, options: uplink, feed: feed, commands: commands,
+                               latchPersisted: { keeper.map { !$0.health.pending } ?? true }, log: logLine)
     }
 
     private func runHeadless(_ script: Scenario, device: DeviceFiles) throws {

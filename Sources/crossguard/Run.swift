@@ -171,7 +171,8 @@ struct Daemon {
         let start: UplinkStart
         do {
             start = try startUplink(site: site, options: uplink, feed: feed, commands: commands, logEvents: true,
-                                                  diagnostics: { latchDiagnostics(keeper) }, log: logLine)
+                                                  diagnostics: { latchDiagnostics(keeper) },
+                                  latchPersisted: { !keeper.health.pending }, log: logLine)
         } catch {
             logLine("run: \(error)")
             throw ExitCode(1)

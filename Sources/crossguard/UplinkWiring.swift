@@ -56,7 +56,8 @@ struct UplinkStart {
 /// state directory that cannot be written (full, read-only) does not stop the start: the outbox holds the
 /// events in memory, says so, and journals them once it can.
 func startUplink(site: SiteConfig, options: UplinkOptions, feed: UplinkFeed, commands: CommandMailbox, logEvents: Bool = false,
-                 diagnostics: @escaping @Sendable () -> String? = { nil }, log: @escaping @Sendable (String) -> Void) throws -> UplinkStart {
+                 diagnostics: @escaping @Sendable () -> String? = { nil }, latchPersisted: @escaping @Sendable () -> Bool = { true },
+                 log: @escaping @Sendable (String) -> Void) throws -> UplinkStart {
     let uplink = try options.settings(site)
     guard let dir = options.stateDir else {
         throw ValidationError("the uplink needs --state-dir: events are journaled there before they are sent, so none is lost")
@@ -72,7 +73,8 @@ func startUplink(site: SiteConfig, options: UplinkOptions, feed: UplinkFeed, com
     var settings = UplinkServiceSettings(deviceID: site.deviceID, firmware: firmwareVersion, tickMs: site.tickMs, uplink: uplink,
                                          wallClockMs: WallClock.unixMs)
     settings.logEvents = logEvents
-    let service = try UplinkService(settings: settings, outbox: outbox, feed: feed, commands: commands, diagnostics: diagnostics, log: log)
+    let service = try UplinkService(settings: settings, outbox: outbox, feed: feed, commands: commands, diagnostics: diagnostics,
+                                    latchPersisted: latchPersisted, log: log)
     return UplinkStart(service: service, firstSeq: outbox.nextSeq, skippedSeqs: outbox.skipped)
 }
 
