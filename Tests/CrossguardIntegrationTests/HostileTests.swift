@@ -86,6 +86,33 @@ struct HostileTests {
         #expect(!left.contains { $0.hasSuffix(".tmp") }, "\(left)")
     }
 
+    /// A full disk under a latched fail-safe: the device starts (latched, from the record), a `fault.reset`
+    /// clears the latch in memory, and while the record cannot be written the status says it is not on disk.
+    @Test func aLatchThatCannotBeWrittenHoldsInMemoryAndTheStatusSaysSo() throws {
+        let scratch = Scratch()
+        let state = scratch.dir("state")
+        #expect(shell("mount -t tmpfs -o size=256k crossguard-it '\(state)'") == 0, "mounting a tmpfs needs root (CI runs as root)")
+        defer { shell("umount '\(state)'") }
+        try "latched conflict vehicle.green,ped.walk\n".write(toFile: state + "/latch", atomically: false, encoding: .utf8)
+        #expect(shell("dd if=/dev/zero of='\(state)/filler' bs=1k count=1024 2>/dev/null; true") == 0)
+        let broker = try Broker(scratch: scratch)
+        let sub = try Subscriber(broker: broker, topic: "crossguard/it-device/#")
+        let site = try testSite(scratch)
+        let device = try crossguard(["run", "--board", packageRoot + "/boards/sim.toml", "--site", site, "--simulated",
+                                     "--state-dir", state, "--broker", broker.url], scratch: scratch, log: "run.log")
+        #expect(sub.wait(seconds: 15) { $0.lines.contains { $0.contains(#""type":"safety.failsafe","severity":"critical","state":"raised""#) } },
+                "\(device.text)")
+        try publish(broker, topic: "crossguard/it-device/cmd", #"{"id":"r1","issued_at":"\#(isoNow())","type":"fault.reset"}"#)
+        let notPersisted = sub.wait(seconds: 15) { s in
+            s.lines.contains { $0.hasPrefix("crossguard/it-device/status ") && $0.contains(#""latched":null"#) && $0.contains(#""latch_persisted":false"#) }
+        }
+        #expect(notPersisted, "\(sub.lines.filter { $0.contains("/status ") }.suffix(2))\n\(device.text.suffix(2_000))")
+        // The record still says latched: a restart now would come up in fail-safe, the safe side.
+        #expect((try? String(contentsOfFile: state + "/latch", encoding: .utf8)) == "latched conflict vehicle.green,ped.walk\n")
+        device.process.terminate()
+        #expect(device.wait(seconds: 10) == 0, "\(device.text.suffix(2_000))")
+    }
+
     /// Three bytes flipped in a segment of unsent events: only the damaged records are lost, an
     /// `outbox.damaged` event names exactly their seqs, and the next run reuses none of them.
     @Test func flippedBytesLoseOnlyTheDamagedRecordsAndNameThem() throws {
