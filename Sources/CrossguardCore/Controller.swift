@@ -15,9 +15,6 @@ public struct ControllerConfig: Equatable, Sendable {
     public var fastBlink: Flasher
     /// Ticks between self-test reports.
     public var selfTestEvery: Int
-    /// What the safety monitor watches for: a crossing's heads and lamps, a beacon crossing's lamps; nil
-    /// for an SOS post alone.
-    public var monitor: MonitorPlan?
 
     /// The configuration for a validated site on a validated board.
     public init(site: SiteConfig, board: BoardConfig) {
@@ -30,18 +27,6 @@ public struct ControllerConfig: Equatable, Sendable {
         let quarter = max(2, 250 / site.tickMs)
         fastBlink = Flasher(periodTicks: quarter, onTicks: max(1, quarter / 2))
         selfTestEvery = ticksRoundingUp(site.sos?.selfTestEveryMs ?? 86_400_000, tickMs: site.tickMs)
-        // The crossing's monitor watches the crossing's lamps; the SOS post's lights are not its business.
-        var sensed = board.inputRoles.sensedLamps
-        for role in [OutputRole.sosYellow, .sosGreen, .sosStrobe] { sensed.remove(role) }
-        if site.profile != .hybridBeacon { sensed.remove(.vehicleRedRight) }
-        let mismatch = ticksRoundingUp(site.safety.lampMismatchMs, tickMs: site.tickMs)
-        if let crossing {
-            monitor = MonitorPlan(crossing, flasher: flasher, sensed: sensed, mismatchTicks: mismatch)
-        } else if beacon != nil {
-            // A beacon crossing's lamps are watched for failures; signal heads are not its business.
-            sensed.bits &= OutputSet([.beaconLeft, .beaconRight, .studs, .flood]).bits
-            monitor = MonitorPlan(lampsOnly: site.regime, flasher: flasher, sensed: sensed, mismatchTicks: mismatch)
-        }
     }
 }
 
@@ -59,21 +44,59 @@ public struct Outputs: Equatable, Sendable {
     }
 }
 
-/// What one tick produced besides events.
+/// What one tick of the device produced besides events: the word that reaches the lines.
 public struct StepResult: Equatable, Sendable {
     public var outputs: Outputs
     /// The answer to this tick's command, nil when there was none.
     public var commandOutcome: CommandOutcome?
+    /// What changed in the safety monitor's latch, for the runtime that keeps it across restarts.
+    public var latch: LatchChange
 
     /// A result from its parts.
-    public init(outputs: Outputs, commandOutcome: CommandOutcome?) {
+    public init(outputs: Outputs, commandOutcome: CommandOutcome?, latch: LatchChange = .unchanged) {
         self.outputs = outputs
         self.commandOutcome = commandOutcome
+        self.latch = latch
     }
 }
 
-/// The whole device's behaviour as one value: `step` takes one tick's inputs and returns the outputs and
-/// events, with no clock, no I/O and no allocation. Same state and inputs give the same result on any machine.
+/// Each controller's lamps after one tick, before the device composes them into the one output word.
+public struct ControllerLamps: Equatable, Sendable {
+    /// The signalized crossing's or hybrid beacon's heads, push-button lamps and floodlight.
+    public var crossing = OutputSet()
+    /// The beacon crossing's beacons, studs, floodlight and audible signal.
+    public var beacon = OutputSet()
+    /// The SOS post's lights.
+    public var sos = OutputSet()
+    /// Seconds on the countdown display, nil when dark.
+    public var countdown: UInt16?
+
+    /// All dark.
+    public init() {}
+}
+
+/// What the controller produced in one tick: its lamps, and the answer to its command.
+public struct ControllerStep: Equatable, Sendable {
+    public var lamps: ControllerLamps
+    /// The answer to this tick's command, nil when there was none (or the device answered it).
+    public var commandOutcome: CommandOutcome?
+}
+
+/// What the safety layer lets the signalized crossing do this tick. The device hands it in from the
+/// monitor's state, so the controller obeys the monitor without ever seeing it.
+public enum CrossingPermit: Equatable, Sendable {
+    /// Run as normal.
+    case run
+    /// Run, but place no new demand: a vehicle red lamp has failed, so no walk may be shown.
+    case noWalk
+    /// Do not run: the fail-safe is latched and shown in the crossing's place.
+    case held
+}
+
+/// The controllers of one site as one value: the crossing (or the beacon crossing), the SOS post and the
+/// cabinet conditions. `step` takes one tick's inputs and returns each controller's lamps, with no clock,
+/// no I/O and no allocation. It knows nothing of the safety monitor: `Device` composes its lamps and has
+/// them checked. Same state and inputs give the same result on any machine.
 public struct Controller: Sendable {
     public let config: ControllerConfig
     /// The tick the next `step` handles.
@@ -81,30 +104,19 @@ public struct Controller: Sendable {
     public private(set) var crossing: SignalizedCrossing?
     /// The unsignalized smart crosswalk, for profile `beacon`.
     public private(set) var beacon: BeaconCrossing?
-    /// The independent monitor of the crossing's lamps; its latch overrides the crossing.
-    public private(set) var monitor: SafetyMonitor?
     public private(set) var sos: SOSPost?
     /// Open supervision conditions (tamper, mains lost, battery low), by the input role behind each.
     public private(set) var openConditions = InputSet()
     /// Roles whose I2C sensor is not answering, as last reported.
     public private(set) var silentSensors = InputSet()
-    /// The numbers skipped since the previous run, named by `controller.started`.
-    public let skippedSeqs: ClosedRange<UInt64>?
 
-    /// A controller at power-up. `nextAlarmID` continues the device's alarm numbering across restarts;
-    /// `latchedFault` is a fail-safe latched before the restart (with the outputs it involved), which only
-    /// `fault.reset` clears.
-    /// `skippedSeqs` are the sequence numbers the previous run reserved and may have used, which this run
-    /// skips; `controller.started` names them, so the centre can account for the gap.
-    public init(config: ControllerConfig, nextAlarmID: UInt32 = 1, latchedFault: SafetyRule? = nil, latchedOutputs: OutputSet = OutputSet(),
-                skippedSeqs: ClosedRange<UInt64>? = nil) {
+    /// The controllers at power-up. `nextAlarmID` continues the device's alarm numbering across restarts.
+    public init(config: ControllerConfig, nextAlarmID: UInt32 = 1) {
         self.config = config
-        self.skippedSeqs = skippedSeqs
         crossing = Controller.freshCrossing(config, at: 0)
         beacon = config.beacon.map {
             BeaconCrossing(plan: $0, hasKerbDetector: config.presentInputs.contains(.pedKerb), hasCrossingDetector: config.presentInputs.contains(.pedCrossing))
         }
-        if let plan = config.monitor { monitor = SafetyMonitor(plan: plan, latched: latchedFault, involved: latchedOutputs) }
         if let plan = config.sos { sos = SOSPost(plan: plan, nextAlarmID: nextAlarmID) }
     }
 
@@ -120,44 +132,36 @@ public struct Controller: Sendable {
         silentSensors = silent
     }
 
-    /// Runs one tick. Events go to `events` (numbered there); the command, if any, is answered in the result.
-    public mutating func step(_ inputs: Inputs, events: inout EventBuffer) -> StepResult {
+    /// Runs one tick under `permit`. Events go to `events` (numbered there); the command, if any, is answered
+    /// in the result.
+    public mutating func step(_ inputs: Inputs, permit: CrossingPermit = .run, events: inout EventBuffer) -> ControllerStep {
         let now = tick
-        if now == 0 {
-            events.emit(Event(.controllerStarted, tick: now, seqs: skippedSeqs))
-            // A latch kept across the restart is raised again, so the centre learns why the crossing flashes.
-            if let monitor, let rule = monitor.latched { events.emit(Event(.failSafe, tick: now, state: .raised, rule: rule, outputs: monitor.involved)) }
-        }
         if inputs.silentSensors != silentSensors { reportSensors(inputs.silentSensors, tick: now, events: &events) }
         var outcome: CommandOutcome?
         if let command = inputs.command { outcome = handle(command, tick: now, events: &events) }
 
-        if inputs.rose.contains(.faultReset) && monitor?.hasFaults == true { resetFault(tick: now, events: &events) }
-
-        var outputs = Outputs()
-        if crossing != nil && monitor?.latched == nil {
-            crossing!.walkInhibited = monitor!.walkInhibited
+        var lamps = ControllerLamps()
+        if crossing != nil && permit != .held {
+            crossing!.walkInhibited = permit == .noWalk
             let shown = crossing!.step(tick: now, inputs: inputs, flasher: config.flasher, events: &events)
-            outputs.lit = shown.lit
-            outputs.countdown = shown.countdown
-            // The monitor sees what the crossing commands before any lamp does: a violation never reaches the street.
-            _ = monitor!.check(tick: now, lit: shown.lit, sensed: inputs.active.sensedLamps, redLampsDark: inputs.redLampsDark &+ (config.monitor!.hybrid ? inputs.rightRedLampsDark : 0), events: &events)
+            lamps.crossing = shown.lit
+            lamps.countdown = shown.countdown
         }
         if beacon != nil {
-            let shown = beacon!.step(tick: now, inputs: inputs, ambientLux: inputs.ambientLux, flasher: config.flasher, events: &events)
-            outputs.lit.bits |= shown.bits
-            _ = monitor?.check(tick: now, lit: shown, sensed: inputs.active.sensedLamps, events: &events)  // lamp failures only
-        }
-        if let monitor, monitor.latched != nil {
-            outputs = Outputs(lit: SafetyMonitor.failSafeLamps(regime: monitor.plan.regime, tick: now, flasher: config.flasher))
+            lamps.beacon = beacon!.step(tick: now, inputs: inputs, ambientLux: inputs.ambientLux, flasher: config.flasher, events: &events)
         }
         if sos != nil {
             sos!.step(tick: now, inputs: inputs, events: &events)
-            outputs.lit.bits |= sos!.lamps(tick: now, flasher: config.flasher, fastBlink: config.fastBlink).bits
+            lamps.sos = sos!.lamps(tick: now, flasher: config.flasher, fastBlink: config.fastBlink)
         }
         supervise(inputs, tick: now, events: &events)
         tick = now + 1
-        return StepResult(outputs: outputs, commandOutcome: outcome)
+        return ControllerStep(lamps: lamps, commandOutcome: outcome)
+    }
+
+    /// Starts the crossing afresh from its start-up sequence (after a latched fail-safe is reset).
+    public mutating func restartCrossing(at tick: UInt64) {
+        crossing = Controller.freshCrossing(config, at: tick)
     }
 
     private mutating func handle(_ command: Command, tick: UInt64, events: inout EventBuffer) -> CommandOutcome {
@@ -177,28 +181,16 @@ public struct Controller: Sendable {
                 return .refused(.noCrossing)
             }
             return .accepted
+        // The monitor's commands: `Device` answers them and never hands them on; a controller run on its
+        // own has no monitor to ask.
         case .resetFault:
-            guard monitor?.hasFaults == true else { return .refused(.nothingLatched) }
-            resetFault(tick: tick, events: &events)
-            return .accepted
+            return .refused(.nothingLatched)
         case .lampTest:
-            guard let monitor, monitor.plan.sensed != OutputSet() else { return .refused(.noLampSensing) }
-            let checked = monitor.plan.sensed
-            events.emit(Event(.lampTest, tick: tick, count: UInt32(checked.bits.nonzeroBitCount), outputs: monitor.failingLamps))
-            return .accepted
+            return .refused(.noLampSensing)
         case .report(let report):
             events.emit(report.event(tick: tick))
             return .accepted
         }
-    }
-
-    /// Clears the latch and lamp failures (`fault.reset` from the centre or the local key); the crossing starts up afresh.
-    private mutating func resetFault(tick: UInt64, events: inout EventBuffer) {
-        guard monitor?.hasFaults == true else { return }
-        let wasLatched = monitor!.latched != nil
-        monitor!.reset(tick: tick, events: &events)
-        // Out of a latch the crossing starts afresh; a lamp failure alone never stopped it.
-        if wasLatched { crossing = Controller.freshCrossing(config, at: tick) }
     }
 
     private static func freshCrossing(_ config: ControllerConfig, at tick: UInt64) -> SignalizedCrossing? {

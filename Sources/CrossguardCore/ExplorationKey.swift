@@ -141,9 +141,17 @@ extension Controller {
         if sos != nil { key.add(Int(tick % UInt64(config.fastBlink.periodTicks))) }
         key.add(Int(openConditions.bits))
         crossing?.explore(into: &key)
-        monitor?.explore(into: &key)
         beacon?.explore(into: &key)
         sos?.explore(into: &key)
+        return key
+    }
+}
+
+extension Device {
+    /// The canonical state of the device: its controller's and its monitor's, deadlines capped at `cap`.
+    public func explorationKey(cap: Int) -> ExplorationKey {
+        var key = controller.explorationKey(cap: cap)
+        monitor.explore(into: &key)
         return key
     }
 }

@@ -219,6 +219,9 @@ public struct OutputSet: Equatable, Hashable, Sendable, CustomStringConvertible 
     /// All outputs dark.
     public init() { bits = 0 }
 
+    /// The outputs whose bits are set (bit n is the role with raw value n).
+    @inline(__always) public init(bits: UInt32) { self.bits = bits }
+
     /// Exactly these outputs lit.
     public init(_ roles: [OutputRole]) {
         bits = 0

@@ -18,6 +18,9 @@ public enum SafetyRule: UInt8, CaseIterable, Sendable {
     case lampStuckOn
     /// A signal lamp other than red is sensed dark while commanded lit.
     case lampNotLit
+    /// An output is lit that the site's profile never drives: a beacon lamp written onto a signal head, an
+    /// SOS light mapped onto a walk. The word is wrong however it came about, so nothing in it is trusted.
+    case unassignedOutput
     /// The latch kept across restarts could not be read back: the device cannot know it was safe, so it
     /// stays in fail-safe until someone resets it.
     case latchUnreadable
@@ -34,6 +37,7 @@ public enum SafetyRule: UInt8, CaseIterable, Sendable {
         case .redLampFailure: "red-lamp-failure"
         case .lampStuckOn: "lamp-stuck-on"
         case .lampNotLit: "lamp-not-lit"
+        case .unassignedOutput: "unassigned-output"
         case .latchUnreadable: "latch-unreadable"
         }
     }
@@ -56,11 +60,23 @@ public struct MonitorPlan: Equatable, Sendable {
     public var sensed: OutputSet
     /// How long a sensed lamp must disagree with its command before it counts, in ticks.
     public var mismatchTicks: Int
+    /// Every output the site's controllers may light; anything else lit is `unassigned-output`. The
+    /// monitor's own list, kept apart from the controllers' code, as a conflict monitor's programming card is.
+    public var drivable: OutputSet
 
-    /// A monitor of lamps only, for the beacon crossing: it has no heads that can conflict, but a beacon,
-    /// the road studs or the floodlight that stays dark when commanded, or lit when not, is reported.
-    public init(lampsOnly regime: Regime, flasher: Flasher, sensed: OutputSet, mismatchTicks: Int) {
+    /// The roles a signalized crossing drives.
+    public static let signalizedRoles = OutputSet([.vehicleRed, .vehicleAmber, .vehicleGreen, .pedDontWalk, .pedWalk, .pedWait, .apsWalk, .apsLocator, .flood])
+    /// The roles a pedestrian hybrid beacon drives: two reds over an amber, and no green.
+    public static let hybridRoles = OutputSet([.vehicleRed, .vehicleRedRight, .vehicleAmber, .pedDontWalk, .pedWalk, .pedWait, .apsWalk, .apsLocator, .flood])
+    /// The roles a beacon crossing drives.
+    public static let beaconRoles = OutputSet([.beaconLeft, .beaconRight, .studs, .flood, .apsWalk])
+
+    /// A monitor of lamps only, for the beacon crossing and the SOS post alone: they have no heads that
+    /// can conflict, but a beacon, the road studs or the floodlight that stays dark when commanded, or lit
+    /// when not, is reported, and an output they never drive is a fault.
+    public init(lampsOnly regime: Regime, flasher: Flasher, sensed: OutputSet, mismatchTicks: Int, drivable: OutputSet) {
         self.sensed = sensed
+        self.drivable = drivable
         self.mismatchTicks = mismatchTicks
         self.regime = regime
         hybrid = false
@@ -72,9 +88,11 @@ public struct MonitorPlan: Equatable, Sendable {
         flashOn = flasher.onTicks
     }
 
-    /// The plan for a validated site's crossing, on a board that senses `sensed`.
-    public init(_ plan: SignalPlan, flasher: Flasher, sensed: OutputSet = OutputSet(), mismatchTicks: Int = 80) {
+    /// The plan for a validated site's crossing, on a board that senses `sensed`; by default the crossing
+    /// and an SOS post beside it may light their own roles.
+    public init(_ plan: SignalPlan, flasher: Flasher, sensed: OutputSet = OutputSet(), mismatchTicks: Int = 80, drivable: OutputSet? = nil) {
         self.sensed = sensed
+        self.drivable = drivable ?? OutputSet(bits: (plan.hybrid ? MonitorPlan.hybridRoles : MonitorPlan.signalizedRoles).bits | SafetyMonitor.sosLamps.bits)
         self.mismatchTicks = mismatchTicks
         regime = plan.regime
         hybrid = plan.hybrid
@@ -153,6 +171,12 @@ public struct SafetyMonitor: Sendable {
 
     /// The rules on what is commanded: conflicts, dual indications and the minimum sequences.
     private mutating func checkCommands(tick: UInt64, lit: OutputSet) -> SafetyRule? {
+        let unassigned = lit.bits & ~plan.drivable.bits
+        if unassigned != 0 {
+            latched = .unassignedOutput
+            involved = OutputSet(bits: unassigned)
+            return .unassignedOutput
+        }
         let red = lit.contains(.vehicleRed) || lit.contains(.vehicleRedRight), amber = lit.contains(.vehicleAmber), green = lit.contains(.vehicleGreen)
         let walk = lit.contains(.pedWalk), dontWalk = lit.contains(.pedDontWalk)
         let wasRed = previous.contains(.vehicleRed) || previous.contains(.vehicleRedRight)
@@ -344,6 +368,10 @@ public struct SafetyMonitor: Sendable {
         for role in roles where lit.contains(role) || previous.contains(role) || plan.sensed.contains(role) { involved.insert(role) }
         return rule
     }
+
+    /// The SOS post's lights: they stay as the post commands them through a fail-safe, for a person at the
+    /// post must still see the centre's answer.
+    public static let sosLamps = OutputSet([.sosYellow, .sosGreen, .sosStrobe])
 
     /// The lamps of the two heads: a sensing fault on one of them is a fail-safe, not just an event.
     static let signalLamps = OutputSet([.vehicleRed, .vehicleRedRight, .vehicleAmber, .vehicleGreen, .pedDontWalk, .pedWalk])

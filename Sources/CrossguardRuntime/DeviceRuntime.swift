@@ -41,13 +41,14 @@ public struct LatencySummary: Equatable, Sendable {
     public init() {}
 }
 
-/// One device wired together: a line bank in, the pure controller in the middle, the line bank and the
-/// countdown display out. The same runtime drives the simulated board (`bench`) and the real one (`run`);
-/// only the bank, the display and the clock differ.
+/// One device wired together: a line bank in, the pure device (controllers under their safety monitor) in
+/// the middle, the line bank and the countdown display out. The same runtime drives the simulated board
+/// (`bench`) and the real one (`run`); only the bank, the display and the clock differ.
 public final class DeviceRuntime {
     public let site: SiteConfig
     public let board: BoardConfig
-    public private(set) var controller: Controller
+    /// The controllers and the safety monitor over them.
+    public private(set) var device: Device
     /// The commands waiting for the tick thread.
     public let commands: CommandMailbox
     /// The outputs of the last tick.
@@ -63,7 +64,6 @@ public final class DeviceRuntime {
     public let latchKeeper: LatchKeeper?
     /// What the kept latch record said that could not be read, if anything (the device stays in fail-safe).
     public let latchProblem: String?
-    private var keptLatch: KeptLatch?
 
     private let bank: LineBank
     private let display: NumericDisplay?
@@ -108,14 +108,13 @@ public final class DeviceRuntime {
         self.light = light
         self.sensors = sensors
         self.commands = commands
-        let config = ControllerConfig(site: site, board: board)
         let kept = latchKeeper?.load()
         self.latchKeeper = latchKeeper
         latchProblem = kept?.problem
-        // Only a signalized crossing or a hybrid beacon can latch; a beacon crossing or an SOS post has nothing to keep.
-        keptLatch = config.crossing == nil ? nil : kept?.latch
-        controller = Controller(config: config, nextAlarmID: UInt32(truncatingIfNeeded: firstSeq), latchedFault: keptLatch?.rule, latchedOutputs: keptLatch?.outputs ?? OutputSet(),
-                                skippedSeqs: skippedSeqs)
+        // Every profile is monitored, so every profile can latch and keeps its latch across a restart.
+        let keptLatch = kept?.latch
+        device = Device(config: DeviceConfig(site: site, board: board), nextAlarmID: UInt32(truncatingIfNeeded: firstSeq),
+                        latchedFault: keptLatch?.rule, latchedOutputs: keptLatch?.outputs ?? OutputSet(), skippedSeqs: skippedSeqs)
         // A sensor's level is already filtered on the sensor thread (a distance band, a current threshold
         // with hysteresis), so it is not debounced again.
         let sensorRoles = sensors?.roleSensors.compactMap(\.role) ?? []
@@ -135,10 +134,10 @@ public final class DeviceRuntime {
     public var nextSeq: UInt64 { eventBuffer.nextSeq }
 
     /// Runs one tick: sample, debounce, step, write. A hardware error is counted and kept; the tick
-    /// still steps the controller (on the last good inputs), so time and safety logic never stall.
+    /// still steps the device (on the last good inputs), so time and safety logic never stall.
     @discardableResult
     public func tick(observer: TickObserver? = nil) -> StepResult {
-        let now = controller.tick
+        let now = device.tick
         observer?.willTick(now, runtime: self)
         do throws(HardwareError) {
             try bank.sampleInputs(into: &samples)
@@ -170,7 +169,7 @@ public final class DeviceRuntime {
         }
         inputs.ambientLux = light?.latestLux()
         eventBuffer.removeAll()
-        let result = controller.step(inputs, events: &eventBuffer)
+        let result = device.step(inputs, events: &eventBuffer)
         for i in 0..<levels.count { levels[i] = result.outputs.lit.contains(outputRoles[i]) }
         do throws(HardwareError) {
             try bank.writeOutputs(levels)
@@ -182,10 +181,14 @@ public final class DeviceRuntime {
             record(error)
         }
         outputs = result.outputs
-        if let monitor = controller.monitor, monitor.latched != keptLatch?.rule {
-            // Rare (a trip or a reset): handed to the keeper's queue, never written on this thread.
-            keptLatch = monitor.latched.map { KeptLatch(rule: $0, outputs: monitor.involved) }
-            latchKeeper?.save(keptLatch)
+        // Rare (a trip or a reset): handed to the keeper's queue, never written on this thread.
+        switch result.latch {
+        case .unchanged:
+            break
+        case .latched(let rule, let involved):
+            latchKeeper?.save(KeptLatch(rule: rule, outputs: involved))
+        case .cleared:
+            latchKeeper?.save(nil)
         }
         statistics.ticks += 1
         observer?.didTick(now, result: result, events: eventBuffer.events, runtime: self)
@@ -199,7 +202,7 @@ public final class DeviceRuntime {
         var ran: UInt64 = 0
         while !shouldStop() {
             if let limit, ran >= limit { break }
-            let lateness = clock.waitForTick(controller.tick)
+            let lateness = clock.waitForTick(device.tick)
             if lateness > periodNs { statistics.overruns += 1 }
             statistics.maxLatenessNs = max(statistics.maxLatenessNs, lateness)
             latency.record(min(lateness, latency.highestTrackableValue))

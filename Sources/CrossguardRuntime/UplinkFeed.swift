@@ -116,7 +116,7 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
             doorbell()
         }
         var now = current
-        let controller = runtime.controller
+        let controller = runtime.device.controller, monitor = runtime.device.monitor
         now.lit = result.outputs.lit
         now.countdown = result.outputs.countdown
         now.mode = controller.crossing?.mode ?? controller.beacon?.mode ?? .normal
@@ -124,9 +124,9 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
         now.alarm = controller.sos?.openAlarm ?? 0
         now.acknowledged = controller.sos?.acknowledged ?? false
         now.conditions = controller.openConditions
-        now.latched = controller.monitor?.latched
-        now.failedLamps = controller.monitor?.failedLamps ?? OutputSet()
-        now.walkInhibited = controller.monitor?.walkInhibited ?? false
+        now.latched = monitor.latched
+        now.failedLamps = monitor.failedLamps
+        now.walkInhibited = monitor.walkInhibited
         if !now.sameSignal(as: current) || tick % countsEvery == 0 {
             now.uptimeMs = (tick + 1) * UInt64(runtime.site.tickMs)
             let s = runtime.statistics

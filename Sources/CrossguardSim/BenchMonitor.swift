@@ -43,7 +43,7 @@ public final class BenchMonitor: TickObserver, @unchecked Sendable {
     public var snapshot: BenchSnapshot { state.withLock { $0 } }
 
     public func didTick(_ tick: UInt64, result: StepResult, events: [Event], runtime: DeviceRuntime) {
-        let c = runtime.controller
+        let c = runtime.device.controller, monitor = runtime.device.monitor
         state.withLock { s in
             s.tick = tick
             s.outputs = result.outputs
@@ -55,7 +55,7 @@ public final class BenchMonitor: TickObserver, @unchecked Sendable {
             s.acknowledged = c.sos?.acknowledged ?? false
             s.unanswered = c.sos?.unanswered ?? false
             s.openConditions = c.openConditions
-            s.latched = c.monitor?.latched.map { ($0, c.monitor!.involved) }
+            s.latched = monitor.latched.map { ($0, monitor.involved) }
             s.beacon = c.beacon.map { ($0.active, $0.endsAt, $0.night, $0.kerbStuck) }
             if let b = c.beacon { s.mode = b.mode }
             s.statistics = runtime.statistics

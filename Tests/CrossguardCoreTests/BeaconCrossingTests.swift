@@ -149,9 +149,9 @@ struct BeaconInvariantTests {
     @Test(arguments: [UInt64(1), 2, 3])
     func neverLongerThanTheMaximumNeverLitWhenItShouldNotBe(seed: UInt64) throws {
         let s = try shippedSite("site-beacon.toml")
-        let config = ControllerConfig(site: s, board: try simBoard())
-        let maximum = UInt64(config.beacon!.maximum)
-        var controller = Controller(config: config)
+        let config = DeviceConfig(site: s, board: try simBoard())
+        let maximum = UInt64(config.controller.beacon!.maximum)
+        var device = Device(config: config)
         var rng = SplitMix64(state: seed)
         var buffer = EventBuffer(capacity: 32)
         var active = InputSet([.mainsOK])
@@ -166,10 +166,10 @@ struct BeaconInvariantTests {
             inputs.ambientLux = Double(rng.next() % 60)
             if rng.next() % 5_000 == 0 { inputs.command = .setMode([.flash, .dark, .normal][Int(rng.next() % 3)], revertAfterTicks: 3_000) }
             active = next
-            let tick = controller.tick
+            let tick = device.tick
             buffer.removeAll()
-            let lit = controller.step(inputs, events: &buffer).outputs.lit
-            let b = controller.beacon!
+            let lit = device.step(inputs, events: &buffer).outputs.lit
+            let b = device.controller.beacon!
             if inputs.rose.contains(.pedButton) { lastPress = tick }
             // Held no longer than the maximum after the activation or the newest press, whichever is later.
             if b.active { #expect(tick - max(b.activeSince, lastPress) < maximum, "tick \(tick): active for \(tick - b.activeSince) ticks") }
@@ -190,11 +190,11 @@ struct BeaconLampTests {
     @Test func aDeadBeaconLampIsReportedAndResetClearsIt() throws {
         let s = try shippedSite("site-beacon.toml")
         let b = try board(boardText(inputs: ["ped.button", "lamp.beacon.left", "lamp.beacon.right", "lamp.vehicle.red"], outputs: ["beacon.left", "beacon.right", "studs"]))
-        var controller = Controller(config: ControllerConfig(site: s, board: b))
+        var device = Device(config: DeviceConfig(site: s, board: b))
         var buffer = EventBuffer(capacity: 16)
         var lit = OutputSet()
         var raised: [Event] = []
-        let period = controller.config.flasher.periodTicks
+        let period = device.config.controller.flasher.periodTicks
         for tick in 0..<3_000 {
             var inputs = Inputs()
             if tick % 1_000 == 10 { inputs = Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])) }
@@ -202,18 +202,18 @@ struct BeaconLampTests {
             if lit.contains(.beaconLeft) && tick < 1_500 { inputs.active.insert(.lampBeaconLeft) }
             if lit.contains(.beaconRight) { inputs.active.insert(.lampBeaconRight) }
             buffer.removeAll()
-            lit = controller.step(inputs, events: &buffer).outputs.lit
+            lit = device.step(inputs, events: &buffer).outputs.lit
             raised += buffer.events.filter { $0.type == .lampFailure }
             if tick < 1_500 { #expect(raised.isEmpty, "tick \(tick): a healthy beacon reported") }
         }
         #expect(raised.count == 1)
         #expect(raised.first?.role == .lampBeaconLeft)
         #expect(raised.first?.state == .raised)
-        #expect(Int(raised.first!.tick) <= 2_010 + period + controller.config.monitor!.mismatchTicks + 1)
-        #expect(controller.monitor?.latched == nil)      // a beacon is no reason to stop anything
-        #expect(lit.contains(.beaconLeft) || lit.contains(.beaconRight) || controller.beacon?.active == false)
+        #expect(Int(raised.first!.tick) <= 2_010 + period + device.config.monitor.mismatchTicks + 1)
+        #expect(device.monitor.latched == nil)      // a beacon is no reason to stop anything
+        #expect(lit.contains(.beaconLeft) || lit.contains(.beaconRight) || device.controller.beacon?.active == false)
         buffer.removeAll()
-        #expect(controller.step(Inputs(command: .resetFault), events: &buffer).commandOutcome == .accepted)
+        #expect(device.step(Inputs(command: .resetFault), events: &buffer).commandOutcome == .accepted)
         #expect(buffer.events.contains { $0.type == .lampFailure && $0.state == .cleared && $0.role == .lampBeaconLeft })
     }
 }

@@ -3,7 +3,7 @@ import Testing
 
 /// Timings scaled down to a few ticks, so every reachable state can be visited. With `sensedRed` the board
 /// senses two vehicle red lamps, whose failures the exploration chooses tick by tick.
-func tinyCrossingConfig(regime: Regime, onCrossingDetector: Bool, sensedRed: Bool = false, hybrid: Bool = false) throws -> ControllerConfig {
+func tinyCrossingConfig(regime: Regime, onCrossingDetector: Bool, sensedRed: Bool = false, hybrid: Bool = false) throws -> DeviceConfig {
     let siteFile = hybrid ? "site-phb.toml" : ["kz": "site.toml", "us": "site-us.toml", "uk": "site-uk.toml"][regime.rawValue]!
     var s = try shippedSite(siteFile)
     s.sos = nil
@@ -32,10 +32,9 @@ func tinyCrossingConfig(regime: Regime, onCrossingDetector: Bool, sensedRed: Boo
     plan.maxWait = plan.worstCaseWaitTicks
     config.flasher = Flasher(periodTicks: 2, onTicks: 1)
     config.crossing = plan
-    config.monitor = MonitorPlan(plan, flasher: config.flasher, sensed: OutputSet(sensedRed ? [.vehicleRed] : []), mismatchTicks: 2)
     config.sos = nil
     config.selfTestEvery = 1 << 40
-    return config
+    return DeviceConfig(controller: config, monitor: MonitorPlan(plan, flasher: config.flasher, sensed: OutputSet(sensedRed ? [.vehicleRed] : []), mismatchTicks: 2))
 }
 
 /// One tick's inputs as the exploration chooses them.
@@ -71,30 +70,30 @@ struct ExplorationResult {
 
 /// One explored transition, for the invariant checks.
 struct Transition {
-    var before: Controller
-    var after: Controller
+    var before: Device
+    var after: Device
     var inputs: Inputs
     var step: StepResult
     var events: [Event]
 }
 
-/// Breadth-first over every reachable (controller, monitor, previous input levels, previous lamps) state,
+/// Breadth-first over every reachable (controllers, monitor, previous input levels, previous lamps) state,
 /// trying every choice in every state; `check` sees each transition. Only the levels in `remember` are
 /// part of a state: the others are read by level or by rising edge alone, so an active one is simply
 /// taken as rising each tick (a press is a press, however long it is held).
-func exploreAll(_ config: ControllerConfig, choices: [Choice], remember: InputSet, cap: Int, check: (Transition, inout [String]) -> Void) -> ExplorationResult {
-    struct Node { var controller: Controller; var levels: InputSet; var lit: OutputSet }
-    let sensing = config.presentInputs.contains(.lampVehicleRed)  // two red lamps, failing as the choice says
+func exploreAll(_ config: DeviceConfig, choices: [Choice], remember: InputSet, cap: Int, check: (Transition, inout [String]) -> Void) -> ExplorationResult {
+    struct Node { var device: Device; var levels: InputSet; var lit: OutputSet }
+    let sensing = config.controller.presentInputs.contains(.lampVehicleRed)  // two red lamps, failing as the choice says
     var result = ExplorationResult()
     var seen: Set<[Int]> = []
-    var queue = [Node(controller: Controller(config: config), levels: InputSet(), lit: OutputSet())]
+    var queue = [Node(device: Device(config: config), levels: InputSet(), lit: OutputSet())]
     var head = 0
     var buffer = EventBuffer(capacity: 64)
     while head < queue.count && result.failures.count < 10 {
         let node = queue[head]
         head += 1
         for choice in choices {
-            var c = node.controller
+            var c = node.device
             var inputs = Inputs(command: choice.command)
             inputs.active = choice.levels
             inputs.rose.bits = choice.levels.bits & ~node.levels.bits
@@ -103,7 +102,7 @@ func exploreAll(_ config: ControllerConfig, choices: [Choice], remember: InputSe
             if sensing {
                 // The lamps answer the previous tick's command; a failed lamp reads dark.
                 // The second red lamp is a copy of the first, or a hybrid beacon's right-hand red.
-                let right = config.presentInputs.contains(.lampVehicleRedRight)
+                let right = config.controller.presentInputs.contains(.lampVehicleRedRight)
                 let firstOn = node.lit.contains(.vehicleRed) && choice.failedReds < 1
                 let secondOn = node.lit.contains(right ? .vehicleRedRight : .vehicleRed) && choice.failedReds < 2
                 if right {
@@ -119,13 +118,13 @@ func exploreAll(_ config: ControllerConfig, choices: [Choice], remember: InputSe
             buffer.removeAll()
             let stepped = c.step(inputs, events: &buffer)
             result.transitions += 1
-            check(Transition(before: node.controller, after: c, inputs: inputs, step: stepped, events: buffer.events), &result.failures)
+            check(Transition(before: node.device, after: c, inputs: inputs, step: stepped, events: buffer.events), &result.failures)
             var key = c.explorationKey(cap: cap).values
             var levels = choice.levels
             levels.bits &= remember.bits
             key.append(Int(levels.bits))
             if sensing { key.append(Int(stepped.outputs.lit.bits)) }
-            if seen.insert(key).inserted { queue.append(Node(controller: c, levels: levels, lit: stepped.outputs.lit)) }
+            if seen.insert(key).inserted { queue.append(Node(device: c, levels: levels, lit: stepped.outputs.lit)) }
         }
     }
     result.states = seen.count
@@ -135,13 +134,13 @@ func exploreAll(_ config: ControllerConfig, choices: [Choice], remember: InputSe
 /// The invariants of every signalized crossing, whatever its regime.
 func checkSignalized(_ t: Transition, plan: SignalPlan, lampFaults: Bool, _ failures: inout [String]) {
     let lit = t.step.outputs.lit
-    let from = t.before.crossing!, to = t.after.crossing!
+    let from = t.before.controller.crossing!, to = t.after.controller.crossing!
     let at = "tick \(t.before.tick) \(from.phase.name) → \(to.phase.name) inputs \(t.inputs.active) dark reds \(t.inputs.redLampsDark)"
-    if let rule = t.after.monitor?.latched {
+    if let rule = t.after.monitor.latched {
         if !lampFaults || ![SafetyRule.redLampFailure, .lampNotLit].contains(rule) {
             failures.append("\(at): the monitor tripped on the real controller: \(rule.name)")
         }
-        let failSafe = SafetyMonitor.failSafeLamps(regime: plan.regime, tick: t.before.tick, flasher: t.after.config.flasher)
+        let failSafe = SafetyMonitor.failSafeLamps(regime: plan.regime, tick: t.before.tick, flasher: t.after.config.controller.flasher)
         if lit != failSafe { failures.append("\(at): latched but showing \(lit), not the fail-safe \(failSafe)") }
         return
     }
@@ -154,9 +153,9 @@ func checkSignalized(_ t: Transition, plan: SignalPlan, lampFaults: Bool, _ fail
         if to.phase.isPedestrianPhase && !(left || right) { failures.append("\(at): pedestrians out on a dark head \(lit)") }
         if (left || right) && lit.contains(.vehicleAmber) { failures.append("\(at): red and amber together \(lit)") }
     }
-    if t.after.monitor!.walkInhibited && lit.contains(.pedWalk) { failures.append("\(at): walk over a failed red lamp") }
+    if t.after.monitor.walkInhibited && lit.contains(.pedWalk) { failures.append("\(at): walk over a failed red lamp") }
     // Leaving a latch restarts the crossing with its start-up sequence: the lamps showed the fail-safe meanwhile.
-    if from.phase != to.phase && t.before.monitor?.latched == nil {
+    if from.phase != to.phase && t.before.monitor.latched == nil {
         let held = Int(t.before.tick - from.phaseStart) + 1
         switch (from.phase, to.phase) {
         case (.vehicleAmber, .allRedBeforeWalk) where held < plan.amber: failures.append("\(at): amber \(held)")
@@ -185,7 +184,7 @@ struct ExplorationTests {
     ])
     func signalized(regime: Regime, onCrossingDetector: Bool, hybrid: Bool) throws {
         let config = try tinyCrossingConfig(regime: regime, onCrossingDetector: onCrossingDetector, hybrid: hybrid)
-        let plan = config.crossing!
+        let plan = config.controller.crossing!
         let levels: [InputRole] = onCrossingDetector ? [.pedButton, .pedKerb, .pedCrossing] : [.pedButton, .pedKerb]
         let result = exploreAll(config, choices: choices(levels: levels, commands: modeCommands), remember: InputSet([.pedCrossing]), cap: plan.maxWait + 4) {
             checkSignalized($0, plan: plan, lampFaults: false, &$1)
@@ -199,13 +198,13 @@ struct ExplorationTests {
     @Test("signalized crossing with two sensed red lamps failing at any moment", arguments: [(Regime.kz, false), (.us, false), (.uk, false), (.us, true)])
     func signalizedWithRedLampFailures(regime: Regime, hybrid: Bool) throws {
         let config = try tinyCrossingConfig(regime: regime, onCrossingDetector: false, sensedRed: true, hybrid: hybrid)
-        let plan = config.crossing!
+        let plan = config.controller.crossing!
         var latched = 0, inhibited = 0
         let result = exploreAll(config, choices: choices(levels: [.pedButton], commands: modeCommands + [.resetFault, .lampTest], failedReds: [0, 1, 2]),
                                 remember: InputSet(), cap: plan.maxWait + 4) { t, failures in
             checkSignalized(t, plan: plan, lampFaults: true, &failures)
-            if t.after.monitor?.latched == .redLampFailure { latched += 1 }
-            if t.after.monitor?.walkInhibited == true { inhibited += 1 }
+            if t.after.monitor.latched == .redLampFailure { latched += 1 }
+            if t.after.monitor.walkInhibited == true { inhibited += 1 }
         }
         print("exploration \(hybrid ? "hybrid beacon" : "signalized \(regime.rawValue)") with red lamp failures: \(result.states) states, \(result.transitions) transitions")
         #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")
@@ -233,10 +232,11 @@ struct ExplorationTests {
         config.flasher = Flasher(periodTicks: 2, onTicks: 1)
         config.sos = nil
         config.selfTestEvery = 1 << 40
+        let device = DeviceConfig(controller: config, monitor: MonitorPlan(site: s, board: b, controller: config))
         let lux = [plan.nightBelowLux - 1, (plan.nightBelowLux + plan.dayAboveLux) / 2, plan.dayAboveLux + 1]
-        let result = exploreAll(config, choices: choices(levels: [.pedButton, .pedKerb, .pedCrossing], commands: modeCommands, lux: lux),
+        let result = exploreAll(device, choices: choices(levels: [.pedButton, .pedKerb, .pedCrossing], commands: modeCommands, lux: lux),
                                 remember: InputSet([.pedKerb, .pedCrossing]), cap: 12) { t, failures in
-            let beacon = t.after.beacon!
+            let beacon = t.after.controller.beacon!
             let lit = t.step.outputs.lit
             let shows = lit.contains(.beaconLeft) || lit.contains(.beaconRight) || lit.contains(.studs) || lit.contains(.flood)
             let at = "tick \(t.before.tick)"
@@ -248,6 +248,7 @@ struct ExplorationTests {
                 failures.append("\(at): a press did not get the full time to cross")
             }
             if lit.contains(.flood) && !beacon.night { failures.append("\(at): floodlight by day") }
+            if let rule = t.after.monitor.latched { failures.append("\(at): the monitor tripped on the real beacon crossing: \(rule.name)") }
         }
         print("exploration beacon \(pattern.rawValue): \(result.states) states, \(result.transitions) transitions")
         #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")
@@ -265,8 +266,8 @@ struct ExplorationTests {
         config.selfTestEvery = 1 << 40
         let commands: [Command] = [.acknowledgeAlarm(alarmID: nil), .closeAlarm(alarmID: nil)]
         var raised = 0
-        let result = exploreAll(config, choices: choices(levels: [.sosButton], commands: commands), remember: InputSet([.sosButton]), cap: 8) { t, failures in
-            let before = t.before.sos!, after = t.after.sos!
+        let result = exploreAll(DeviceConfig(controller: config, monitor: MonitorPlan(site: s, board: b, controller: config)), choices: choices(levels: [.sosButton], commands: commands), remember: InputSet([.sosButton]), cap: 8) { t, failures in
+            let before = t.before.controller.sos!, after = t.after.controller.sos!
             let lit = t.step.outputs.lit
             let at = "tick \(t.before.tick)"
             if before.openAlarm != 0 && after.openAlarm == 0 && !(t.inputs.command == .closeAlarm(alarmID: nil) && t.step.commandOutcome == .accepted) {
@@ -279,6 +280,7 @@ struct ExplorationTests {
                 raised += 1
                 if before.openAlarm != 0 { failures.append("\(at): a second alarm while one is open") }
             }
+            if let rule = t.after.monitor.latched { failures.append("\(at): the monitor tripped on the real SOS post: \(rule.name)") }
         }
         print("exploration sos post: \(result.states) states, \(result.transitions) transitions")
         #expect(result.failures.isEmpty, "\(result.failures.joined(separator: "\n"))")

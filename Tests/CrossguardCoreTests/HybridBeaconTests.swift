@@ -2,9 +2,9 @@ import CrossguardCore
 import Testing
 
 /// The shipped hybrid beacon on a board with its head and a button, no lamp sensing.
-func hybridConfig() throws -> ControllerConfig {
+func hybridConfig() throws -> DeviceConfig {
     let b = try board(boardText(inputs: ["ped.button", "ped.kerb"], outputs: ["vehicle.red", "vehicle.red.right", "vehicle.amber", "ped.dont_walk", "ped.walk", "ped.wait"], countdown: true))
-    return ControllerConfig(site: try shippedSite("site-phb.toml"), board: b)
+    return DeviceConfig(site: try shippedSite("site-phb.toml"), board: b)
 }
 
 /// What the head shows, for sequence checks.
@@ -14,15 +14,15 @@ enum HybridFace: Equatable { case dark, flashingAmber, steadyAmber, steadyRed, a
 struct HybridBeaconTests {
     /// Runs the controller with a press at `pressAt`, recording per tick the face and the pedestrian lamps.
     func run(ticks: UInt64, pressAt: [UInt64]) throws -> [(tick: UInt64, lit: OutputSet, countdown: UInt16?)] {
-        var controller = Controller(config: try hybridConfig())
+        var device = Device(config: try hybridConfig())
         var buffer = EventBuffer(capacity: 16)
         var out: [(UInt64, OutputSet, UInt16?)] = []
         for tick in 0..<ticks {
             let press = pressAt.contains(tick)
             let inputs = press ? Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])) : Inputs()
             buffer.removeAll()
-            let r = controller.step(inputs, events: &buffer)
-            #expect(controller.monitor?.latched == nil, "tick \(tick): the monitor tripped")
+            let r = device.step(inputs, events: &buffer)
+            #expect(device.monitor.latched == nil, "tick \(tick): the monitor tripped")
             out.append((tick, r.outputs.lit, r.outputs.countdown))
         }
         return out
@@ -43,19 +43,19 @@ struct HybridBeaconTests {
 
     @Test func fullSequenceWithItsTimings() throws {
         let config = try hybridConfig()
-        let plan = config.crossing!
+        let plan = config.controller.crossing!
         let press: UInt64 = 3_000
         let trace = try run(ticks: 12_000, pressAt: [press])
         // Collapse the faces after the press into runs, with their lengths.
-        let f = faces(trace, period: config.flasher.periodTicks)
+        let f = faces(trace, period: config.controller.flasher.periodTicks)
         var runs: [(HybridFace, Int)] = []
         for face in f[Int(press)...] {
             if runs.last?.0 == face { runs[runs.count - 1].1 += 1 } else { runs.append((face, 1)) }
         }
         #expect(runs.map(\.0) == [.dark, .flashingAmber, .steadyAmber, .steadyRed, .alternatingRed, .dark])
         // Steady amber: the amber (the classifier needs a flash period of amber before it calls it steady).
-        let steady = runs.first { $0.0 == .steadyAmber }!.1 + config.flasher.periodTicks - 1
-        #expect(steady >= plan.amber && steady <= plan.amber + config.flasher.periodTicks)
+        let steady = runs.first { $0.0 == .steadyAmber }!.1 + config.controller.flasher.periodTicks - 1
+        #expect(steady >= plan.amber && steady <= plan.amber + config.controller.flasher.periodTicks)
         #expect(runs.first { $0.0 == .steadyRed }!.1 == plan.allRed + plan.walk)
         #expect(runs.first { $0.0 == .alternatingRed }!.1 == plan.clearance + plan.allRedAfterClearance)
         // Walk only under two steady reds; the flashing don't-walk and the countdown under the flashing reds.
@@ -68,31 +68,31 @@ struct HybridBeaconTests {
     }
 
     @Test func flashAndDarkTakeADarkBeaconAtOnceButWaitForThePedestrians() throws {
-        var controller = Controller(config: try hybridConfig())
+        var device = Device(config: try hybridConfig())
         var buffer = EventBuffer(capacity: 16)
-        for _ in 0..<2_000 { _ = controller.step(Inputs(), events: &buffer) }
-        #expect(controller.crossing?.phase == .vehicleGreen)  // resting dark
-        _ = controller.step(Inputs(command: .setMode(.flash, revertAfterTicks: nil)), events: &buffer)
-        #expect(controller.crossing?.phase == .flash)         // no steady amber first: there is no green to end
-        _ = controller.step(Inputs(command: .setMode(.normal, revertAfterTicks: nil)), events: &buffer)
-        _ = controller.step(Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])), events: &buffer)
-        while controller.crossing?.phase != .pedestrianWalk { _ = controller.step(Inputs(), events: &buffer) }
-        _ = controller.step(Inputs(command: .setMode(.dark, revertAfterTicks: nil)), events: &buffer)
-        #expect(controller.crossing?.phase == .pedestrianWalk)  // pedestrians are out: dark waits for them
-        #expect(controller.monitor?.latched == nil)
+        for _ in 0..<2_000 { _ = device.step(Inputs(), events: &buffer) }
+        #expect(device.controller.crossing?.phase == .vehicleGreen)  // resting dark
+        _ = device.step(Inputs(command: .setMode(.flash, revertAfterTicks: nil)), events: &buffer)
+        #expect(device.controller.crossing?.phase == .flash)         // no steady amber first: there is no green to end
+        _ = device.step(Inputs(command: .setMode(.normal, revertAfterTicks: nil)), events: &buffer)
+        _ = device.step(Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])), events: &buffer)
+        while device.controller.crossing?.phase != .pedestrianWalk { _ = device.step(Inputs(), events: &buffer) }
+        _ = device.step(Inputs(command: .setMode(.dark, revertAfterTicks: nil)), events: &buffer)
+        #expect(device.controller.crossing?.phase == .pedestrianWalk)  // pedestrians are out: dark waits for them
+        #expect(device.monitor.latched == nil)
     }
 
     @Test func secondPressWaitsOutTheMinimumDark() throws {
         let config = try hybridConfig()
-        let plan = config.crossing!
+        let plan = config.controller.crossing!
         let trace = try run(ticks: 20_000, pressAt: [3_000, 6_000])
-        let f = faces(trace, period: config.flasher.periodTicks)
+        let f = faces(trace, period: config.controller.flasher.periodTicks)
         let darkAgain = (3_000..<20_000).first { $0 > 6_000 && f[$0] == .dark && f[$0 - 1] != .dark }!
         let nextFlash = (darkAgain..<20_000).first { f[$0] == .flashingAmber }!
         // The minimum dark, not a tick less; the first amber flash comes with the site's flasher, in step
         // with every other flashing lamp, so up to its dark part later.
         #expect(nextFlash - darkAgain >= plan.minGreen)
-        #expect(nextFlash - darkAgain <= plan.minGreen + config.flasher.periodTicks - config.flasher.onTicks)
+        #expect(nextFlash - darkAgain <= plan.minGreen + config.controller.flasher.periodTicks - config.controller.flasher.onTicks)
     }
 }
 
@@ -103,14 +103,14 @@ struct FaultyHybridBeaconTests {
 
     func firstFaultAndTrip(_ fault: Fault) throws -> (shown: UInt64?, tripped: UInt64?, rule: SafetyRule?) {
         let config = try hybridConfig()
-        var crossing = SignalizedCrossing(plan: config.crossing!, hasKerbDetector: false, hasCrossingDetector: false)
-        var monitor = SafetyMonitor(plan: config.monitor!)
+        var crossing = SignalizedCrossing(plan: config.controller.crossing!, hasKerbDetector: false, hasCrossingDetector: false)
+        var monitor = SafetyMonitor(plan: config.monitor)
         var events = EventBuffer(capacity: 16)
         var shown: UInt64?
         for tick in UInt64(0)..<20_000 {
             let inputs = tick % 4_000 == 1_000 ? Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])) : Inputs()
             events.removeAll()
-            var lit = crossing.step(tick: tick, inputs: inputs, flasher: config.flasher, events: &events).lit
+            var lit = crossing.step(tick: tick, inputs: inputs, flasher: config.controller.flasher, events: &events).lit
             var faulty = false
             switch fault {
             case .walkUnderFlashingReds where crossing.phase == .pedestrianClearance:
@@ -143,13 +143,13 @@ struct FaultyHybridBeaconTests {
         // Flashing amber straight into steady red, with no steady amber at all: the last amber flash is the
         // whole "amber" the drivers saw.
         let config = try hybridConfig()
-        var monitor = SafetyMonitor(plan: config.monitor!)
+        var monitor = SafetyMonitor(plan: config.monitor)
         var events = EventBuffer(capacity: 16)
-        let period = UInt64(config.flasher.periodTicks)
+        let period = UInt64(config.controller.flasher.periodTicks)
         var rule: SafetyRule?
         for tick in UInt64(0)..<(10 * period) {
             var lit = OutputSet([.pedDontWalk])
-            if tick < 5 * period { lit.set(.vehicleAmber, config.flasher.isLit(at: tick)) } else { lit = OutputSet([.vehicleRed, .vehicleRedRight, .pedDontWalk]) }
+            if tick < 5 * period { lit.set(.vehicleAmber, config.controller.flasher.isLit(at: tick)) } else { lit = OutputSet([.vehicleRed, .vehicleRedRight, .pedDontWalk]) }
             if let r = monitor.check(tick: tick, lit: lit, events: &events) { rule = r; break }
         }
         #expect(rule == .greenWithoutAmber || rule == .shortAmber)

@@ -44,28 +44,28 @@ struct InvariantChecker {
     var walks = 0
     var monitorTripped = false
 
-    init(config: ControllerConfig) {
-        plan = config.crossing
-        fastBlinkOffTicks = config.fastBlink.periodTicks - config.fastBlink.onTicks
+    init(config: DeviceConfig) {
+        plan = config.controller.crossing
+        fastBlinkOffTicks = config.controller.fastBlink.periodTicks - config.controller.fastBlink.onTicks
     }
 
     mutating func fail(_ tick: UInt64, _ message: String) {
         if failures.count < 20 { failures.append("tick \(tick): \(message)") }
     }
 
-    mutating func check(tick: UInt64, inputs: Inputs, result: StepResult, events: [Event], controller: Controller) {
+    mutating func check(tick: UInt64, inputs: Inputs, result: StepResult, events: [Event], device: Device) {
         let lit = result.outputs.lit
         for e in events {
             if e.seq != nextSeq { fail(tick, "event seq \(e.seq), expected \(nextSeq)") }
             nextSeq = e.seq + 1
         }
-        if let plan, let crossing = controller.crossing {
+        if let plan, let crossing = device.controller.crossing {
             checkCrossing(tick: tick, lit: lit, plan: plan, crossing: crossing, events: events)
         }
         checkSOS(tick: tick, inputs: inputs, result: result, events: events, lit: lit)
-        if let rule = controller.monitor?.latched, !monitorTripped {
+        if let rule = device.monitor.latched, !monitorTripped {
             monitorTripped = true
-            fail(tick, "the safety monitor tripped on a correct controller: \(rule.name), \(controller.monitor!.involved), lamps \(result.outputs.lit)")
+            fail(tick, "the safety monitor tripped on a correct controller: \(rule.name), \(device.monitor.involved), lamps \(result.outputs.lit)")
         }
     }
 
@@ -159,8 +159,8 @@ struct InvariantChecker {
 
 /// Feeds an adversary's inputs into a controller for `ticks` ticks and returns the checker's findings.
 func explore(site: SiteConfig, board: BoardConfig, adversary: Adversary, seed: UInt64, ticks: Int) -> InvariantChecker {
-    let config = ControllerConfig(site: site, board: board)
-    var controller = Controller(config: config)
+    let config = DeviceConfig(site: site, board: board)
+    var device = Device(config: config)
     var checker = InvariantChecker(config: config)
     var rng = SplitMix64(state: seed)
     var buffer = EventBuffer(capacity: 64)
@@ -175,7 +175,7 @@ func explore(site: SiteConfig, board: BoardConfig, adversary: Adversary, seed: U
         switch adversary {
         case .random:
             for role in toggled where rng.next() % 400 == 0 { next.set(role, !next.contains(role)) }
-            if rng.next() % 3000 == 0 { command = randomCommand(&rng, open: controller.sos?.openAlarm ?? 0) }
+            if rng.next() % 3000 == 0 { command = randomCommand(&rng, open: device.controller.sos?.openAlarm ?? 0) }
         case .hammer:
             next.set(.pedButton, !active.contains(.pedButton))
             next.set(.sosButton, !active.contains(.sosButton))
@@ -188,7 +188,7 @@ func explore(site: SiteConfig, board: BoardConfig, adversary: Adversary, seed: U
             next.set(.pedCrossing, !active.contains(.pedCrossing))
             if rng.next() % 700 == 0 { pulses.insert(.pedButton) }
         case .commandStorm:
-            if rng.next() % 3 == 0 { command = randomCommand(&rng, open: controller.sos?.openAlarm ?? 0) }
+            if rng.next() % 3 == 0 { command = randomCommand(&rng, open: device.controller.sos?.openAlarm ?? 0) }
             if rng.next() % 300 == 0 { pulses.insert(.pedButton) }
             if rng.next() % 900 == 0 { pulses.insert(.sosButton) }
         case .pulses:
@@ -203,11 +203,11 @@ func explore(site: SiteConfig, board: BoardConfig, adversary: Adversary, seed: U
         inputs.rose.bits = (next.bits & ~active.bits) | (pulses.bits & ~next.bits)
         inputs.fell.bits = (active.bits & ~next.bits) | (pulses.bits & ~next.bits)
         active = next
-        let tick = controller.tick
+        let tick = device.tick
         buffer.removeAll()
-        let result = controller.step(inputs, events: &buffer)
+        let result = device.step(inputs, events: &buffer)
         lastLit = result.outputs.lit
-        checker.check(tick: tick, inputs: inputs, result: result, events: buffer.events, controller: controller)
+        checker.check(tick: tick, inputs: inputs, result: result, events: buffer.events, device: device)
     }
     return checker
 }
@@ -260,11 +260,11 @@ struct InvariantTests {
     /// The checker itself must catch what it claims to catch: feed it a forged step.
     @Test func checkerCatchesAConflictAndALostAlarm() throws {
         let s = try shippedSite("site.toml")
-        let config = ControllerConfig(site: s, board: try simBoard())
+        let config = DeviceConfig(site: s, board: try simBoard())
         var checker = InvariantChecker(config: config)
-        let controller = Controller(config: config)
+        let device = Device(config: config)
         let forged = StepResult(outputs: Outputs(lit: OutputSet([.vehicleGreen, .pedWalk])), commandOutcome: nil)
-        checker.check(tick: 0, inputs: Inputs(rose: InputSet([.sosButton])), result: forged, events: [], controller: controller)
+        checker.check(tick: 0, inputs: Inputs(rose: InputSet([.sosButton])), result: forged, events: [], device: device)
         #expect(checker.failures.contains { $0.contains("walk without vehicle red") })
         #expect(checker.failures.contains { $0.contains("an alarm lost or duplicated") })
     }

@@ -143,8 +143,8 @@ struct SafetyMonitorTests {
     @Test func droppedSOSAlarmIsCaughtByTheAlarmCheck() throws {
         // An SOS post that forgets to raise its second alarm.
         let s = try sosSite()
-        let config = ControllerConfig(site: s, board: try sosBoard())
-        var controller = Controller(config: config)
+        let config = DeviceConfig(site: s, board: try sosBoard())
+        var device = Device(config: config)
         var checker = InvariantChecker(config: config)
         var buffer = EventBuffer(capacity: 16)
         for tick in UInt64(0)..<200 {
@@ -152,9 +152,9 @@ struct SafetyMonitorTests {
             if tick == 10 || tick == 100 { inputs = Inputs(active: InputSet([.sosButton]), rose: InputSet([.sosButton])) }
             if tick == 50 { inputs.command = .closeAlarm(alarmID: nil) }
             buffer.removeAll()
-            let result = controller.step(inputs, events: &buffer)
+            let result = device.step(inputs, events: &buffer)
             let kept = buffer.events.filter { !($0.type == .sosAlarm && $0.state == .raised && $0.alarmID == 2) }
-            checker.check(tick: tick, inputs: inputs, result: result, events: kept, controller: controller)
+            checker.check(tick: tick, inputs: inputs, result: result, events: kept, device: device)
         }
         #expect(checker.failures.contains { $0.hasPrefix("tick 100: SOS events") })
     }
@@ -164,22 +164,22 @@ struct SafetyMonitorTests {
 struct FailSafeLatchTests {
     @Test func latchOverridesTheCrossingUntilReset() throws {
         let s = try shippedSite("site.toml")
-        let config = ControllerConfig(site: s, board: try simBoard())
-        var controller = Controller(config: config, latchedFault: .conflict)  // latched before a restart
+        let config = DeviceConfig(site: s, board: try simBoard())
+        var device = Device(config: config, latchedFault: .conflict)  // latched before a restart
         var buffer = EventBuffer(capacity: 16)
         for _ in 0..<300 {
             buffer.removeAll()
-            let out = controller.step(Inputs(active: InputSet([.mainsOK])), events: &buffer).outputs.lit
+            let out = device.step(Inputs(active: InputSet([.mainsOK])), events: &buffer).outputs.lit
             #expect(!out.contains(.vehicleRed) && !out.contains(.pedDontWalk) && !out.contains(.pedWalk))
         }
         buffer.removeAll()
-        let reset = controller.step(Inputs(active: InputSet([.mainsOK]), command: .resetFault), events: &buffer)
+        let reset = device.step(Inputs(active: InputSet([.mainsOK]), command: .resetFault), events: &buffer)
         #expect(reset.commandOutcome == .accepted)
         #expect(buffer.events.map(\.type) == [.failSafe])
         #expect(buffer.events.first?.state == .cleared)
-        #expect(controller.crossing?.phase == .startupFlash)   // the start-up sequence runs again
+        #expect(device.controller.crossing?.phase == .startupFlash)   // the start-up sequence runs again
         buffer.removeAll()
-        #expect(controller.step(Inputs(active: InputSet([.mainsOK]), command: .resetFault), events: &buffer).commandOutcome == .refused(.nothingLatched))
+        #expect(device.step(Inputs(active: InputSet([.mainsOK]), command: .resetFault), events: &buffer).commandOutcome == .refused(.nothingLatched))
     }
 
     /// Found by the exhaustive exploration: the tick a red comes on, its lamps still read the previous tick's
@@ -207,8 +207,8 @@ struct FailSafeLatchTests {
     }
 
     @Test func resetOfALampFailureAloneLeavesTheCrossingRunning() throws {
-        let config = ControllerConfig(site: try shippedSite("site.toml"), board: try simBoard())
-        var controller = Controller(config: config)
+        let config = DeviceConfig(site: try shippedSite("site.toml"), board: try simBoard())
+        var device = Device(config: config)
         var buffer = EventBuffer(capacity: 16)
         var lit = OutputSet()
         // One of the two red lamps dark from the start: found at the first red, the walk is inhibited.
@@ -217,21 +217,21 @@ struct FailSafeLatchTests {
             for role in OutputRole.allCases where role != .vehicleRed && lit.contains(role) { inputs.active.insert(role.senseRole) }
             inputs.redLampsDark = lit.contains(.vehicleRed) ? 1 : 2
             buffer.removeAll()
-            lit = controller.step(inputs, events: &buffer).outputs.lit
+            lit = device.step(inputs, events: &buffer).outputs.lit
         }
-        #expect(controller.monitor?.walkInhibited == true)
-        #expect(controller.monitor?.latched == nil)
-        let phase = controller.crossing!.phase
+        #expect(device.monitor.walkInhibited == true)
+        #expect(device.monitor.latched == nil)
+        let phase = device.controller.crossing!.phase
         buffer.removeAll()
-        #expect(controller.step(Inputs(active: InputSet([.mainsOK]), command: .resetFault), events: &buffer).commandOutcome == .accepted)
-        #expect(controller.monitor?.walkInhibited == false)
-        #expect(controller.crossing!.phase == phase)  // no jump from green into the start-up flash
+        #expect(device.step(Inputs(active: InputSet([.mainsOK]), command: .resetFault), events: &buffer).commandOutcome == .accepted)
+        #expect(device.monitor.walkInhibited == false)
+        #expect(device.controller.crossing!.phase == phase)  // no jump from green into the start-up flash
         #expect(buffer.events.contains { $0.type == .lampFailure && $0.state == .cleared })
     }
 
     @Test func lampTestReportsTheLampsThatReadWrongAndChangesNothing() throws {
-        let config = ControllerConfig(site: try shippedSite("site.toml"), board: try simBoard())
-        var controller = Controller(config: config)
+        let config = DeviceConfig(site: try shippedSite("site.toml"), board: try simBoard())
+        var device = Device(config: config)
         var buffer = EventBuffer(capacity: 16)
         var lit = OutputSet()
         func run(_ ticks: Int, redDark: UInt8, command: Command? = nil, press: Bool = false) -> StepResult {
@@ -246,31 +246,31 @@ struct FailSafeLatchTests {
                     inputs.rose.insert(.pedButton)
                 }
                 buffer.removeAll()
-                result = controller.step(inputs, events: &buffer)
+                result = device.step(inputs, events: &buffer)
                 lit = result.outputs.lit
             }
             return result
         }
         _ = run(2_000, redDark: 0)
-        let before = controller
+        let before = device.controller
         let healthy = run(1, redDark: 0, command: .lampTest)
         #expect(healthy.commandOutcome == .accepted)
         let report = try #require(buffer.events.first { $0.type == .lampTest })
-        #expect(report.count == UInt32(config.monitor!.sensed.bits.nonzeroBitCount))
+        #expect(report.count == UInt32(config.monitor.sensed.bits.nonzeroBitCount))
         #expect(report.outputs == OutputSet())
-        #expect(controller.crossing!.phase == before.crossing!.phase)  // the test changed no lamp
+        #expect(device.controller.crossing!.phase == before.crossing!.phase)  // the test changed no lamp
         _ = run(3_000, redDark: 1, press: true)  // one red lamp of two gone, found when a pedestrian brings the red
         _ = run(1, redDark: 1, command: .lampTest)
         #expect(buffer.events.first { $0.type == .lampTest }?.outputs == OutputSet([.vehicleRed]))
-        let post = ControllerConfig(site: try shippedSite("sos-post.toml"), board: try simBoard())
-        var sos = Controller(config: post)
+        let post = DeviceConfig(site: try shippedSite("sos-post.toml"), board: try simBoard())
+        var sos = Device(config: post)
         #expect(sos.step(Inputs(command: .lampTest), events: &buffer).commandOutcome == .refused(.noLampSensing))
     }
 
     @Test func outboxDroppedIsNumberedWithTheOtherEventsAndNamesTheGap() throws {
-        var controller = Controller(config: ControllerConfig(site: try shippedSite("site.toml"), board: try simBoard()))
+        var device = Device(config: DeviceConfig(site: try shippedSite("site.toml"), board: try simBoard()))
         var buffer = EventBuffer(capacity: 16, firstSeq: 7_000)
-        let result = controller.step(Inputs(command: .report(.outboxDropped(info: 1_200, normal: 3, seqs: 100...1_502))), events: &buffer)
+        let result = device.step(Inputs(command: .report(.outboxDropped(info: 1_200, normal: 3, seqs: 100...1_502))), events: &buffer)
         #expect(result.commandOutcome == .accepted)
         let dropped = try #require(buffer.events.first { $0.type == .outboxDropped })
         #expect(dropped.seq >= 7_000)
@@ -279,13 +279,13 @@ struct FailSafeLatchTests {
     }
 
     @Test func aSilentSensorIsReportedOnceWhenItStopsAndOnceWhenItAnswers() throws {
-        var controller = Controller(config: ControllerConfig(site: try shippedSite("site.toml"), board: try simBoard()))
+        var device = Device(config: DeviceConfig(site: try shippedSite("site.toml"), board: try simBoard()))
         var buffer = EventBuffer(capacity: 16)
         func step(silent: [InputRole]) -> [String] {
             buffer.removeAll()
             var inputs = Inputs(active: InputSet([.mainsOK]))
             inputs.silentSensors = InputSet(silent)
-            _ = controller.step(inputs, events: &buffer)
+            _ = device.step(inputs, events: &buffer)
             return buffer.events.filter { $0.type == .detectorFault }.map { "\($0.role!.name) \($0.state!.name)" }
         }
         #expect(step(silent: []) == [])
@@ -305,12 +305,12 @@ struct FailSafeLatchTests {
 
     @Test func localKeyResetsToo() throws {
         let s = try shippedSite("site-uk.toml")
-        var controller = Controller(config: ControllerConfig(site: s, board: try simBoard()), latchedFault: .shortAmber)
+        var device = Device(config: DeviceConfig(site: s, board: try simBoard()), latchedFault: .shortAmber)
         var buffer = EventBuffer(capacity: 16)
-        _ = controller.step(Inputs(), events: &buffer)
-        #expect(controller.monitor?.latched == .shortAmber)
-        _ = controller.step(Inputs(active: InputSet([.faultReset]), rose: InputSet([.faultReset])), events: &buffer)
-        #expect(controller.monitor?.latched == nil)
+        _ = device.step(Inputs(), events: &buffer)
+        #expect(device.monitor.latched == .shortAmber)
+        _ = device.step(Inputs(active: InputSet([.faultReset]), rose: InputSet([.faultReset])), events: &buffer)
+        #expect(device.monitor.latched == nil)
     }
 }
 
@@ -349,8 +349,8 @@ struct MonitorSequenceTests {
     let amber = OutputSet([.vehicleAmber, .pedDontWalk])
 
     func plan(_ file: String) throws -> MonitorPlan {
-        let config = ControllerConfig(site: try shippedSite(file), board: try board(boardText(inputs: ["ped.button"], outputs: ["vehicle.red", "vehicle.red.right", "vehicle.amber", "vehicle.green", "ped.dont_walk", "ped.walk"])))
-        return config.monitor!
+        let config = DeviceConfig(site: try shippedSite(file), board: try board(boardText(inputs: ["ped.button"], outputs: ["vehicle.red", "vehicle.red.right", "vehicle.amber", "vehicle.green", "ped.dont_walk", "ped.walk"])))
+        return config.monitor
     }
 
     @Test("a walk that flickers dark never starts a clearance of its own", arguments: ["site-us.toml", "site-uk.toml", "site.toml"])
@@ -379,7 +379,9 @@ struct MonitorSequenceTests {
     @Test("a walk at power-up, before any all-red, is caught", arguments: ["site-us.toml", "site-phb.toml"])
     func walkAtPowerUp(file: String) throws {
         let p = try plan(file)
-        let r = monitorScript(p, [(10, OutputSet([.vehicleRed, .vehicleRedRight, .pedWalk]))])
+        // A signalized head has one red; a hybrid beacon's walk needs both.
+        let reds: [OutputRole] = p.hybrid ? [.vehicleRed, .vehicleRedRight] : [.vehicleRed]
+        let r = monitorScript(p, [(10, OutputSet(reds + [.pedWalk]))])
         #expect(r.rule == .shortAllRed)
         #expect(r.tick == 0)
     }
@@ -418,5 +420,93 @@ struct SafetySettingsTests {
         #expect(siteProblems(crossing("all_red = \"1s\"") + "\n[safety]\nlamp_mismatch = \"2s\"") == [
             "site.toml: safety.lamp_mismatch = 2 s must be at least two ticks (20 ms) shorter than crossing.all_red = 1 s, or a walk could start over a red lamp that is already dark",
         ])
+    }
+}
+
+/// Runs a shipped site under a composition with a fault in it, a press of `role` from tick 2,000 (20 s,
+/// the crossing resting in its vehicle green); returns the first tick the faulty word differed from the
+/// real composition, and the tick, rule and outputs of the first latch with what reached the lines then.
+func runUnderFaultyComposition(_ file: String, board: BoardConfig, press role: InputRole, fault: LampComposition) throws
+    -> (firstFault: UInt64?, tripped: UInt64?, rule: SafetyRule?, involved: OutputSet, shown: OutputSet) {
+    var device = Device(config: DeviceConfig(site: try shippedSite(file), board: board))
+    var buffer = EventBuffer(capacity: 64)
+    var firstFault: UInt64?
+    for _ in 0..<6_000 {
+        let tick = device.tick
+        var inputs = Inputs(active: InputSet([.mainsOK]))
+        if tick >= 2_000 { inputs.active.insert(role) }
+        if tick == 2_000 { inputs.rose.insert(role) }
+        buffer.removeAll()
+        let result = device.step(inputs, events: &buffer) { lamps in
+            let word = fault(lamps)
+            if firstFault == nil && word != Device.compose(lamps) { firstFault = tick }
+            return word
+        }
+        if case .latched(let rule, let involved) = result.latch {
+            #expect(buffer.events.contains { $0.type == .failSafe && $0.state == .raised && $0.rule == rule })
+            return (firstFault, tick, rule, involved, result.outputs.lit)
+        }
+    }
+    return (firstFault, nil, nil, OutputSet(), OutputSet())
+}
+
+@Suite("Safety monitor: a faulty composition is caught in the tick it appears")
+struct FaultyCompositionTests {
+    @Test func anSOSLightMappedOntoTheWalkNeverReachesTheStreet() throws {
+        let b = try board(boardText(inputs: ["ped.button", "sos.button", "mains.ok"],
+                                    outputs: ["vehicle.red", "vehicle.amber", "vehicle.green", "ped.dont_walk", "ped.walk", "sos.yellow", "sos.green", "sos.strobe"]))
+        let run = try runUnderFaultyComposition("site.toml", board: b, press: .sosButton) { lamps in
+            var word = Device.compose(lamps)
+            if word.contains(.sosYellow) {
+                word.remove(.sosYellow)
+                word.insert(.pedWalk)
+            }
+            return word
+        }
+        let fault = try #require(run.firstFault, "the SOS alarm never lit its yellow light")
+        #expect(run.tripped == fault)  // the very tick the walk appeared beside the vehicles' green
+        #expect(run.rule == .dualIndication)  // walk and don't-walk at once, over a green
+        #expect(!run.shown.contains(.pedWalk) && !run.shown.contains(.vehicleGreen), "reached the lines: \(run.shown)")
+    }
+
+    @Test func aBeaconBitWrittenOntoVehicleGreenIsAnUnassignedOutput() throws {
+        let b = try board(boardText(inputs: ["ped.button"], outputs: ["beacon.left", "beacon.right", "studs", "flood"]))
+        let run = try runUnderFaultyComposition("site-beacon.toml", board: b, press: .pedButton) { lamps in
+            var word = Device.compose(lamps)
+            if word.contains(.beaconLeft) {
+                word.remove(.beaconLeft)
+                word.insert(.vehicleGreen)
+            }
+            return word
+        }
+        let fault = try #require(run.firstFault, "the press never lit the left beacon")
+        #expect(run.tripped == fault)
+        #expect(run.rule == .unassignedOutput)
+        #expect(run.involved == OutputSet([.vehicleGreen]))
+        #expect(run.shown == OutputSet(), "a beacon crossing's fail-safe is dark: \(run.shown)")
+    }
+
+    @Test func anSOSPostAloneIsMonitoredAndKeepsItsLightsInTheFailSafe() throws {
+        let b = try board(boardText(inputs: ["sos.button"], outputs: ["sos.yellow", "sos.green", "sos.strobe"]))
+        let run = try runUnderFaultyComposition("sos-post.toml", board: b, press: .sosButton) { lamps in
+            var word = Device.compose(lamps)
+            if word.contains(.sosStrobe) { word.insert(.vehicleAmber) }  // a strobe wired in parallel onto a head
+            return word
+        }
+        let fault = try #require(run.firstFault, "the SOS alarm never lit its strobe")
+        #expect(run.tripped == fault)
+        #expect(run.rule == .unassignedOutput)
+        #expect(run.involved == OutputSet([.vehicleAmber]))
+        #expect(run.shown.contains(.sosYellow) && !run.shown.contains(.vehicleAmber), "the person at the post must still see the alarm: \(run.shown)")
+    }
+
+    @Test func theRealCompositionNeverTripsAndTheFaultyOnesDiffer() throws {
+        // The runs above trip because of their fault, not because of the press: the same runs with the real
+        // composition never latch.
+        let b = try board(boardText(inputs: ["ped.button", "sos.button", "mains.ok"], outputs: ["vehicle.red", "vehicle.amber", "vehicle.green", "ped.dont_walk", "ped.walk", "sos.yellow"]))
+        for (file, role) in [("site.toml", InputRole.sosButton), ("site-beacon.toml", .pedButton), ("sos-post.toml", .sosButton)] {
+            let run = try runUnderFaultyComposition(file, board: b, press: role, fault: Device.compose)
+            #expect(run.firstFault == nil && run.tripped == nil, "\(file): \(String(describing: run.rule))")
+        }
     }
 }

@@ -53,23 +53,28 @@ func simBoard() throws -> BoardConfig {
     return try TOMLDocument.load(path: path).flatMap { BoardConfig.load($0, file: path) }.get()
 }
 
-/// Drives a controller tick by tick with hand-made inputs and keeps every event.
+/// Drives a device tick by tick with hand-made inputs and keeps every event.
 struct Harness {
-    var controller: Controller
+    var device: Device
     var buffer = EventBuffer(capacity: 64)
     var events: [Event] = []
     var last = Outputs()
     var lastOutcome: CommandOutcome?
 
     init(site: SiteConfig, board: BoardConfig) {
-        controller = Controller(config: ControllerConfig(site: site, board: board))
+        device = Device(config: DeviceConfig(site: site, board: board))
     }
+
+    /// The controllers under the monitor.
+    var controller: Controller { device.controller }
+    /// The safety monitor over them.
+    var monitor: SafetyMonitor { device.monitor }
 
     /// One tick with these roles active; `rose` defaults to the roles that were not active in the previous tick.
     @discardableResult
     mutating func step(_ inputs: Inputs) -> Outputs {
         buffer.removeAll()
-        let result = controller.step(inputs, events: &buffer)
+        let result = device.step(inputs, events: &buffer)
         events += buffer.events
         last = result.outputs
         lastOutcome = result.commandOutcome

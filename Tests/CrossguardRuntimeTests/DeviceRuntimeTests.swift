@@ -67,16 +67,16 @@ struct DeviceRuntimeTests {
         runtime.tick()
         runtime.tick()
         runtime.tick()
-        #expect(runtime.controller.crossing?.demand == nil)   // held 20 ms of the 30 ms debounce
+        #expect(runtime.device.controller.crossing?.demand == nil)   // held 20 ms of the 30 ms debounce
         runtime.tick()
-        #expect(runtime.controller.crossing?.demand == .pedButton)
+        #expect(runtime.device.controller.crossing?.demand == .pedButton)
         bank.setInput("ped.button", false)
         runtime.run(clock: VirtualClock(), limit: 1_000)      // amber, all-red, walk
         let levels = Dictionary(uniqueKeysWithValues: bank.outputLevels.map { ($0.role, $0.on) })
         #expect(levels["vehicle.red"] == true && levels["vehicle.red.2"] == true)
         #expect(levels["ped.walk"] == true && levels["vehicle.green"] == false)
         #expect(display.shown == nil)
-        while runtime.controller.crossing?.phase != .pedestrianClearance { runtime.tick() }
+        while runtime.device.controller.crossing?.phase != .pedestrianClearance { runtime.tick() }
         #expect(display.shown == 8)                            // the 8 s clearance counts down on the display
         runtime.run(clock: VirtualClock(), limit: 100)
         #expect(display.shown == 7)
@@ -89,7 +89,7 @@ struct DeviceRuntimeTests {
         bank.setInput("sos.button", true)
         bank.setInput("sos.button", false)                    // pressed and released between two ticks
         runtime.tick()
-        #expect(runtime.controller.sos?.openAlarm == 1)
+        #expect(runtime.device.controller.sos?.openAlarm == 1)
         #expect(bank.outputLevels.first { $0.role == "sos.yellow" }?.on == true)
     }
 
@@ -101,7 +101,7 @@ struct DeviceRuntimeTests {
             bank.setInput("sos.button", true)
             bank.setInput("sos.button", false)
             runtime.tick()
-            return (try #require(runtime.controller.sos?.openAlarm), runtime.nextSeq)
+            return (try #require(runtime.device.controller.sos?.openAlarm), runtime.nextSeq)
         }
         let first = try raiseAlarm(firstSeq: 1)
         #expect(first.alarm == 1)
@@ -137,8 +137,8 @@ struct DeviceRuntimeTests {
         let bank = FailingBank()
         let runtime = try DeviceRuntime(site: testSite(), board: testBoard(), bank: bank, display: nil)
         runtime.run(clock: VirtualClock(), limit: 450)
-        #expect(runtime.controller.tick == 450)               // the controller kept its time
-        #expect(runtime.controller.crossing?.phase == .vehicleGreen)
+        #expect(runtime.device.controller.tick == 450)               // the controller kept its time
+        #expect(runtime.device.controller.crossing?.phase == .vehicleGreen)
         #expect(runtime.statistics.hardwareErrors == 900)    // one read and one write error a tick
         #expect(runtime.lastHardwareError?.kind == .busFault)
         #expect(bank.writes == 450)                           // it kept trying every tick

@@ -113,14 +113,14 @@ struct ExpanderTests {
         let runtime = try DeviceRuntime(site: testSite(), board: rig.board, bank: rig.bank, display: nil)
         #expect(rig.poller.startAll(nowMs: 0).isEmpty)
         runtime.run(clock: VirtualClock(), limit: 500)            // start-up over: green since 4 s
-        #expect(runtime.controller.crossing?.phase == .vehicleGreen && runtime.controller.crossing?.demand == nil)
+        #expect(runtime.device.controller.crossing?.phase == .vehicleGreen && runtime.device.controller.crossing?.demand == nil)
         rig.setLines(0x0000)                                      // pressed ...
         rig.poller.pass(nowMs: 5_000)
         rig.setLines(idleLines)                                   // ... and released before the next tick
         rig.poller.pass(nowMs: 5_005)
         #expect(rig.hub.expanders[0].peek() == ExpanderPort.Snapshot(levels: 0, edges: 0x0001, silent: false))
         runtime.tick()
-        #expect(runtime.controller.crossing?.demand == .pedButton)
+        #expect(runtime.device.controller.crossing?.demand == .pedButton)
         #expect(rig.hub.expanders[0].peek().edges == 0)           // taken by that tick, seen once
     }
 
@@ -218,20 +218,20 @@ struct ExpanderTests {
             }
         }
         ticks(500)
-        #expect(runtime.controller.crossing?.phase == .vehicleGreen)
+        #expect(runtime.device.controller.crossing?.phase == .vehicleGreen)
         #expect(rig.latch == 0x0000)                               // wait lamp dark
         rig.setLines(0x0000)                                       // pressed
         ticks(3)
-        #expect(runtime.controller.crossing?.demand == nil)        // 20 ms of the 30 ms debounce
+        #expect(runtime.device.controller.crossing?.demand == nil)        // 20 ms of the 30 ms debounce
         ticks(1)
-        #expect(runtime.controller.crossing?.demand == .pedButton)
+        #expect(runtime.device.controller.crossing?.demand == .pedButton)
         #expect(rig.latch == 0x0000)                               // the tick wants it lit; the sensor thread writes it next pass
         ticks(1)
         #expect(rig.latch == 0x0100)
         rig.setLines(idleLines)                                    // released
         var guardTicks = 0
-        while runtime.controller.crossing?.phase != .pedestrianWalk && guardTicks < 2_000 { ticks(1); guardTicks += 1 }
-        #expect(runtime.controller.crossing?.phase == .pedestrianWalk)
+        while runtime.device.controller.crossing?.phase != .pedestrianWalk && guardTicks < 2_000 { ticks(1); guardTicks += 1 }
+        #expect(runtime.device.controller.crossing?.phase == .pedestrianWalk)
         ticks(1)
         #expect(rig.latch == 0x0000)                               // served: the wait lamp goes dark with the walk
         #expect(runtime.statistics.hardwareErrors == 0)

@@ -23,10 +23,10 @@ struct LampSensingTests {
         bank.setLampFault("lamp.vehicle.red", false)
         bank.setInput("ped.button", true)
         rt.run(clock: VirtualClock(), limit: 1_000)
-        #expect(rt.controller.monitor?.walkInhibited == true)
+        #expect(rt.device.monitor.walkInhibited == true)
         rt.commands.post(.resetFault)
         rt.run(clock: VirtualClock(), limit: 1_000)              // the next red lights the broken lamp again
-        #expect(rt.controller.monitor?.walkInhibited == true)
+        #expect(rt.device.monitor.walkInhibited == true)
     }
 
     func runtime() throws -> (DeviceRuntime, SimulatedLineBank) {
@@ -40,8 +40,8 @@ struct LampSensingTests {
             rt.run(clock: VirtualClock(), limit: 1_000)
             bank.setInput("ped.button", minute % 2 == 0)
         }
-        #expect(rt.controller.monitor?.latched == nil)
-        #expect(rt.controller.monitor?.walkInhibited == false)
+        #expect(rt.device.monitor.latched == nil)
+        #expect(rt.device.monitor.walkInhibited == false)
     }
 
     @Test func firstRedLampFailureInhibitsTheWalkAndRepairClearsIt() throws {
@@ -52,8 +52,8 @@ struct LampSensingTests {
         bank.setInput("ped.button", true)                        // a pedestrian asks: amber, then red
         rt.run(clock: VirtualClock(), limit: 1_000, observer: observer)
         bank.setInput("ped.button", false)
-        #expect(rt.controller.monitor?.walkInhibited == true)
-        #expect(rt.controller.monitor?.latched == nil)
+        #expect(rt.device.monitor.walkInhibited == true)
+        #expect(rt.device.monitor.latched == nil)
         #expect(observer.names.contains("lamp.failure raised"))
         rt.run(clock: VirtualClock(), limit: 1_000, observer: observer)
         #expect(!bank.outputLevels.contains { $0.role == "ped.walk" && $0.on })  // no walk over a dark red
@@ -62,11 +62,11 @@ struct LampSensingTests {
         rt.commands.post(.resetFault)
         rt.tick()
         #expect(observer.names.last != nil)
-        #expect(rt.controller.monitor?.walkInhibited == false)
+        #expect(rt.device.monitor.walkInhibited == false)
         bank.setInput("ped.button", true)
         rt.run(clock: VirtualClock(), limit: 2_500, observer: observer)
         #expect(observer.names.contains("demand.served"))        // the walk is back
-        #expect(rt.controller.monitor?.walkInhibited == false)
+        #expect(rt.device.monitor.walkInhibited == false)
     }
 
     @Test func secondRedLampFailureLatchesTheFailSafe() throws {
@@ -76,7 +76,7 @@ struct LampSensingTests {
         bank.setLampFault("lamp.vehicle.red.2", false)
         bank.setInput("ped.button", true)
         rt.run(clock: VirtualClock(), limit: 1_500)
-        #expect(rt.controller.monitor?.latched == .redLampFailure)
+        #expect(rt.device.monitor.latched == .redLampFailure)
         // Fail-safe in us: flashing amber to vehicles, pedestrian heads dark.
         #expect(!bank.outputLevels.contains { ["vehicle.red", "vehicle.green", "ped.walk", "ped.dont_walk"].contains($0.role) && $0.on })
     }
@@ -86,8 +86,8 @@ struct LampSensingTests {
         rt.run(clock: VirtualClock(), limit: 100)                // start-up flash: the green is commanded dark
         bank.setLampFault("lamp.vehicle.green", true)
         rt.run(clock: VirtualClock(), limit: 200)
-        #expect(rt.controller.monitor?.latched == .lampStuckOn)
-        #expect(rt.controller.monitor?.involved == OutputSet([.vehicleGreen]))
+        #expect(rt.device.monitor.latched == .lampStuckOn)
+        #expect(rt.device.monitor.involved == OutputSet([.vehicleGreen]))
     }
 }
 

@@ -41,7 +41,7 @@ struct LatchKeeperTests {
             #expect(record.text == nil)                                  // nothing to keep yet
             bank.setLampFault("lamp.vehicle.green", true)
             rt.run(clock: VirtualClock(), limit: 200)
-            #expect(rt.controller.monitor?.latched == .lampStuckOn)
+            #expect(rt.device.monitor.latched == .lampStuckOn)
             keeper.flush()
             #expect(record.text == "latched lamp-stuck-on vehicle.green\n")
         }
@@ -50,22 +50,48 @@ struct LatchKeeperTests {
             let (rt, _, keeper) = try runtime(record)
             let log = EventLog()
             rt.run(clock: VirtualClock(), limit: 300, observer: log)
-            #expect(rt.controller.monitor?.latched == .lampStuckOn)
-            #expect(rt.controller.monitor?.involved == OutputSet([.vehicleGreen]))
+            #expect(rt.device.monitor.latched == .lampStuckOn)
+            #expect(rt.device.monitor.involved == OutputSet([.vehicleGreen]))
             #expect(log.names.prefix(2) == ["controller.started", "safety.failsafe raised"])
             #expect(!rt.outputs.lit.contains(.vehicleGreen) && !rt.outputs.lit.contains(.vehicleRed))  // flashing amber only
             // The technician repairs and resets: the record says clear.
             rt.commands.post(.resetFault)
             rt.tick()
             keeper.flush()
-            #expect(rt.controller.monitor?.latched == nil)
+            #expect(rt.device.monitor.latched == nil)
             #expect(record.text == "clear\n")
         }
         // Third run: nothing latched, the start-up sequence runs.
         let (rt, _, _) = try runtime(record)
         rt.tick()
-        #expect(rt.controller.monitor?.latched == nil)
-        #expect(rt.controller.crossing?.phase == .startupFlash)
+        #expect(rt.device.monitor.latched == nil)
+        #expect(rt.device.controller.crossing?.phase == .startupFlash)
+    }
+
+    @Test func anSOSPostAloneKeepsItsLatchAndItsLights() throws {
+        // Every profile is monitored, so every profile keeps its latch: an SOS post that latched (an output
+        // it never drives was lit) restarts latched, still answers a press, and is cleared by a reset.
+        let record = MemoryRecord()
+        record.bytes.withLock { $0 = Array("latched unassigned-output vehicle.amber\n".utf8) }
+        var site = testSite()
+        site.profile = .none
+        site.crossing = nil
+        let keeper = LatchKeeper(record: record, firstRetryPauseMs: 5, maximumRetryPauseMs: 20)
+        let bank = SimulatedLineBank(board: testBoard())
+        let rt = try DeviceRuntime(site: site, board: testBoard(), bank: bank, display: nil, latchKeeper: keeper)
+        let log = EventLog()
+        rt.run(clock: VirtualClock(), limit: 10, observer: log)
+        #expect(rt.device.monitor.latched == .unassignedOutput)
+        #expect(log.names.prefix(2) == ["controller.started", "safety.failsafe raised"])
+        #expect(bank.setInput("sos.button", true))
+        rt.run(clock: VirtualClock(), limit: 10, observer: log)
+        #expect(rt.outputs.lit.contains(.sosYellow), "the person at the post must see the alarm: \(rt.outputs.lit)")
+        #expect(!rt.outputs.lit.contains(.vehicleAmber))  // a post has no head to flash
+        rt.commands.post(.resetFault)
+        rt.tick()
+        keeper.flush()
+        #expect(rt.device.monitor.latched == nil)
+        #expect(record.text == "clear\n")
     }
 
     @Test("an unreadable record keeps the device in fail-safe", arguments: [
@@ -75,7 +101,7 @@ struct LatchKeeperTests {
         let record = MemoryRecord()
         record.bytes.withLock { $0 = Array(text.utf8) }
         let (rt, _, _) = try runtime(record)
-        #expect(rt.controller.monitor?.latched == .latchUnreadable)
+        #expect(rt.device.monitor.latched == .latchUnreadable)
         #expect(rt.latchProblem?.hasPrefix("memory/latch ") == true)
     }
 
@@ -100,7 +126,7 @@ struct LatchKeeperTests {
         #expect(keeper.health.failures >= 1)
         #expect(keeper.health.pending)
         #expect(keeper.health.last?.detail == "disk full")
-        #expect(rt.controller.monitor?.latched == .lampStuckOn)  // the fail-safe holds meanwhile
+        #expect(rt.device.monitor.latched == .lampStuckOn)  // the fail-safe holds meanwhile
         record.failing.withLock { $0 = false }                  // the disk has room again
         var waited = 0
         while keeper.health.pending && waited < 2_000 {
@@ -115,7 +141,7 @@ struct LatchKeeperTests {
         let record = MemoryRecord()
         record.unreadable.withLock { $0 = true }
         let (rt, _, _) = try runtime(record)
-        #expect(rt.controller.monitor?.latched == .latchUnreadable)
+        #expect(rt.device.monitor.latched == .latchUnreadable)
         #expect(rt.latchProblem == "memory/latch cannot be read: bus-fault: I/O error")
     }
 }

@@ -2,7 +2,7 @@ import CrossguardCore
 
 /// The benchmarked device: examples/site.toml (a kz signalized crossing) with an SOS post, on a board
 /// with every input including current sensing on every lamp, at 10 ms ticks. Built from values so the benchmarks need no TOML parser.
-public func benchmarkController() -> Controller {
+public func benchmarkDevice() -> Device {
     let crossing = CrossingSettings(
         lengthMeters: 10.5, walkingSpeedMetersPerSecond: 1.07, minGreenMs: 15_000, flashingGreenMs: 3_000, amberMs: 3_000,
         allRedMs: 2_000, allRedAfterClearanceMs: 2_000, redAmberMs: 2_000, walkMs: 7_000, clearanceMs: 10_000,
@@ -18,7 +18,7 @@ public func benchmarkController() -> Controller {
         inputs: InputRole.allCases.map { InputLine(role: $0, copy: 1, address: address, activeLow: false, bias: .asIs, debounceMs: 30) },
         outputs: OutputRole.allCases.map { OutputLine(role: $0, copy: 1, address: address, activeLow: false) },
         hasCountdown: true)
-    return Controller(config: ControllerConfig(site: site, board: board))
+    return Device(config: DeviceConfig(site: site, board: board))
 }
 
 /// What healthy lamps report: every sensed lamp reads what was commanded the tick before.
