@@ -39,11 +39,27 @@ public enum CrossingPhase: UInt8, CaseIterable, Sendable {
         }
     }
 
+    /// The name on a pedestrian hybrid beacon, whose head shows other things in the same phases (MUTCD
+    /// 4J): it rests dark where a signal shows green, flashes amber for the flashing green, and flashes its
+    /// reds alternately through the clearance and the buffer after it.
+    public var hybridName: String {
+        switch self {
+        case .startupAllRed: "startupDark"
+        case .vehicleRedAmber, .vehicleGreen: "beaconDark"
+        case .vehicleFlashingGreen: "flashingAmber"
+        case .vehicleAmber: "steadyAmber"
+        case .allRedBeforeWalk: "steadyRed"
+        case .pedestrianClearance: "alternatingRedClearance"
+        case .allRedAfterClearance: "alternatingRedBuffer"
+        case .startupFlash, .pedestrianWalk, .flash, .dark: name
+        }
+    }
+
     /// Whether pedestrians may be on the crossing with right of way (walk or clearance).
     public var isPedestrianPhase: Bool { self == .pedestrianWalk || self == .pedestrianClearance }
 }
 
-/// The signalized crossing controller (DOMAIN.md, profile `signalized`): a plain value stepped once a tick.
+/// The signalized crossing controller (profile `signalized`): a plain value stepped once a tick.
 public struct SignalizedCrossing: Sendable {
     /// Timings in ticks.
     public let plan: SignalPlan
@@ -53,6 +69,8 @@ public struct SignalizedCrossing: Sendable {
     public let hasCrossingDetector: Bool
 
     public private(set) var phase: CrossingPhase = .startupFlash
+    /// The phase's name in status and on the bench, as the street sees it: a hybrid beacon's own names.
+    public var phaseName: String { plan.hybrid ? phase.hybridName : phase.name }
     /// The tick the current phase began.
     public private(set) var phaseStart: UInt64 = 0
     public private(set) var mode: OperatingMode = .normal

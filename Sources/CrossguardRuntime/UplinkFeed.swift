@@ -120,7 +120,7 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
         now.lit = result.outputs.lit
         now.countdown = result.outputs.countdown
         now.mode = controller.crossing?.mode ?? controller.beacon?.mode ?? .normal
-        now.phase = controller.crossing?.phase.name
+        now.phase = controller.crossing?.phaseName
         now.alarm = controller.sos?.openAlarm ?? 0
         now.acknowledged = controller.sos?.acknowledged ?? false
         now.conditions = controller.openConditions

@@ -6,7 +6,8 @@ import Synchronization
 public struct BenchSnapshot: Sendable {
     public var tick: UInt64 = 0
     public var outputs = Outputs()
-    public var phase: CrossingPhase?
+    /// The crossing's phase as the street sees it (a hybrid beacon's own names), nil without a crossing.
+    public var phase: String?
     public var phaseStart: UInt64 = 0
     public var mode: OperatingMode = .normal
     public var demand: InputRole?
@@ -47,7 +48,7 @@ public final class BenchMonitor: TickObserver, @unchecked Sendable {
         state.withLock { s in
             s.tick = tick
             s.outputs = result.outputs
-            s.phase = c.crossing?.phase
+            s.phase = c.crossing?.phaseName
             s.phaseStart = c.crossing?.phaseStart ?? 0
             s.mode = c.crossing?.mode ?? .normal
             s.demand = c.crossing?.demand

@@ -75,7 +75,7 @@ public struct BenchScreen {
         }
         if let phase = s.phase {
             let inPhase = DurationText.format(milliseconds: (Int(s.tick - s.phaseStart) * site.tickMs) / 100 * 100)
-            out += "phase \(esc)1m\(phase.name)\(reset) for \(inPhase)   mode \(s.mode.name)   demand \(s.demand?.name ?? "none")\(esc)K\r\n"
+            out += "phase \(esc)1m\(phase)\(reset) for \(inPhase)   mode \(s.mode.name)   demand \(s.demand?.name ?? "none")\(esc)K\r\n"
         }
         if let latched = s.latched {
             out += "\(esc)1;41;97m FAIL-SAFE LATCHED: \(latched.rule.name) \(latched.outputs) \(reset)  the monitor stopped the crossing; press r (fault.reset) once it is safe\(esc)K\r\n"

@@ -67,6 +67,21 @@ struct HybridBeaconTests {
         #expect(trace[2_000].lit == OutputSet([.pedDontWalk, .apsLocator]))
     }
 
+    @Test func itsPhasesAreNamedAfterWhatTheBeaconShows() throws {
+        var device = Device(config: try hybridConfig())
+        var buffer = EventBuffer(capacity: 16)
+        var names: [String] = []
+        for tick in UInt64(0)..<6_000 {
+            let inputs = tick == 2_000 ? Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])) : Inputs()
+            _ = device.step(inputs, events: &buffer)
+            buffer.removeAll()
+            let name = device.controller.crossing!.phaseName
+            if names.last != name { names.append(name) }
+        }
+        #expect(names == ["startupFlash", "startupDark", "beaconDark", "flashingAmber", "steadyAmber", "steadyRed", "pedestrianWalk",
+                          "alternatingRedClearance", "alternatingRedBuffer", "beaconDark"])
+    }
+
     @Test func flashAndDarkTakeADarkBeaconAtOnceButWaitForThePedestrians() throws {
         var device = Device(config: try hybridConfig())
         var buffer = EventBuffer(capacity: 16)
