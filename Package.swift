@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // Crossguard: controller for smart pedestrian crossings and SOS posts.
-// Module map and import direction: ../shared/ARCHITECTURE.md (mirrored in docs/architecture.md).
+// Module map and import direction: docs/architecture.md.
 import PackageDescription
 
 /// The pure core and its tests are small and hot: optimizing them in debug builds keeps the exhaustive
@@ -11,7 +11,6 @@ let package = Package(
     name: "Crossguard",
     products: [
         .executable(name: "crossguard", targets: ["crossguard"]),
-        .library(name: "CrossguardCore", targets: ["CrossguardCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
