@@ -11,8 +11,8 @@ usage() {
 Usage: sudo deploy/install.sh [options]
 
   --dry-run, -n      print what would be done, change nothing (no root needed)
-  --binary PATH      the crossguard binary for this board (default: the first of deploy/crossguard,
-                     .build/aarch64-swift-linux-musl/release/crossguard, .build/release/crossguard)
+  --binary PATH      the crossguard binary for this board (default: deploy/crossguard, else
+                     .build/release/crossguard; build it as deploy/README.md says)
   --board NAME       rpi4b, rpi5 or rpi-zero2w (default: read from /proc/device-tree/model)
   --no-start         install and enable, but do not start or restart the service
   -h, --help         this text
@@ -113,7 +113,7 @@ board_file=$repo/boards/$board.toml
 [[ -f $board_file ]] || fail "no board file $board_file"
 
 if [[ -z $binary ]]; then
-  for candidate in "$here/crossguard" "$repo/.build/aarch64-swift-linux-musl/release/crossguard" "$repo/.build/release/crossguard"; do
+  for candidate in "$here/crossguard" "$repo/.build/release/crossguard"; do
     if [[ -x $candidate ]]; then binary=$candidate; break; fi
   done
   [[ -n $binary ]] || fail "no crossguard binary found; build it (deploy/README.md) or give --binary PATH"
