@@ -90,7 +90,7 @@ public struct BeaconPlan: Equatable, Sendable {
     }
 }
 
-/// An unsignalized smart crosswalk (DOMAIN.md, profile `beacon`: Kazakhstan T.7 beacons, US RRFB): dark
+/// An unsignalized smart crosswalk (profile `beacon`: Kazakhstan T.7 beacons, US RRFB): dark
 /// until a button or a waiting pedestrian activates it, then beacons and road studs flash, the floodlight
 /// lights the crosswalk at night and the accessible-audio trigger fires, for the time to cross plus a
 /// buffer, extended while someone is on the crossing, up to a maximum.

@@ -1,5 +1,5 @@
 extension Event {
-    /// The event as one JSON object with the fields the uplink payload shares (DOMAIN.md, Uplink):
+    /// The event as one JSON object with the fields the uplink payload shares (`docs/uplink.md`):
     /// `seq`, `type`, `severity`, `state`, and the type's own fields. Durations in milliseconds.
     /// Keys are in a fixed order so a replay is byte-identical.
     public func json(tickMs: Int) -> String {

@@ -1,4 +1,4 @@
-/// How urgently the operations centre must see an event (DOMAIN.md, Uplink).
+/// How urgently the operations centre must see an event (`docs/uplink.md`, Severity).
 public enum Severity: UInt8, Sendable, Comparable {
     case info, normal, high, critical
 

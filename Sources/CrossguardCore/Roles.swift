@@ -1,4 +1,4 @@
-/// A logical input of the street furniture (DOMAIN.md, Roles). Board files map roles to lines;
+/// A logical input of the street furniture (the roles of `docs/configuration.md`). Board files map roles to lines;
 /// the controllers only ever see roles, so the same logic runs on any wiring.
 public enum InputRole: UInt8, CaseIterable, Sendable {
     case pedButton
@@ -170,7 +170,7 @@ public enum OutputRole: UInt8, CaseIterable, Sendable {
     }
 }
 
-/// The name of the numeric countdown output (DOMAIN.md: `ped.countdown`, seconds, dark when none).
+/// The name of the numeric countdown output (`ped.countdown`, seconds, dark when none).
 public let countdownRoleName = "ped.countdown"
 
 /// A set of input roles as one machine word, so the tick path copies sets without allocating.

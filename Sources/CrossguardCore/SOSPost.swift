@@ -12,7 +12,7 @@ public struct SOSPlan: Equatable, Sendable {
     }
 }
 
-/// An SOS post (DOMAIN.md, SOS post; the light model of EN 81-28): a press raises one alarm, further presses
+/// An SOS post (the light model of EN 81-28): a press raises one alarm, further presses
 /// join it, the centre acknowledges and closes it. An alarm is never dropped: only `sos.close` ends it.
 public struct SOSPost: Sendable {
     public let plan: SOSPlan

@@ -1,4 +1,4 @@
-/// The rules the independent safety monitor enforces (DOMAIN.md, Safety; NEMA TS-2 MMU practice).
+/// The rules the independent safety monitor enforces (NEMA TS 2 malfunction management unit practice, and UK controller practice).
 public enum SafetyRule: UInt8, CaseIterable, Sendable {
     /// Vehicle green or amber while pedestrians have walk or clearance.
     case conflict
@@ -421,7 +421,7 @@ public struct SafetyMonitor: Sendable {
         }
     }
 
-    /// The fail-safe display (DOMAIN.md): flashing amber to vehicles and dark pedestrian heads in kz and us,
+    /// The fail-safe display: flashing amber to vehicles and dark pedestrian heads in kz and us,
     /// everything dark in uk.
     public static func failSafeLamps(regime: Regime, tick: UInt64, flasher: Flasher) -> OutputSet {
         var lit = OutputSet()

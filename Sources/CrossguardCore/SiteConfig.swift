@@ -1,4 +1,4 @@
-/// The national rule set a site follows (DOMAIN.md): it picks the change interval, the clearance display,
+/// The national rule set a site follows: it picks the change interval, the clearance display,
 /// red+amber before green, and the minimum all-red before a walk.
 public enum Regime: String, CaseIterable, Sendable {
     /// Kazakhstan / CIS: flashing green then amber, flashing walk with countdown, red+amber.
@@ -85,7 +85,7 @@ public struct FlashSettings: Equatable, Sendable {
     }
 }
 
-/// SOS post behaviour (DOMAIN.md, SOS post), in milliseconds.
+/// SOS post behaviour (the site file's `[sos]` table), in milliseconds.
 public struct SOSSettings: Equatable, Sendable {
     /// 0: a press raises the alarm at once; otherwise the button must be held this long.
     public var longPressMs: Int

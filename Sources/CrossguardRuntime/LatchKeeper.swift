@@ -45,7 +45,7 @@ public struct KeptLatch: Equatable, Sendable {
     }
 }
 
-/// Keeps the latched fail-safe in a durable record (DOMAIN.md: the latch survives a restart). Reads once
+/// Keeps the latched fail-safe in a durable record (the latch survives a restart). Reads once
 /// at start-up; writes on its own queue, so the tick thread that sees the latch change never waits for
 /// the disk. Writes happen in order and the newest state always lands last; a write that fails is
 /// retried, with a growing pause up to `maximumRetryPause`, until it lands or a newer state replaces it.

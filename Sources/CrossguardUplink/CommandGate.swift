@@ -12,7 +12,7 @@ public enum CommandAdmission: Equatable, Sendable {
     case ignore
 }
 
-/// Validates the centre's commands (issue 4): JSON, an `id`, a known `type`, the type's fields, an
+/// Validates the centre's commands: JSON, an `id`, a known `type`, the type's fields, an
 /// `issued_at` inside the window, and no id twice. A repeated id is answered with the first answer and
 /// never executed again, so a retried `sos.close` cannot close the next alarm.
 public struct CommandGate: Sendable {

@@ -1,4 +1,4 @@
-/// The session's settings (issue 4, DOMAIN.md Uplink).
+/// The session's settings (topics and timings as `docs/uplink.md` gives them).
 public struct MQTTSessionSettings: Equatable, Sendable {
     /// The MQTT client id, and the `<device-id>` of the topics.
     public var deviceID: String
@@ -17,7 +17,7 @@ public struct MQTTSessionSettings: Equatable, Sendable {
     /// that dies sooner, however well it began, counts as a failed attempt (default 30 s).
     public var healthyAfterMs: Int = 30_000
 
-    /// Settings for a device with the defaults of issue 4.
+    /// Settings for a device with the defaults above.
     public init(deviceID: String) { self.deviceID = deviceID }
 
     /// `crossguard/<device-id>`.

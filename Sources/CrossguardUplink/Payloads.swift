@@ -1,6 +1,6 @@
 import CrossguardCore
 
-/// The uplink's JSON payloads (DOMAIN.md Uplink; `docs/uplink.md`; `schemas/`), written by hand with keys
+/// The uplink's JSON payloads (`docs/uplink.md`; `schemas/`), written by hand with keys
 /// in a fixed order so the same event is the same bytes on every device and every run.
 public enum UplinkPayload {
     /// An event as published on `events`: device, seq and UTC time first, then the event's own fields.

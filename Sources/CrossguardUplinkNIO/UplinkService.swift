@@ -53,7 +53,7 @@ public struct UplinkHealth: Equatable, Sendable {
     public var rejectedCommands = 0
 }
 
-/// The uplink at work (issue 4): drains the tick thread's feed, journals every event in the outbox before
+/// The uplink at work: drains the tick thread's feed, journals every event in the outbox before
 /// MQTT sees it, runs the pure `MQTTSession` over a SwiftNIO connection (TLS through swift-nio-ssl), lets
 /// a record go only on PUBACK, answers the centre's commands through the core, and keeps the retained
 /// `status` current. Everything runs on one event-loop thread; no state is shared but the feed, the

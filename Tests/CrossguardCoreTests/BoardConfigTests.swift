@@ -39,6 +39,21 @@ struct BoardConfigTests {
         #expect(files.board.i2c.contains { $0.part == .ina226 && $0.role == .lampVehicleRed })
     }
 
+    @Test func theRolesTableInTheDocsListsEveryRoleAndNoOther() throws {
+        let doc = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let section = try #require(doc.components(separatedBy: "### Roles").dropFirst().first?.components(separatedBy: "\nA line is found").first)
+        // Every `name` in the first column of the two tables.
+        var documented: Set<String> = []
+        for row in section.split(separator: "\n") where row.hasPrefix("| `") {
+            let first = row.split(separator: "|")[0]
+            for part in first.split(separator: "`").enumerated() where part.offset % 2 == 1 { documented.insert(String(part.element)) }
+        }
+        var roles = Set(InputRole.allCases.filter { $0.sensedLamp == nil }.map(\.name) + OutputRole.allCases.map(\.name))
+        roles.insert("lamp.<output role>")
+        roles.insert(countdownRoleName)
+        #expect(documented == roles, "missing from the docs: \(roles.subtracting(documented).sorted()); not roles: \(documented.subtracting(roles).sorted())")
+    }
+
     @Test func shippedSimBoardWiresEveryRole() throws {
         let b = try simBoard()
         #expect(b.name == "sim")

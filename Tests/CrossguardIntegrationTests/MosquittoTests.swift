@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The uplink against a real Mosquitto on loopback (issue 4): the `crossguard` binary journals and
+/// The uplink against a real Mosquitto on loopback: the `crossguard` binary journals and
 /// delivers events, `mosquitto_sub` checks what arrives. Serialized: each test starts its own broker
 /// and processes, and the machine has two cores.
 @Suite("Uplink against a real Mosquitto broker", .serialized)
