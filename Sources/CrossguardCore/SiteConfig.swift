@@ -477,7 +477,7 @@ extension SiteConfig {
             flashingGreen = regimeOnly("flashing_green", regime.hasFlashingGreen, default: 3_000)
             if regime.hasFlashingGreen { within("flashing_green", flashingGreen, 2_000...4_000, "kz practice: 3 s of flashing green before amber") }
         }
-        let amber = r.duration("amber") ?? (regime == .uk ? 3_000 : 3_000)
+        let amber = r.duration("amber") ?? 3_000
         within("amber", amber, 3_000...6_000, "MUTCD 4F.17 / ITE: amber 3–6 s")
         let allRed = r.duration("all_red") ?? (regime == .uk ? 3_000 : 2_000)
         if regime == .uk && allRed < 3_000 && allRed >= 1_000 {
@@ -488,12 +488,11 @@ extension SiteConfig {
         }
         let allRedAfterGiven = r.has("all_red_after_clearance")
         let allRedAfter = r.duration("all_red_after_clearance") ?? (regime == .us ? 3_000 : allRed)
-        if !allRedAfterGiven && regime != .us {
-            // Mirrors all_red, which has been checked already.
-        } else if regime == .us && allRedAfter < 3_000 && allRedAfter >= 1_000 {
+        // Outside us an absent all_red_after_clearance mirrors all_red, which has been checked already.
+        if regime == .us && allRedAfter < 3_000 && allRedAfter >= 1_000 {
             r.report("all_red_after_clearance", "= \(f(allRedAfter)) is below the 3 s buffer interval that regime us requires after the clearance (MUTCD 4I.06)")
             ok = false
-        } else {
+        } else if allRedAfterGiven || regime == .us {
             within("all_red_after_clearance", allRedAfter, 1_000...6_000, "all-red 1–6 s")
         }
         let redAmber = regimeOnly("red_amber", regime.hasRedAmber, default: 2_000)
