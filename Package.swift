@@ -11,6 +11,7 @@ let package = Package(
     name: "Crossguard",
     products: [
         .executable(name: "crossguard", targets: ["crossguard"]),
+        .executable(name: "crossguard-load", targets: ["crossguard-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -63,11 +64,27 @@ let package = Package(
         // The only module that talks to the kernel: clocks, terminal, state files, real-time set-up, watchdog,
         // sd_notify, GPIO lines and I2C buses.
         .target(name: "CrossguardLinux", dependencies: ["CrossguardHAL", "CLinuxShim", "CGPIOD", "CI2C"]),
+        // What the command-line tools share: the device and uplink options and starting the uplink.
+        .target(
+            name: "CrossguardCLI",
+            dependencies: [
+                "CrossguardCore", "CrossguardTOML", "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink", "CrossguardUplinkNIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "crossguard",
             dependencies: [
-                "CrossguardCore", "CrossguardHAL", "CrossguardTOML", "CrossguardSim",
+                "CrossguardCLI", "CrossguardCore", "CrossguardHAL", "CrossguardTOML", "CrossguardSim",
                 "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink", "CrossguardUplinkNIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The load tools of the integration tests and benchmarks, out of the production binary.
+        .executableTarget(
+            name: "crossguard-load",
+            dependencies: [
+                "CrossguardCLI", "CrossguardCore", "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,7 +97,7 @@ let package = Package(
         .testTarget(name: "CrossguardDriversTests", dependencies: ["CrossguardDrivers", "CrossguardHAL"]),
         .testTarget(name: "CrossguardUplinkTests", dependencies: ["CrossguardUplink", "CrossguardHAL", "CrossguardLinux"]),
         // Processes only (the built `crossguard`, mosquitto, mosquitto_sub): no NIO in this target.
-        .testTarget(name: "CrossguardIntegrationTests", dependencies: ["crossguard"]),
+        .testTarget(name: "CrossguardIntegrationTests", dependencies: ["crossguard", "crossguard-load"]),
         .testTarget(
             name: "CrossguardRuntimeTests",
             dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardLinux"]

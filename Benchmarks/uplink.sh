@@ -11,7 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup
 swift build -c release --product crossguard >/dev/null
+swift build -c release --product crossguard-load >/dev/null
 B=$PWD/.build/release/crossguard
+L=$PWD/.build/release/crossguard-load   # the load tools, not part of the device's binary
 W=$PWD/.build/bench-uplink
 rm -rf "$W" && mkdir -p "$W"
 broker_pid=""
@@ -70,7 +72,7 @@ backlog() {
     for (i = 1; i <= n; i++) { s = sprintf("%06d ", i); print s substr(pad, 1, 200 - length(s)) } }' >"$W/lines200"
   for r in $(seq "$rounds"); do
     rm -rf "$W/backlog" && mkdir "$W/backlog"
-    "$B" uplink-load --count "$count" --state-dir "$W/backlog" --broker "mqtt://127.0.0.1:$port" 2>&1 | grep -v '^uplink: ' | tail -1
+    "$L" uplink-load --count "$count" --state-dir "$W/backlog" --broker "mqtt://127.0.0.1:$port" 2>&1 | grep -v '^uplink: ' | tail -1
     local t0 t1
     t0=$(date +%s.%N)
     mosquitto_pub -p "$port" -q 1 -M 16 -t bench/pub -l <"$W/lines200"
@@ -82,7 +84,7 @@ backlog() {
   local sub=$!
   sleep 0.3
   rm -rf "$W/backlog" && mkdir "$W/backlog"
-  "$B" uplink-load --count 1 --state-dir "$W/backlog" --broker "mqtt://127.0.0.1:$port" 2>/dev/null
+  "$L" uplink-load --count 1 --state-dir "$W/backlog" --broker "mqtt://127.0.0.1:$port" 2>/dev/null
   wait "$sub" || true
   echo "our event payload: $(($(wc -c <"$W/one-event.txt") - 1)) bytes: $(cat "$W/one-event.txt")"
 }
@@ -90,7 +92,7 @@ backlog() {
 outbox() {
   for p in normal critical; do
     rm -rf "$W/outbox-$p" && mkdir "$W/outbox-$p"
-    "$B" outbox-load --state-dir "$W/outbox-$p" --count "$([ $p = normal ] && echo 100000 || echo 3000)" --priority "$p"
+    "$L" outbox-load --state-dir "$W/outbox-$p" --count "$([ $p = normal ] && echo 100000 || echo 3000)" --priority "$p"
   done
 }
 

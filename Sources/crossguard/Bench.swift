@@ -1,4 +1,5 @@
 import ArgumentParser
+import CrossguardCLI
 import CrossguardCore
 import CrossguardHAL
 import CrossguardLinux

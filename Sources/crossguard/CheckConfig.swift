@@ -1,4 +1,5 @@
 import ArgumentParser
+import CrossguardCLI
 import CrossguardCore
 import CrossguardTOML
 import Foundation
@@ -22,29 +23,5 @@ struct CheckConfig: ParsableCommand {
             printError(errors)
             throw ExitCode(1)
         }
-    }
-}
-
-/// Prints configuration problems to standard error, one a line.
-/// The board and site files, validated; on any problem every problem is printed and the command exits 1.
-func loadDevice(board: String, site: String) throws -> DeviceFiles {
-    switch DeviceFiles.load(boardPath: board, sitePath: site) {
-    case .success(let device): return device
-    case .failure(let errors):
-        printError(errors)
-        throw ExitCode(1)
-    }
-}
-
-func printError(_ errors: ConfigErrors) {
-    var stderr = StandardError()
-    print(errors.description, to: &stderr)
-    print("\(errors.problems.count) problem\(errors.problems.count == 1 ? "" : "s") found.", to: &stderr)
-}
-
-/// Standard error as a text stream.
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandle.standardError.write(Data(string.utf8))
     }
 }

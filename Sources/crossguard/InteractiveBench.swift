@@ -1,3 +1,4 @@
+import CrossguardCLI
 import CrossguardCore
 import CrossguardLinux
 import CrossguardRuntime

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CrossguardCLI
 import CrossguardCore
 import CrossguardHAL
 import CrossguardLinux
@@ -135,12 +136,6 @@ extension LineBias {
         case .disabled: .disabled
         }
     }
-}
-
-/// One line to standard error (systemd's journal), whole lines only, from any thread.
-func logLine(_ text: String) {
-    var stderr = StandardError()
-    print(text, to: &stderr)
 }
 
 /// The board's I2C parts once brought up: the hub the tick reads and the poller the sensor thread runs;

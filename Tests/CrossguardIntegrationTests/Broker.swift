@@ -170,6 +170,11 @@ func crossguard(_ arguments: [String], scratch: Scratch, log: String) throws -> 
     try Child(buildDirectory + "/crossguard", arguments, output: scratch.path + "/" + log)
 }
 
+/// Starts the built `crossguard-load` (the load tools, not part of the device's binary).
+func crossguardLoad(_ arguments: [String], scratch: Scratch, log: String) throws -> Child {
+    try Child(buildDirectory + "/crossguard-load", arguments, output: scratch.path + "/" + log)
+}
+
 /// A site file for the tests: an example site (`examples/<example>`) with device id `it-device` (the
 /// example's id is left as a comment) and the given `[uplink]` lines.
 func testSite(_ scratch: Scratch, example: String = "site.toml", uplink: String = "") throws -> String {

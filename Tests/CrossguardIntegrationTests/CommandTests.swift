@@ -109,7 +109,7 @@ struct TLSTests {
             cert_file = "\(certs)/client.pem"
             key_file = "\(certs)/client.key"
             """)
-        let device = try crossguard(["uplink-load", "--site", good, "--count", "500", "--state-dir", scratch.dir("good")], scratch: scratch, log: "good.log")
+        let device = try crossguardLoad(["uplink-load", "--site", good, "--count", "500", "--state-dir", scratch.dir("good")], scratch: scratch, log: "good.log")
         #expect(device.wait(seconds: 60) == 0, "\(device.text)")
         sub.wait(seconds: 10) { $0.seqs.count >= 500 }
         #expect(sub.seqs == Array(1...500))
@@ -120,7 +120,7 @@ struct TLSTests {
             cert_file = "\(certs)/rogue.pem"
             key_file = "\(certs)/rogue.key"
             """)
-        let refused = try crossguard(["uplink-load", "--site", rogue, "--count", "5", "--state-dir", scratch.dir("rogue"), "--timeout", "6"],
+        let refused = try crossguardLoad(["uplink-load", "--site", rogue, "--count", "5", "--state-dir", scratch.dir("rogue"), "--timeout", "6"],
                                      scratch: scratch, log: "rogue.log")
         #expect(refused.wait(seconds: 30) == 1)
         let text = refused.text
@@ -132,7 +132,7 @@ struct TLSTests {
             broker = "mqtts://127.0.0.1:\(tlsPort)"
             ca_file = "\(certs)/nope.pem"
             """)
-        let bad = try crossguard(["uplink-load", "--site", missing, "--count", "1", "--state-dir", scratch.dir("bad")], scratch: scratch, log: "bad.log")
+        let bad = try crossguardLoad(["uplink-load", "--site", missing, "--count", "1", "--state-dir", scratch.dir("bad")], scratch: scratch, log: "bad.log")
         #expect(bad.wait(seconds: 30) != 0)
         #expect(bad.text.contains("uplink.ca_file = \"\(certs)/nope.pem\""), "\(bad.text)")
     }

@@ -139,6 +139,18 @@ struct DaemonTests {
         #expect((device.wait(seconds: 10) ?? 0) != 0, "\(device.text)")
         #expect(device.text.contains("--state-dir"), "\(device.text)")
     }
+
+    @Test func theDevicesBinaryHasNoLoadTools() throws {
+        // The load tools flood the outbox and the broker: they live in crossguard-load, never on a device.
+        let scratch = Scratch()
+        for tool in ["uplink-load", "outbox-load"] {
+            let device = try crossguard([tool], scratch: scratch, log: "\(tool).log")
+            #expect((device.wait(seconds: 10) ?? 0) != 0, "\(device.text)")
+            #expect(device.text.contains("Unexpected argument '\(tool)'"), "\(device.text)")
+            let tools = try crossguardLoad([tool, "--help"], scratch: scratch, log: "load-\(tool).log")
+            #expect(tools.wait(seconds: 10) == 0, "\(tools.text)")
+        }
+    }
 }
 
 /// An SOS post's board on a chip no machine has: every line is "not found" through the real libgpiod.

@@ -11,7 +11,7 @@ struct MosquittoTests {
         let broker = try Broker(scratch: scratch)
         let sub = try Subscriber(broker: broker)
         let site = try testSite(scratch)
-        let device = try crossguard(["uplink-load", "--site", site, "--count", "10000", "--state-dir", scratch.dir("state"), "--broker", broker.url],
+        let device = try crossguardLoad(["uplink-load", "--site", site, "--count", "10000", "--state-dir", scratch.dir("state"), "--broker", broker.url],
                                     scratch: scratch, log: "device.log")
         #expect(device.wait(seconds: 120) == 0, "\(device.text)")
         sub.wait(seconds: 20) { Set($0.seqs).count >= 10_000 }
@@ -29,7 +29,7 @@ struct MosquittoTests {
         // The subscriber's session must survive the broker's restart: persistence on for this one.
         let sub = try Subscriber(broker: broker)
         let site = try testSite(scratch)
-        let device = try crossguard(["uplink-load", "--site", site, "--count", "30000", "--state-dir", scratch.dir("state"), "--broker", broker.url],
+        let device = try crossguardLoad(["uplink-load", "--site", site, "--count", "30000", "--state-dir", scratch.dir("state"), "--broker", broker.url],
                                     scratch: scratch, log: "device.log")
         sub.wait(seconds: 30) { $0.seqs.count >= 3_000 }
         broker.kill()
@@ -53,7 +53,7 @@ struct MosquittoTests {
         let sub = try Subscriber(broker: broker)
         let site = try testSite(scratch)
         let state = scratch.dir("state")
-        let first = try crossguard(["uplink-load", "--site", site, "--count", "30000", "--state-dir", state, "--broker", broker.url],
+        let first = try crossguardLoad(["uplink-load", "--site", site, "--count", "30000", "--state-dir", state, "--broker", broker.url],
                                    scratch: scratch, log: "device1.log")
         sub.wait(seconds: 30) { $0.seqs.count >= 2_000 }
         first.kill9()
@@ -62,7 +62,7 @@ struct MosquittoTests {
         #expect(sub.lines.contains("crossguard/it-device/presence offline"))
         let beforeKill = sub.seqs
         #expect(beforeKill.count < 30_000, "killed mid-stream")
-        let second = try crossguard(["uplink-load", "--site", site, "--resume", "--state-dir", state, "--broker", broker.url],
+        let second = try crossguardLoad(["uplink-load", "--site", site, "--resume", "--state-dir", state, "--broker", broker.url],
                                     scratch: scratch, log: "device2.log")
         #expect(second.wait(seconds: 180) == 0, "\(second.text)")
         sub.wait(seconds: 20) { Set($0.seqs).count >= 30_000 }
@@ -94,7 +94,7 @@ struct MosquittoTests {
         setup.kill()
         // No broker at all for 25 s: the events wait in the outbox while the device retries, its backoff
         // growing to the cap (1 s, 2 s, 4 s, 5 s ... with full jitter).
-        let device = try crossguard(["uplink-load", "--site", site, "--count", "5000", "--state-dir", scratch.dir("state"), "--broker", "mqtt://127.0.0.1:\(port)"],
+        let device = try crossguardLoad(["uplink-load", "--site", site, "--count", "5000", "--state-dir", scratch.dir("state"), "--broker", "mqtt://127.0.0.1:\(port)"],
                                     scratch: scratch, log: "device.log")
         usleep(25_000_000)
         #expect(device.process.isRunning)

@@ -1,90 +1,28 @@
 import ArgumentParser
+import CrossguardCLI
 import CrossguardCore
 import CrossguardLinux
 import CrossguardRuntime
-import CrossguardTOML
 import CrossguardUplink
-import CrossguardUplinkNIO
 import Foundation
 
-/// The firmware version reported in `status`.
-let firmwareVersion = "0.4.0"
-
-/// `--broker` and `--state-dir`, shared by the commands that run the uplink.
-struct UplinkOptions: ParsableArguments {
-    @Option(name: .customLong("broker"), help: "MQTT broker URL (mqtt://host:port or mqtts://host:port); repeat for several, tried in turn. Replaces the site's [uplink] broker.")
-    var brokers: [String] = []
-
-    @Option(help: "State directory (must exist): the outbox journal and the latched fail-safe are kept here across restarts.")
-    var stateDir: String?
-
-    /// The site's uplink settings with the command line's brokers in place of the file's.
-    func settings(_ site: SiteConfig) throws -> UplinkSettings {
-        var uplink = site.uplink
-        if !brokers.isEmpty {
-            uplink.brokers = try brokers.map { url in
-                switch BrokerAddress.parse(url) {
-                case .success(let b): return b
-                case .failure(let p): throw ValidationError("--broker \"\(url)\" \(p.message)")
-                }
-            }
-        }
-        return uplink
-    }
-
-    /// Whether a broker is configured, on the command line or in the site file.
-    func wanted(_ site: SiteConfig) -> Bool { !brokers.isEmpty || !site.uplink.brokers.isEmpty }
+/// `crossguard-load`: the test and benchmark tools, kept out of the production binary. The integration
+/// tests drive the real outbox and uplink through it; `Benchmarks/uplink.sh` measures them with it.
+@main
+struct CrossguardLoad: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crossguard-load",
+        abstract: "Load tools for the uplink and the outbox (tests and benchmarks; not installed on a device).",
+        subcommands: [UplinkLoad.self, OutboxLoad.self])
 }
 
-/// How the feed stamps events: the wall clock, or, on a bench run faster or slower than real time, scenario
-/// time counted from now (so a timeline of hours played in seconds still reads as hours at the centre).
-func eventStamp(tickMs: Int, speed: Double? = nil) -> @Sendable (UInt64) -> Int64 {
-    guard let speed, speed != 1 else { return { _ in WallClock.unixMs() } }
-    let start = WallClock.unixMs()
-    return { tick in start + Int64(tick) * Int64(tickMs) }
-}
-
-/// The uplink as it starts: the service, the first sequence number this run gives, and the numbers it
-/// skips after an unclean stop (named by `controller.started`).
-struct UplinkStart {
-    var service: UplinkService
-    var firstSeq: UInt64
-    var skippedSeqs: ClosedRange<UInt64>?
-}
-
-/// The outbox in the state directory and the service over it; `log` gets one line per uplink change. A
-/// state directory that cannot be written (full, read-only) does not stop the start: the outbox holds the
-/// events in memory, says so, and journals them once it can.
-func startUplink(site: SiteConfig, options: UplinkOptions, feed: UplinkFeed, commands: CommandMailbox, logEvents: Bool = false,
-                 diagnostics: @escaping @Sendable () -> String? = { nil }, latchPersisted: @escaping @Sendable () -> Bool = { true },
-                 log: @escaping @Sendable (String) -> Void) throws -> UplinkStart {
-    let uplink = try options.settings(site)
-    guard let dir = options.stateDir else {
-        throw ValidationError("the uplink needs --state-dir: events are journaled there before they are sent, so none is lost")
-    }
-    try FileRecord.checkDirectory(dir, writable: false)
-    var outboxSettings = OutboxSettings()
-    outboxSettings.maximumBytes = uplink.outboxMaxMiB << 20
-    let outbox = Outbox(store: FileSegmentStore(directory: dir), cursor: FileRecord(directory: dir, name: "outbox.cursor"), settings: outboxSettings)
-    for problem in outbox.recoveryProblems { log("uplink: outbox recovery: \(problem)") }
-    if let fault = outbox.storageFault {
-        log("uplink: outbox: \(fault.error); events are held in memory and sent, and journaled once \(dir) takes writes again")
-    }
-    var settings = UplinkServiceSettings(deviceID: site.deviceID, firmware: firmwareVersion, tickMs: site.tickMs, uplink: uplink,
-                                         wallClockMs: WallClock.unixMs)
-    settings.logEvents = logEvents
-    let service = try UplinkService(settings: settings, outbox: outbox, feed: feed, commands: commands, diagnostics: diagnostics,
-                                    latchPersisted: latchPersisted, log: log)
-    return UplinkStart(service: service, firstSeq: outbox.nextSeq, skippedSeqs: outbox.skipped)
-}
-
-/// `crossguard uplink-load`: publishes synthetic events through the real outbox and uplink, then waits
+/// `crossguard-load uplink-load`: publishes synthetic events through the real outbox and uplink, then waits
 /// until the broker acknowledged every one. For the integration tests and the backlog benchmark.
 struct UplinkLoad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uplink-load",
         abstract: "Journal N synthetic selftest events and deliver them through the uplink (a test and benchmark tool).",
-        shouldDisplay: false)
+        )
 
     @OptionGroup var files: DeviceOptions
     @OptionGroup var uplink: UplinkOptions
@@ -137,14 +75,14 @@ struct UplinkLoad: ParsableCommand {
     }
 }
 
-/// `crossguard outbox-load`: appends N records to the outbox in a state directory, one record per append
+/// `crossguard-load outbox-load`: appends N records to the outbox in a state directory, one record per append
 /// as the uplink sees a trickle of events, and reports appends per second. `high` and `critical` records
 /// are made durable (fdatasync) before each append returns; `normal` and `info` ones within a second.
 struct OutboxLoad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox-load",
         abstract: "Append N records of a priority to the outbox and report appends per second (a benchmark tool).",
-        shouldDisplay: false)
+        )
 
     @Option(help: "State directory (must exist; an outbox already in it is appended to).")
     var stateDir: String
