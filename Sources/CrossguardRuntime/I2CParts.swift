@@ -35,11 +35,11 @@ public enum I2CParts {
                     throw HardwareError(.other, "\(config.roleName): \(config.label): lit above \(lit) mA must be above dark below \(dark) mA")
                 }
                 if config.part == .ina219 {
-                    let driver = try INA219(bus: bus, address: config.address, shuntMilliohms: UInt32(shunt))
-                    sensors.append(LampCurrentSensor(config: config, threshold: threshold, start: driver.start, read: driver.readCurrentMilliamps))
+                    sensors.append(LampCurrentSensor(config: config, threshold: threshold,
+                                                     monitor: try INA219(bus: bus, address: config.address, shuntMilliohms: UInt32(shunt))))
                 } else {
-                    let driver = try INA226(bus: bus, address: config.address, shuntMilliohms: UInt32(shunt))
-                    sensors.append(LampCurrentSensor(config: config, threshold: threshold, start: driver.start, read: driver.readCurrentMilliamps))
+                    sensors.append(LampCurrentSensor(config: config, threshold: threshold,
+                                                     monitor: try INA226(bus: bus, address: config.address, shuntMilliohms: UInt32(shunt))))
                 }
             case .ambientLight:
                 sensors.append(LightSensor(config: config, driver: VEML7700(bus: bus)))
@@ -103,24 +103,21 @@ final class PresenceSensor<Bus: I2CBus>: PolledSensor {
 
 /// An INA219 or INA226 on a lamp's supply and its threshold: lit or dark. The current's magnitude
 /// counts, so a shunt wired the other way round still reads.
-final class LampCurrentSensor: PolledSensor {
+final class LampCurrentSensor<Monitor: CurrentMonitor>: PolledSensor {
     let config: I2CDeviceConfig
     private var threshold: LampCurrentThreshold
-    private let startDriver: () throws(HardwareError) -> Void
-    private let read: () throws(HardwareError) -> Int
+    private let monitor: Monitor
 
-    init(config: I2CDeviceConfig, threshold: LampCurrentThreshold,
-         start: @escaping () throws(HardwareError) -> Void, read: @escaping () throws(HardwareError) -> Int) {
+    init(config: I2CDeviceConfig, threshold: LampCurrentThreshold, monitor: Monitor) {
         self.config = config
         self.threshold = threshold
-        startDriver = start
-        self.read = read
+        self.monitor = monitor
     }
 
-    func start() throws(HardwareError) { try startDriver() }
+    func start() throws(HardwareError) { try monitor.start() }
 
     func poll() throws(HardwareError) -> SensorReading {
-        let milliamps = try read()
+        let milliamps = try monitor.readCurrentMilliamps()
         return .level(threshold.update(milliamps: Int(clamping: milliamps.magnitude)))
     }
 }

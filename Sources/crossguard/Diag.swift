@@ -119,15 +119,13 @@ struct Diag: ParsableCommand {
                 usleep(10_000)
             }
             return "started, but no sample within 0.5 s"
-        case .ina219:
-            let monitor = try INA219(bus: bus, address: part.address, shuntMilliohms: UInt32(shunt(part)))
+        case .ina219, .ina226:
+            let shuntMilliohms = UInt32(shunt(part))
+            let monitor: any CurrentMonitor = part.part == .ina219
+                ? try INA219(bus: bus, address: part.address, shuntMilliohms: shuntMilliohms)
+                : try INA226(bus: bus, address: part.address, shuntMilliohms: shuntMilliohms)
             try monitor.start()
-            usleep(10_000)
-            return "\(try monitor.readCurrentMilliamps()) mA"
-        case .ina226:
-            let monitor = try INA226(bus: bus, address: part.address, shuntMilliohms: UInt32(shunt(part)))
-            try monitor.start()
-            usleep(40_000)  // 16 averages of 1.1 ms
+            usleep(UInt32(monitor.resultMicroseconds + 2_000))  // one whole result, and a little
             return "\(try monitor.readCurrentMilliamps()) mA"
         case .veml7700:
             let sensor = VEML7700(bus: bus)

@@ -17,6 +17,13 @@ struct INA219Tests {
         bus.finish()
     }
 
+    @Test func oneResultTakesTheAveragesOfBothADCs() throws {
+        // Shunt and bus each: 16 × 532 µs (the default), 1 × 532 µs, 128 × 532 µs.
+        #expect(try Monitor(bus: ScriptedI2CBus([]), shuntMilliohms: 100).resultMicroseconds == 17_024)
+        #expect(try Monitor(bus: ScriptedI2CBus([]), shuntMilliohms: 100, averaging: .samples1).resultMicroseconds == 1_064)
+        #expect(try Monitor(bus: ScriptedI2CBus([]), shuntMilliohms: 100, averaging: .samples128).resultMicroseconds == 136_192)
+    }
+
     @Test(arguments: [
         (INA219ShuntRange.millivolts40, INA219Averaging.samples1, UInt16(0x2447)),
         (.millivolts80, .samples2, 0x2CCF),

@@ -18,6 +18,13 @@ struct INA226Tests {
         bus.finish()
     }
 
+    @Test func oneResultTakesTheAveragesOfBothConversions() throws {
+        // Shunt and bus each: 16 × 1.1 ms (the default), 1 × 140 µs, 1024 × 8.244 ms.
+        #expect(try Monitor(bus: ScriptedI2CBus([]), shuntMilliohms: 100).resultMicroseconds == 35_200)
+        #expect(try Monitor(bus: ScriptedI2CBus([]), shuntMilliohms: 100, averaging: .samples1, conversionTime: .microseconds140).resultMicroseconds == 280)
+        #expect(try Monitor(bus: ScriptedI2CBus([]), shuntMilliohms: 100, averaging: .samples1024, conversionTime: .microseconds8244).resultMicroseconds == 16_883_712)
+    }
+
     @Test(arguments: [
         (INA226Averaging.samples1, INA226ConversionTime.microseconds140, UInt16(0x4007)),
         (.samples4, .microseconds204, 0x424F),
