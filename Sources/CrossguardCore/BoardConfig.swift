@@ -6,41 +6,38 @@ public enum LineBias: String, CaseIterable, Sendable {
     case disabled
 }
 
-/// Where a line is: by line name (preferred: `GPIO17`), or by chip label and offset — never by chip number,
-/// which moves between kernels (Pi 5: gpiochip4 became gpiochip0) — or on a pin of an I2C GPIO expander the
-/// board file names (`expander = "x1"`, `pin = "GPA0"`), which the sensor thread drives, not libgpiod.
-public struct LineAddress: Equatable, Hashable, Sendable, CustomStringConvertible {
-    /// Chip label (`pinctrl-rp1`, `gpio-sim`), nil to search every chip for the line name.
-    public var chip: String?
-    /// Line name as the device tree gives it.
-    public var name: String?
-    /// Offset on the chip, when the line has no name.
-    public var offset: Int?
-    /// The `name` of the `[[i2c]]` mcp23017 the line is on, nil for a GPIO line.
-    public var expander: String?
-    /// The expander pin, 0–15: GPA0–GPA7 are 0–7, GPB0–GPB7 are 8–15 (`ExpanderPin`).
-    public var pin: Int?
-
-    /// An address by line name, or by chip label and offset.
-    public init(chip: String?, name: String?, offset: Int?) {
-        self.chip = chip
-        self.name = name
-        self.offset = offset
-    }
-
-    /// A pin of an I2C expander, by the expander's board-file name and the pin number 0–15.
-    public init(expander: String, pin: Int) {
-        self.expander = expander
-        self.pin = pin
-    }
+/// Where a role's line is, in one of the three ways a board file names it and nothing in between: by line
+/// name (preferred: `GPIO17`), or by chip label and offset — never by chip number, which moves between
+/// kernels (Pi 5: gpiochip4 became gpiochip0) — or on a pin of an I2C GPIO expander the board file names
+/// (`expander = "x1"`, `pin = "GPA0"`), which the sensor thread drives, not libgpiod.
+public enum LineAddress: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// A GPIO line by the name the device tree gives it, on the chip with this label (`pinctrl-rp1`,
+    /// `gpio-sim`), or on whichever chip has it when the label is nil.
+    case named(String, chip: String?)
+    /// A GPIO line without a name: the chip's label and the offset on it.
+    case offset(Int, chip: String)
+    /// A pin of an I2C expander: the `name` of its `[[i2c]]` mcp23017 and the pin, 0–15 (GPA0–GPA7 are
+    /// 0–7, GPB0–GPB7 are 8–15, `ExpanderPin`).
+    case expanderPin(expander: String, pin: Int)
 
     /// Whether the line is on an I2C expander (the sensor thread's) rather than a GPIO chip (libgpiod's).
-    public var isOnExpander: Bool { expander != nil }
+    public var isOnExpander: Bool {
+        if case .expanderPin = self { return true }
+        return false
+    }
+
+    /// The pin, when the line is on the expander called `name`.
+    public func pin(onExpander name: String) -> Int? {
+        if case .expanderPin(name, let pin) = self { return pin }
+        return nil
+    }
 
     public var description: String {
-        if let expander { return "\(expander)/\(ExpanderPin.name(pin ?? -1))" }
-        if let name { return chip.map { "\($0)/\(name)" } ?? name }
-        return "\(chip ?? "?"):\(offset ?? -1)"
+        switch self {
+        case .named(let name, let chip): chip.map { "\($0)/\(name)" } ?? name
+        case .offset(let offset, let chip): "\(chip):\(offset)"
+        case .expanderPin(let expander, let pin): "\(expander)/\(ExpanderPin.name(pin))"
+        }
     }
 }
 
@@ -179,7 +176,7 @@ extension BoardConfig {
                 r.report("pin", "is missing; give the expander pin (GPA0–GPA7, GPB0–GPB7)")
             }
             guard valid, let expander, let pin else { return nil }
-            let address = LineAddress(expander: expander, pin: pin)
+            let address = LineAddress.expanderPin(expander: expander, pin: pin)
             if let other = used[address] {
                 r.report("pin", "= \"\(ExpanderPin.name(pin))\" on \(expander) is already used by \(other)")
                 return nil
@@ -214,7 +211,13 @@ extension BoardConfig {
                 r.report("chip", "is missing; an offset needs the chip label (\"pinctrl-rp1\") here or at the top of the file")
                 return nil
             }
-            let address = LineAddress(chip: chip, name: lineName, offset: offset)
+            let address: LineAddress
+            switch (lineName, offset, chip) {
+            case (let name?, _, _): address = .named(name, chip: chip)
+            case (nil, let offset?, let chip?): address = .offset(offset, chip: chip)
+            default:  // refused above, each with its message
+                return nil
+            }
             if let other = used[address] {
                 r.report(lineName != nil ? "line" : "offset", "= \(address) is already used by \(other)")
                 return nil
@@ -273,7 +276,7 @@ extension BoardConfig {
             }
             let debounce = r.duration("debounce") ?? 30
             if debounce > 1000 { r.report("debounce", "= \(DurationText.format(milliseconds: debounce)) is above 1 s; a press would be missed") }
-            if let pin = addr?.pin {
+            if case .expanderPin(_, let pin)? = addr {
                 if (1 << UInt16(pin)) & ExpanderPin.outputOnlyMask != 0 {
                     r.report("pin", "= \"\(ExpanderPin.name(pin))\" is output-only on the MCP23017 (datasheet rev. D: read as an input it can corrupt SDA); use it for an output, or put the input on another pin")
                 }
@@ -281,7 +284,7 @@ extension BoardConfig {
                     r.report("bias", "= \"pull-down\" is not available on an expander pin: the MCP23017 has only 100 kΩ pull-ups; use \"pull-up\", or \"as-is\" with an external pull-down")
                 }
             }
-            if let expander = addr?.expander, let p = parsed, let role = inputRole, !role.mayBeOnExpander {
+            if case .expanderPin(let expander, _)? = addr, let p = parsed, let role = inputRole, !role.mayBeOnExpander {
                 let allowed = (InputRole.allCases.filter { $0.mayBeOnExpander && $0.sensedLamp == nil }.map(\.name) + ["lamp.<output role>"]).joined(separator: ", ")
                 r.report("expander", "= \"\(expander)\" cannot read \(p.copy == 1 ? role.name : "\(role.name).\(p.copy)"): \(role.hiddenWhileExpanderSilent); only \(allowed) may be on an expander (docs/configuration.md)")
             }
@@ -318,7 +321,7 @@ extension BoardConfig {
             }
             let addr = address(r, "output[\(i)]")
             let activeLow = r.bool("active_low") ?? false
-            if let expander = addr?.expander, let p = parsed, let role = outputRole, !role.mayBeOnExpander {
+            if case .expanderPin(let expander, _)? = addr, let p = parsed, let role = outputRole, !role.mayBeOnExpander {
                 let allowed = OutputRole.allCases.filter(\.mayBeOnExpander).map(\.name).joined(separator: ", ")
                 r.report("expander", "= \"\(expander)\" cannot drive \(p.copy == 1 ? role.name : "\(role.name).\(p.copy)"): a hung expander holds its outputs on or off, and for this role either could show a conflicting or dangerous aspect; only \(allowed) may be on an expander (docs/configuration.md)")
             }

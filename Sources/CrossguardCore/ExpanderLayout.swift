@@ -53,8 +53,8 @@ public struct ExpanderLayout: Equatable, Sendable {
     public init(name: String, inputs: [InputLine], outputs: [OutputLine]) {
         self.name = name
         lines = []
-        for line in inputs where line.address.expander == name {
-            guard let pin = line.address.pin, (0...15).contains(pin) else { continue }
+        for line in inputs {
+            guard let pin = line.address.pin(onExpander: name), (0...15).contains(pin) else { continue }
             let bit: UInt16 = 1 << UInt16(pin)
             lines.append(Line(pin: pin, roleName: line.roleName, isInput: true, activeLow: line.activeLow))
             inputPins |= bit
@@ -62,8 +62,8 @@ public struct ExpanderLayout: Equatable, Sendable {
             if line.bias == .pullUp { pullUps |= bit }
             if line.role.levelWhenSilent { silentLevels |= bit }
         }
-        for line in outputs where line.address.expander == name {
-            guard let pin = line.address.pin, (0...15).contains(pin) else { continue }
+        for line in outputs {
+            guard let pin = line.address.pin(onExpander: name), (0...15).contains(pin) else { continue }
             let bit: UInt16 = 1 << UInt16(pin)
             lines.append(Line(pin: pin, roleName: line.roleName, isInput: false, activeLow: line.activeLow))
             outputPins |= bit

@@ -37,11 +37,11 @@ public final class CompositeLineBank: LineBank {
             throw HardwareError(.other, "GPIO bank has \(gpio.inputCount) inputs and \(gpio.outputCount) outputs; board \(board.name) has \(gpioBoard.inputs.count) and \(gpioBoard.outputs.count) GPIO lines")
         }
         func place(_ address: LineAddress, role: String, gpioIndex: inout Int) throws(HardwareError) -> Place {
-            guard let name = address.expander else {
+            guard case .expanderPin(let name, let pin) = address else {
                 defer { gpioIndex += 1 }
                 return .gpio(gpioIndex)
             }
-            guard let port = expanders.firstIndex(where: { $0.layout.name == name }), let pin = address.pin, (0...15).contains(pin) else {
+            guard let port = expanders.firstIndex(where: { $0.layout.name == name }), (0...15).contains(pin) else {
                 throw HardwareError(.notFound, "\(role): line \(address) is on expander \(name), which the board's I2C parts do not provide")
             }
             return .expander(port: port, bit: 1 << UInt16(pin))

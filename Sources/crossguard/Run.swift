@@ -112,17 +112,31 @@ enum SimulatedExpanders {
     }
 }
 
+extension LineAddress {
+    /// The chip label, line name and offset the GPIO backend looks a line up by (an expander pin has none:
+    /// the runtime's composite bank keeps those lines away from the GPIO backend).
+    var gpioLookup: (chip: String?, name: String?, offset: Int?) {
+        switch self {
+        case .named(let name, let chip): (chip, name, nil)
+        case .offset(let offset, let chip): (chip, nil, offset)
+        case .expanderPin: (nil, nil, nil)
+        }
+    }
+}
+
 extension InputLine {
     /// The line as the GPIO backend requests it.
     var gpio: GPIOLineSpec {
-        GPIOLineSpec(role: roleName, chip: address.chip, name: address.name, offset: address.offset, activeLow: activeLow, bias: bias.gpio)
+        let at = address.gpioLookup
+        return GPIOLineSpec(role: roleName, chip: at.chip, name: at.name, offset: at.offset, activeLow: activeLow, bias: bias.gpio)
     }
 }
 
 extension OutputLine {
     /// The line as the GPIO backend requests it (at its inactive level).
     var gpio: GPIOLineSpec {
-        GPIOLineSpec(role: roleName, chip: address.chip, name: address.name, offset: address.offset, activeLow: activeLow)
+        let at = address.gpioLookup
+        return GPIOLineSpec(role: roleName, chip: at.chip, name: at.name, offset: at.offset, activeLow: activeLow)
     }
 }
 

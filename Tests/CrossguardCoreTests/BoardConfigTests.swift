@@ -63,7 +63,7 @@ struct BoardConfigTests {
         let button = try #require(b.inputs.first { $0.roleName == "ped.button" })
         #expect(button.activeLow && button.bias == .pullUp && button.debounceMs == 30)
         #expect(b.inputs.first { $0.roleName == "ped.button.2" }?.copy == 2)
-        #expect(button.address == LineAddress(chip: "crossguard-sim", name: "PED_BUTTON_A", offset: nil))
+        #expect(button.address == LineAddress.named("PED_BUTTON_A", chip: "crossguard-sim"))
     }
 
     @Test func unknownRoleListsTheKnownOnes() {

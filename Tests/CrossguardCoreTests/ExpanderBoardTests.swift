@@ -45,7 +45,7 @@ struct ExpanderBoardTests {
         #expect(x1 == I2CDeviceConfig(part: .mcp23017, bus: "/dev/i2c-1", address: 0x20, role: nil, function: .expander(name: "x1"), pollMs: 5))
         #expect(x1.label == "mcp23017 x1 at 0x20 on /dev/i2c-1")
         #expect(b.inputs.map(\.roleName) == ["ped.button", "ped.button.2", "ped.crossing"])   // board order, GPIO and expander alike
-        #expect(b.inputs[1].address == LineAddress(expander: "x1", pin: 0))
+        #expect(b.inputs[1].address == LineAddress.expanderPin(expander: "x1", pin: 0))
         #expect(b.inputs[2].address.description == "x1/GPB6")
         #expect(b.outputs.map(\.address.description) == ["x1/GPB0", "c/GPIO17", "x1/GPA7"])
         #expect(b.hasExpanderLines)
@@ -214,7 +214,7 @@ struct ExpanderBoardTests {
         let text = Self.oneExpanderInput(role.name)
         if role.mayBeOnExpander {
             let b = try board(text)
-            #expect(b.inputs.map(\.roleName) == [role.name] && b.inputs[0].address == LineAddress(expander: "x1", pin: 3))
+            #expect(b.inputs.map(\.roleName) == [role.name] && b.inputs[0].address == LineAddress.expanderPin(expander: "x1", pin: 3))
         } else {
             let problems = boardProblems(text)
             #expect(problems.count == 1, "\(problems)")
@@ -354,8 +354,8 @@ struct ExpanderBoardTests {
         let b = try TOMLDocument.parse(text + "\n" + block.joined(separator: "\n"), file: path).flatMap { BoardConfig.load($0, file: path) }.get()
         let expander = try #require(b.i2c.first { $0.part == .mcp23017 })
         #expect(expander.address == 0x20 && expander.expanderName == "x1")
-        #expect(b.inputs.first { $0.roleName == "ped.button.2" }?.address == LineAddress(expander: "x1", pin: 0))
-        #expect(b.outputs.first { $0.roleName == "aps.locator" }?.address == LineAddress(expander: "x1", pin: 2))
+        #expect(b.inputs.first { $0.roleName == "ped.button.2" }?.address == LineAddress.expanderPin(expander: "x1", pin: 0))
+        #expect(b.outputs.first { $0.roleName == "aps.locator" }?.address == LineAddress.expanderPin(expander: "x1", pin: 2))
         #expect(b.roleNames(servedBy: expander) == "ped.button.2, aps.locator")
     }
 }

@@ -16,7 +16,7 @@ func testSite(tickMs: Int = 10) -> SiteConfig {
         uplink: UplinkSettings())
 }
 
-func line(_ name: String) -> LineAddress { LineAddress(chip: "sim", name: name, offset: nil) }
+func line(_ name: String) -> LineAddress { LineAddress.named(name, chip: "sim") }
 
 /// Two red lamps (a copy), the rest of the heads, a button with 30 ms debounce, and the SOS post.
 func testBoard() -> BoardConfig {

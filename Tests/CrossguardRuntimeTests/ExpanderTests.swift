@@ -6,7 +6,7 @@ import Testing
 
 let expanderX1 = I2CDeviceConfig(part: .mcp23017, bus: "/dev/i2c-1", address: 0x20, role: nil, function: .expander(name: "x1"), pollMs: 5)
 
-func pin(_ number: Int) -> LineAddress { LineAddress(expander: "x1", pin: number) }
+func pin(_ number: Int) -> LineAddress { LineAddress.expanderPin(expander: "x1", pin: number) }
 
 /// The runtime test board with lines on expander x1 between and after its GPIO lines:
 /// inputs `ped.button` (GPIO), `ped.button.2` (GPA0, active-low, no debounce), `sos.button` (GPIO),

@@ -12,7 +12,7 @@ public func benchmarkDevice() -> Device {
         deviceID: "bench", profile: .signalized, regime: .kz, tickMs: 10, flash: FlashSettings(flashesPerMinute: 60, duty: 0.5),
         crossing: crossing, sos: SOSSettings(longPressMs: 0, ackTimeoutMs: 60_000, stuckAfterMs: 30_000, selfTestEveryMs: 86_400_000),
         uplink: UplinkSettings())
-    let address = LineAddress(chip: "bench", name: "L", offset: nil)
+    let address = LineAddress.named("L", chip: "bench")
     let board = BoardConfig(
         name: "bench", description: "",
         inputs: InputRole.allCases.map { InputLine(role: $0, copy: 1, address: address, activeLow: false, bias: .asIs, debounceMs: 30) },
