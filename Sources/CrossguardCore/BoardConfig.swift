@@ -386,17 +386,17 @@ extension BoardConfig {
             guard !missing.isEmpty else { return }
             problems.append(ConfigProblem(file: boardFile, key: "", message: "has no \(missing.joined(separator: ", ")); \(what) in \(siteFile) needs \(missing.count == 1 ? "it" : "them")"))
         }
-        if site.profile == .signalized || site.profile == .hybridBeacon {
-            let heads: [OutputRole] = site.profile == .signalized
+        if site.profile.kind == .signalized || site.profile.kind == .hybridBeacon {
+            let heads: [OutputRole] = site.profile.kind == .signalized
                 ? [.vehicleRed, .vehicleAmber, .vehicleGreen, .pedDontWalk, .pedWalk]
                 : [.vehicleRed, .vehicleRedRight, .vehicleAmber, .pedDontWalk, .pedWalk]  // two reds over one amber
-            let what = "profile \"\(site.profile.rawValue)\""
+            let what = "profile \"\(site.profile.kind.rawValue)\""
             need(heads.filter { !outputRoles.contains($0) }.map(\.name), what)
             if !inputRoles.contains(.pedButton) && !inputRoles.contains(.pedKerb) {
                 need(["ped.button or ped.kerb input"], what)
             }
         }
-        if site.profile == .beacon {
+        if site.profile.kind == .beacon {
             if !outputRoles.contains(.beaconLeft) && !outputRoles.contains(.beaconRight) {
                 need(["beacon.left or beacon.right output"], "profile \"beacon\"")
             }

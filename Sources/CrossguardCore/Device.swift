@@ -145,7 +145,7 @@ extension MonitorPlan {
     /// (or a beacon crossing's lamps), the lamps the board senses, and every output the profile drives.
     public init(site: SiteConfig, board: BoardConfig, controller: ControllerConfig) {
         var drivable: OutputSet
-        switch site.profile {
+        switch site.profile.kind {
         case .signalized: drivable = MonitorPlan.signalizedRoles
         case .hybridBeacon: drivable = MonitorPlan.hybridRoles
         case .beacon: drivable = MonitorPlan.beaconRoles
@@ -155,7 +155,7 @@ extension MonitorPlan {
         // The SOS post's lights are not the monitor's to sense: they never send the crossing to fail-safe.
         var sensed = board.inputRoles.sensedLamps
         sensed.bits &= ~SafetyMonitor.sosLamps.bits
-        if site.profile != .hybridBeacon { sensed.remove(.vehicleRedRight) }
+        if site.profile.kind != .hybridBeacon { sensed.remove(.vehicleRedRight) }
         let mismatch = ticksRoundingUp(site.safety.lampMismatchMs, tickMs: site.tickMs)
         if let crossing = controller.crossing {
             self.init(crossing, flasher: controller.flasher, sensed: sensed, mismatchTicks: mismatch, drivable: drivable)

@@ -204,17 +204,50 @@ public struct DaemonSettings: Equatable, Sendable {
     public init() {}
 }
 
+/// What stands at the site, with its own settings: the profile and its table cannot disagree.
+public enum SiteProfile: Equatable, Sendable {
+    /// A signalized crossing and its `[crossing]` table.
+    case signalized(CrossingSettings)
+    /// A pedestrian hybrid beacon and its `[crossing]` table.
+    case hybridBeacon(CrossingSettings)
+    /// A beacon crossing and its `[beacon]` table.
+    case beacon(BeaconSettings)
+    /// No crossing: an SOS post alone.
+    case none
+
+    /// The profile's name, as the site file's `profile` gives it.
+    public var kind: CrossingProfile {
+        switch self {
+        case .signalized: .signalized
+        case .hybridBeacon: .hybridBeacon
+        case .beacon: .beacon
+        case .none: .none
+        }
+    }
+
+    /// The `[crossing]` settings of a signalized crossing or hybrid beacon.
+    public var crossing: CrossingSettings? {
+        switch self {
+        case .signalized(let c), .hybridBeacon(let c): c
+        case .beacon, .none: nil
+        }
+    }
+
+    /// The `[beacon]` settings of a beacon crossing.
+    public var beacon: BeaconSettings? {
+        if case .beacon(let b) = self { return b }
+        return nil
+    }
+}
+
 /// A validated site file: what this installation is and how it must behave.
 public struct SiteConfig: Equatable, Sendable {
     public var deviceID: String
-    public var profile: CrossingProfile
+    /// The profile with its settings.
+    public var profile: SiteProfile
     public var regime: Regime
     public var tickMs: Int
     public var flash: FlashSettings
-    /// nil when `profile = "none"`.
-    public var crossing: CrossingSettings?
-    /// nil unless `profile = "beacon"`.
-    public var beacon: BeaconSettings? = nil
     /// nil when the site has no `[sos]` table.
     public var sos: SOSSettings?
     public var uplink: UplinkSettings
@@ -222,7 +255,7 @@ public struct SiteConfig: Equatable, Sendable {
     public var daemon = DaemonSettings()
 
     /// Values as given; `SiteConfig.load` is what validates a file.
-    public init(deviceID: String, profile: CrossingProfile, regime: Regime, tickMs: Int, flash: FlashSettings, crossing: CrossingSettings?, sos: SOSSettings?, uplink: UplinkSettings,
+    public init(deviceID: String, profile: SiteProfile, regime: Regime, tickMs: Int, flash: FlashSettings, sos: SOSSettings?, uplink: UplinkSettings,
                 safety: SafetySettings = SafetySettings(lampMismatchMs: 800)) {
         self.safety = safety
         self.deviceID = deviceID
@@ -230,10 +263,14 @@ public struct SiteConfig: Equatable, Sendable {
         self.regime = regime
         self.tickMs = tickMs
         self.flash = flash
-        self.crossing = crossing
         self.sos = sos
         self.uplink = uplink
     }
+
+    /// The `[crossing]` settings, for a signalized crossing or a hybrid beacon.
+    public var crossing: CrossingSettings? { profile.crossing }
+    /// The `[beacon]` settings, for a beacon crossing.
+    public var beacon: BeaconSettings? { profile.beacon }
 }
 
 extension SiteConfig {
@@ -249,7 +286,7 @@ extension SiteConfig {
             top.report("device_id", "= \"\(deviceID)\" must be 1–64 characters of a–z, A–Z, 0–9, '-' and '_' (it is part of MQTT topics)")
         }
 
-        var profile = CrossingProfile.signalized
+        var profile = CrossingProfile.signalized  // the kind; SiteProfile with its table is made at the end
         if let text = top.string("profile") {
             if let p = CrossingProfile(rawValue: text) { profile = p } else {
                 top.report("profile", "= \"\(text)\" is not a profile; use one of: \(CrossingProfile.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -409,10 +446,18 @@ extension SiteConfig {
         top.finish()
 
         if !log.problems.isEmpty { return .failure(ConfigErrors(log.problems)) }
+        let placed: SiteProfile?
+        switch profile {
+        case .signalized: placed = crossing.map(SiteProfile.signalized)
+        case .hybridBeacon: placed = crossing.map(SiteProfile.hybridBeacon)
+        case .beacon: placed = beacon.map(SiteProfile.beacon)
+        case .none: placed = SiteProfile.none
+        }
+        // Every table the profile needs was read, or refused with its problem above.
+        guard let placed else { return .failure(ConfigErrors(log.problems)) }
         var site = SiteConfig(
-            deviceID: deviceID, profile: profile, regime: regime, tickMs: tickMs, flash: flash,
-            crossing: crossing, sos: sos, uplink: uplink, safety: safety)
-        site.beacon = beacon
+            deviceID: deviceID, profile: placed, regime: regime, tickMs: tickMs, flash: flash,
+            sos: sos, uplink: uplink, safety: safety)
         site.daemon = daemon
         return .success(site)
     }

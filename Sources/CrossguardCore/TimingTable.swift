@@ -5,11 +5,11 @@ public enum TimingTable {
     public static func render(_ site: SiteConfig) -> String {
         let f = DurationText.format(milliseconds:)
         var rows: [(String, String)] = []
-        rows.append(("device", "\(site.deviceID), profile \(site.profile.rawValue), regime \(site.regime.rawValue), tick \(f(site.tickMs))"))
+        rows.append(("device", "\(site.deviceID), profile \(site.profile.kind.rawValue), regime \(site.regime.rawValue), tick \(f(site.tickMs))"))
         let flasher = Flasher(site.flash, tickMs: site.tickMs)
         rows.append(("flash", "\(site.flash.flashesPerMinute)/min, \(flasher.onTicks) of \(flasher.periodTicks) ticks lit"))
         if let c = site.crossing {
-            let plan = SignalPlan(c, regime: site.regime, hybrid: site.profile == .hybridBeacon, tickMs: site.tickMs)
+            let plan = SignalPlan(c, regime: site.regime, hybrid: site.profile.kind == .hybridBeacon, tickMs: site.tickMs)
             let t = { (ticks: Int) in "\(f(ticks * site.tickMs)) (\(ticks) ticks)" }
             let h = plan.hybrid
             rows.append((h ? "minimum dark" : "minimum green", t(plan.minGreen)))

@@ -87,7 +87,7 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
         self.ring = ring
         self.stamp = stamp
         self.next = next
-        current = StatusReport(profile: site.profile, regime: site.regime)
+        current = StatusReport(profile: site.profile.kind, regime: site.regime)
         report = Mutex(current)
         countsEvery = UInt64(max(1, 1_000 / site.tickMs))
     }

@@ -34,12 +34,12 @@ public struct BenchScreen {
         let t = Int(s.tick) * site.tickMs
         // Redraw in place (home, each line cleared to its end, the rest of the screen cleared): no flicker.
         var out = "\(esc)H"
-        out += "\(esc)1mCrossguard bench\(reset)  site \(site.deviceID) (\(site.profile.rawValue), \(site.regime.rawValue)) from \(siteFile), board \(board.name) from \(boardFile)\(esc)K\r\n"
+        out += "\(esc)1mCrossguard bench\(reset)  site \(site.deviceID) (\(site.profile.kind.rawValue), \(site.regime.rawValue)) from \(siteFile), board \(board.name) from \(boardFile)\(esc)K\r\n"
         out += "time \(DurationText.format(milliseconds: t - t % 100))   ticks \(s.statistics.ticks)   overruns \(s.statistics.overruns)\(esc)K\r\n\(esc)K\r\n"
         var left: [String] = []
         var right: [String] = []
         if site.crossing != nil {
-            if site.profile == .hybridBeacon {
+            if site.profile.kind == .hybridBeacon {
                 // Two reds side by side over one amber; a dark head lets the vehicles go.
                 let reds = lamp(.vehicleRed, "31", "red left") + "  " + lamp(.vehicleRedRight, "31", "red right")
                 left += ["\(esc)1mHybrid beacon\(reset)", reds, lamp(.vehicleAmber, "33", "amber"), ""]

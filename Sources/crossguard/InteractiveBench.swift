@@ -69,7 +69,7 @@ struct InteractiveBench {
                 case UInt8(ascii: "r"): runtime.commands.post(.resetFault)
                 case UInt8(ascii: "e"): toggleLamp("lamp.vehicle.red", false)
                 // The second red: the copy on a signalized head, the right-hand red of a hybrid beacon.
-                case UInt8(ascii: "E"): toggleLamp(device.site.profile == .hybridBeacon ? "lamp.vehicle.red.right" : "lamp.vehicle.red.2", false)
+                case UInt8(ascii: "E"): toggleLamp(device.site.profile.kind == .hybridBeacon ? "lamp.vehicle.red.right" : "lamp.vehicle.red.2", false)
                 case UInt8(ascii: "g"): toggleLamp("lamp.vehicle.green", true)
                 case UInt8(ascii: "N"): light.set((light.latestLux() ?? 500) < 10 ? 500 : 2)
                 default: break

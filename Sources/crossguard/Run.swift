@@ -237,7 +237,7 @@ struct Daemon {
         } else {
             sensorsEnded.set()
         }
-        logLine("run: \(site.deviceID) on \(device.boardPath) (\(site.profile.rawValue), \(site.regime.rawValue)), \(site.tickMs) ms ticks, firmware \(firmwareVersion)")
+        logLine("run: \(site.deviceID) on \(device.boardPath) (\(site.profile.kind.rawValue), \(site.regime.rawValue)), \(site.tickMs) ms ticks, firmware \(firmwareVersion)")
 
         supervise(heartbeat: heartbeat, ended: ended, periodNs: periodNs, watchdog: watchdog, notifier: notifier)
 

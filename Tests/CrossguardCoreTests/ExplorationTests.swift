@@ -31,7 +31,7 @@ func tinyCrossingConfig(regime: Regime, onCrossingDetector: Bool, sensedRed: Boo
     plan.ticksPerSecond = 1
     plan.maxWait = plan.worstCaseWaitTicks
     config.flasher = Flasher(periodTicks: 2, onTicks: 1)
-    config.crossing = plan
+    config.street = .signalized(plan)
     config.sos = nil
     config.selfTestEvery = 1 << 40
     return DeviceConfig(controller: config, monitor: MonitorPlan(plan, flasher: config.flasher, sensed: OutputSet(sensedRed ? [.vehicleRed] : []), mismatchTicks: 2))
@@ -228,7 +228,7 @@ struct ExplorationTests {
         plan.kerbStuckAfter = 6
         plan.detectorIdleAfter = 8
         plan.audioPulse = 1
-        config.beacon = plan
+        config.street = .beacon(plan)
         config.flasher = Flasher(periodTicks: 2, onTicks: 1)
         config.sos = nil
         config.selfTestEvery = 1 << 40

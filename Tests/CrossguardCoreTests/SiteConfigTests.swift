@@ -292,7 +292,7 @@ let hybridSite = """
 struct HybridBeaconSiteTests {
     @Test func defaultsAndItsOwnNames() throws {
         let s = try site(hybridSite + "\nmin_dark = \"8s\"\nflashing_amber = \"4s\"")
-        #expect(s.profile == .hybridBeacon)
+        #expect(s.profile.kind == .hybridBeacon)
         let c = try #require(s.crossing)
         #expect(c.minGreenMs == 8_000)       // the dark rest stands where the green is
         #expect(c.flashingGreenMs == 4_000)  // the flashing amber where the flashing green is

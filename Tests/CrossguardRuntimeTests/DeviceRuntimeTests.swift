@@ -11,8 +11,8 @@ func testSite(tickMs: Int = 10) -> SiteConfig {
         allRedMs: 1_000, allRedAfterClearanceMs: 3_000, redAmberMs: 0, walkMs: 7_000, clearanceMs: 8_000, clearanceMaxMs: 8_000,
         maxWaitMs: 45_000, kerbDwellMs: 1_000, kerbCancelMs: 2_000, startupFlashMs: 3_000, startupAllRedMs: 1_000, countdown: true)
     return SiteConfig(
-        deviceID: "rt", profile: .signalized, regime: .us, tickMs: tickMs, flash: FlashSettings(flashesPerMinute: 60, duty: 0.5),
-        crossing: crossing, sos: SOSSettings(longPressMs: 0, ackTimeoutMs: 60_000, stuckAfterMs: 30_000, selfTestEveryMs: 86_400_000),
+        deviceID: "rt", profile: .signalized(crossing), regime: .us, tickMs: tickMs, flash: FlashSettings(flashesPerMinute: 60, duty: 0.5),
+        sos: SOSSettings(longPressMs: 0, ackTimeoutMs: 60_000, stuckAfterMs: 30_000, selfTestEveryMs: 86_400_000),
         uplink: UplinkSettings())
 }
 

@@ -75,7 +75,6 @@ struct LatchKeeperTests {
         record.bytes.withLock { $0 = Array("latched unassigned-output vehicle.amber\n".utf8) }
         var site = testSite()
         site.profile = .none
-        site.crossing = nil
         let keeper = LatchKeeper(record: record, firstRetryPauseMs: 5, maximumRetryPauseMs: 20)
         let bank = SimulatedLineBank(board: testBoard())
         let rt = try DeviceRuntime(site: site, board: testBoard(), bank: bank, display: nil, latchKeeper: keeper)

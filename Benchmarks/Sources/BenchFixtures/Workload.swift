@@ -9,8 +9,8 @@ public func benchmarkDevice() -> Device {
         clearanceMaxMs: 14_000, maxWaitMs: 45_000, kerbDwellMs: 1_000, kerbCancelMs: 2_000, startupFlashMs: 6_000,
         startupAllRedMs: 3_000, countdown: true)
     let site = SiteConfig(
-        deviceID: "bench", profile: .signalized, regime: .kz, tickMs: 10, flash: FlashSettings(flashesPerMinute: 60, duty: 0.5),
-        crossing: crossing, sos: SOSSettings(longPressMs: 0, ackTimeoutMs: 60_000, stuckAfterMs: 30_000, selfTestEveryMs: 86_400_000),
+        deviceID: "bench", profile: .signalized(crossing), regime: .kz, tickMs: 10, flash: FlashSettings(flashesPerMinute: 60, duty: 0.5),
+        sos: SOSSettings(longPressMs: 0, ackTimeoutMs: 60_000, stuckAfterMs: 30_000, selfTestEveryMs: 86_400_000),
         uplink: UplinkSettings())
     let address = LineAddress.named("L", chip: "bench")
     let board = BoardConfig(
