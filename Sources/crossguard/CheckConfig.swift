@@ -13,8 +13,21 @@ struct CheckConfig: ParsableCommand {
 
     @OptionGroup var files: DeviceOptions
 
+    @Flag(help: "Print the resolved configuration as JSON (lines, I2C parts with defaults, every timing in ms), or the problems.")
+    var json = false
+
     func run() throws {
-        switch DeviceFiles.load(boardPath: files.boardPath(), sitePath: files.sitePath()) {
+        let loaded = DeviceFiles.load(boardPath: files.boardPath(), sitePath: files.sitePath())
+        if json {
+            switch loaded {
+            case .success(let device): print(ConfigJSON.render(site: device.site, board: device.board))
+            case .failure(let errors):
+                print(ConfigJSON.render(errors))
+                throw ExitCode(1)
+            }
+            return
+        }
+        switch loaded {
         case .success(let device):
             print("\(device.boardPath): board \(device.board.name), \(device.board.inputs.count) inputs, \(device.board.outputs.count) outputs\(device.board.hasCountdown ? ", countdown display" : "")")
             print("\(device.sitePath): valid\n")

@@ -259,3 +259,30 @@ struct BoardConfigTests {
         ])
     }
 }
+
+@Suite("check-config --json")
+struct ConfigJSONTests {
+    @Test func theResolvedConfigurationParsesAndCarriesTheDerivedTimings() throws {
+        let s = try shippedSite("site.toml"), b = try simBoard()
+        let text = ConfigJSON.render(site: s, board: b)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(object["valid"] as? Bool == true)
+        let board = try #require(object["board"] as? [String: Any]), site = try #require(object["site"] as? [String: Any])
+        #expect((board["inputs"] as? [Any])?.count == b.inputs.count)
+        #expect((board["outputs"] as? [Any])?.count == b.outputs.count)
+        let crossing = try #require(site["crossing"] as? [String: Any])
+        // The clearance is the loader's, derived from the length when the file gives less.
+        #expect(crossing["clearance_ms"] as? Int == s.crossing?.clearanceMs)
+        #expect(crossing["min_green_ms"] as? Int == s.crossing?.minGreenMs)
+        #expect(site["profile"] as? String == "signalized")
+    }
+
+    @Test func problemsComeOutAsJSONWithTheirKeys() throws {
+        let errors = ConfigErrors([ConfigProblem(file: "site.toml", key: "crossing.walk", message: "= \"3s\" is below the 7 s minimum")])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(ConfigJSON.render(errors).utf8)) as? [String: Any])
+        #expect(object["valid"] as? Bool == false)
+        let problem = try #require((object["problems"] as? [[String: Any]])?.first)
+        #expect(problem["key"] as? String == "crossing.walk")
+        #expect(problem["message"] as? String == "= \"3s\" is below the 7 s minimum")
+    }
+}
