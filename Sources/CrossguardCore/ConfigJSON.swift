@@ -90,22 +90,6 @@ public enum ConfigJSON {
             + ",\"day_above_lux\":\(b.dayAboveLux),\"kerb_stuck_after_ms\":\(b.kerbStuckAfterMs),\"detector_idle_after_ms\":\(b.detectorIdleAfterMs)}"
     }
 
-    /// A JSON string: quotes, backslashes and control characters escaped (RFC 8259 §7).
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal: the loader's own quoting, which escapes for TOML and JSON alike.
+    static func quote(_ text: String) -> String { ConfigValue.quoted(text) }
 }
