@@ -90,6 +90,8 @@ final class Broker {
     init(scratch: Scratch, extra: String = "", port: Int = freePort(), store: String? = nil) throws {
         self.scratch = scratch
         self.port = port
+        // Mosquitto started as root drops to its own user, which must be able to write the store.
+        if let store { chmod(store, 0o777) }
         config = scratch.path + "/mosquitto-\(port).conf"
         try """
         listener \(port) 127.0.0.1
@@ -126,6 +128,17 @@ func waitForPort(_ port: Int) throws {
         usleep(20_000)
     }
     throw BrokerError("nothing listens on port \(port) after 5 s")
+}
+
+/// Waits until the broker's saved store (`mosquitto.db` in `store`, written every autosave interval) holds
+/// `text`, a topic or a client id, which it keeps as plain bytes (at most 15 s).
+func waitForStore(_ store: String, toHold text: String) throws {
+    let wanted = Data(text.utf8)
+    for _ in 0..<300 {
+        if let data = FileManager.default.contents(atPath: store + "/mosquitto.db"), data.range(of: wanted) != nil { return }
+        usleep(50_000)
+    }
+    throw BrokerError("the broker's store in \(store) does not hold \"\(text)\" after 15 s")
 }
 
 struct BrokerError: Error, CustomStringConvertible {

@@ -89,8 +89,11 @@ struct MosquittoTests {
         let store = scratch.dir("broker-store")
         let setup = try Broker(scratch: scratch, store: store)
         // (SIGKILL: a child of the test runner may have SIGTERM blocked; the session outlives its client anyway.)
-        try Subscriber(broker: setup).child.kill9()
-        usleep(2_500_000)  // the store is saved every second
+        let setupSub = try Subscriber(broker: setup)
+        // Until the store holds the subscription itself, a killed subscriber may leave a session that
+        // subscribes to nothing, and the first events are lost to it (seen under load).
+        try waitForStore(store, toHold: "crossguard/#")
+        setupSub.child.kill9()
         setup.kill()
         // No broker at all for 25 s: the events wait in the outbox while the device retries, its backoff
         // growing to the cap (1 s, 2 s, 4 s, 5 s ... with full jitter).
