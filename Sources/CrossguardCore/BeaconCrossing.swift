@@ -49,23 +49,23 @@ public struct BeaconSettings: Equatable, Sendable {
 }
 
 /// The beacon crossing's timings in ticks.
-public struct BeaconPlan: Equatable, Sendable {
-    public var activation: Int
-    public var maximum: Int
+public struct BeaconPlan: Hashable, Sendable {
+    public var activation: Ticks
+    public var maximum: Ticks
     public var pattern: BeaconPattern
-    public var kerbDwell: Int
+    public var kerbDwell: Ticks
     public var nightBelowLux: Double
     public var dayAboveLux: Double
-    public var kerbStuckAfter: Int
-    public var detectorIdleAfter: Int
-    /// Ticks in 50 ms, the RRFB segment.
-    public var rrfbSegment: Int
-    /// Ticks the accessible-audio trigger stays on after each activation or press (1 s).
-    public var audioPulse: Int
+    public var kerbStuckAfter: Ticks
+    public var detectorIdleAfter: Ticks
+    /// 50 ms, the RRFB segment.
+    public var rrfbSegment: Ticks
+    /// How long the accessible-audio trigger stays on after each activation or press (1 s).
+    public var audioPulse: Ticks
 
     /// The plan for validated settings; durations round up to whole ticks.
     public init(_ s: BeaconSettings, tickMs: Int) {
-        let t = { ticksRoundingUp($0, tickMs: tickMs) }
+        let t = { Ticks(roundingUp: $0, tickMs: tickMs) }
         activation = t(s.activationMs)
         maximum = max(t(s.maximumMs), activation)
         pattern = s.pattern
@@ -74,14 +74,16 @@ public struct BeaconPlan: Equatable, Sendable {
         dayAboveLux = s.dayAboveLux
         kerbStuckAfter = t(s.kerbStuckAfterMs)
         detectorIdleAfter = t(s.detectorIdleAfterMs)
-        rrfbSegment = max(1, 50 / tickMs)
+        rrfbSegment = Ticks(max(1, 50 / tickMs))
         audioPulse = t(1_000)
     }
 
-    /// Whether the RRFB pattern lights the left and right beacons at this tick (sequences start at `since`).
-    public func rrfb(at tick: UInt64, since: UInt64) -> (left: Bool, right: Bool) {
-        let segment = Int(tick - since) / rrfbSegment % 16  // 16 segments of 50 ms = 800 ms
-        switch segment {
+    /// One RRFB sequence: 16 segments of 50 ms, 800 ms.
+    public var rrfbSequence: Ticks { Ticks(rrfbSegment.count * 16) }
+
+    /// Whether the RRFB pattern lights the left and right beacons `into` a sequence.
+    public func rrfb(into position: Ticks) -> (left: Bool, right: Bool) {
+        switch position.count / rrfbSegment.count % 16 {
         case 0, 4: return (true, false)
         case 2, 6: return (false, true)
         case 8, 10: return (true, true)
@@ -98,110 +100,111 @@ public struct BeaconCrossing: Sendable {
     public let plan: BeaconPlan
     public let hasKerbDetector: Bool
     public let hasCrossingDetector: Bool
+    /// Everything that decides what the crossing does next, and nothing else: exhaustive exploration
+    /// hashes it as it is.
+    public private(set) var state = BeaconState()
+    /// The tick the current activation began, for the length its cleared event reports (an activation
+    /// that presses keep going has no bound, so this is kept apart from the state).
+    public private(set) var activatedAt: UInt64 = 0
 
     /// Whether the crossing is active (warning drivers).
-    public private(set) var active = false
-    public private(set) var activeSince: UInt64 = 0
-    /// When the current activation ends, unless someone is still on the crossing.
-    public private(set) var endsAt: UInt64 = 0
-    /// Presence holds the activation up to this tick at most: the maximum after the activation or the
-    /// newest press. A stuck detector cannot hold it longer; a new press always gets its full time to cross.
-    public private(set) var holdLimit: UInt64 = 0
-    private(set) var audioUntil: UInt64 = 0
-    public private(set) var mode: OperatingMode = .normal
-    private(set) var revertAt: UInt64?
+    public var active: Bool { state.active }
+    public var mode: OperatingMode { state.mode }
     /// Night by the ambient light, with hysteresis; true until a reading says otherwise (light the crossing when unsure).
-    public private(set) var night = true
-    private(set) var kerbSince: UInt64?
+    public var night: Bool { state.night }
     /// Whether the kerb detector is held stuck and ignored.
-    public private(set) var kerbStuck = false
-    private(set) var lastPresence: UInt64 = 0
-    private(set) var idleRaised = false
+    public var kerbStuck: Bool { state.kerbStuck }
 
     /// A dark crossing, waiting for its first pedestrian.
     public init(plan: BeaconPlan, hasKerbDetector: Bool, hasCrossingDetector: Bool) {
         self.plan = plan
         self.hasKerbDetector = hasKerbDetector
         self.hasCrossingDetector = hasCrossingDetector
+        state.idle = Countdown(plan.detectorIdleAfter)
     }
 
     /// Advances one tick and returns the lamps. `ambientLux` is the newest light reading, nil if none.
     public mutating func step(tick: UInt64, inputs: Inputs, ambientLux: Double?, flasher: Flasher, events: inout EventBuffer) -> OutputSet {
-        if let until = revertAt, tick >= until {
-            revertAt = nil
-            if mode != .normal {
-                mode = .normal
+        if let revert = state.revert, revert.isDone {
+            state.revert = nil
+            if state.mode != .normal {
+                state.mode = .normal
                 events.emit(Event(.modeChanged, tick: tick, mode: .normal))
             }
         }
         if let lux = ambientLux {
-            if night && lux > plan.dayAboveLux { night = false } else if !night && lux < plan.nightBelowLux { night = true }
+            if state.night && lux > plan.dayAboveLux { state.night = false } else if !state.night && lux < plan.nightBelowLux { state.night = true }
         }
         superviseDetectors(tick: tick, inputs: inputs, events: &events)
 
         if inputs.rose.contains(.pedButton) { activate(tick: tick, by: .pedButton, events: &events) }
-        if hasKerbDetector && !kerbStuck, let since = kerbSince, tick - since >= UInt64(plan.kerbDwell), !active || tick + UInt64(plan.activation) > endsAt {
+        if hasKerbDetector && !state.kerbStuck, let kerb = state.kerb, kerb.dwell.isDone, !state.active || plan.activation > state.ends.left {
             activate(tick: tick, by: .pedKerb, events: &events)  // a waiting pedestrian keeps it going
         }
-        if active && inputs.active.contains(.pedCrossing) {
+        if state.active && inputs.active.contains(.pedCrossing) {
             // Someone is still on the crossing: hold it one more tick, never past the maximum.
-            endsAt = min(max(endsAt, tick + 1), holdLimit)
+            state.ends = Countdown(min(max(state.ends.left, 1), state.holdLimit.left))
         }
-        if active && tick >= endsAt {
-            active = false
-            events.emit(Event(.beaconActivation, tick: tick, state: .cleared, waitTicks: UInt32(clamping: tick - activeSince)))
+        if state.active && state.ends.isDone {
+            state.active = false
+            state.pattern = .zero
+            state.holdLimit = .done
+            events.emit(Event(.beaconActivation, tick: tick, state: .cleared, waitTicks: UInt32(clamping: tick - activatedAt)))
         }
-        return lamps(tick: tick, flasher: flasher)
+        let lit = lamps(tick: tick, flasher: flasher)
+        state.advance(plan)
+        return lit
     }
 
     /// Handles `mode.set`: flash keeps the beacons flashing (the old always-on practice), dark switches them off.
     public mutating func request(mode newMode: OperatingMode, revertAfterTicks: Int?, tick: UInt64, events: inout EventBuffer) {
-        revertAt = newMode == .normal ? nil : revertAfterTicks.map { tick + UInt64(max(1, $0)) }
-        guard newMode != mode else { return }
-        mode = newMode
+        state.revert = newMode == .normal ? nil : revertAfterTicks.map { Countdown(Ticks(max(1, $0))) }
+        guard newMode != state.mode else { return }
+        state.mode = newMode
         events.emit(Event(.modeChanged, tick: tick, mode: newMode))
     }
 
     private mutating func activate(tick: UInt64, by role: InputRole, events: inout EventBuffer) {
-        guard mode == .normal else { return }
-        let wasActive = active
-        if !active {
-            active = true
-            activeSince = tick
-            endsAt = tick + UInt64(plan.activation)
-            holdLimit = tick + UInt64(plan.maximum)
+        guard state.mode == .normal else { return }
+        let wasActive = state.active
+        if !state.active {
+            state.active = true
+            activatedAt = tick
+            state.pattern = .zero
+            state.ends = Countdown(plan.activation)
+            state.holdLimit = Countdown(plan.maximum)
             events.emit(Event(.beaconActivation, tick: tick, state: .raised, role: role))
         } else if role == .pedButton {
             // A press is a pedestrian who has just arrived: the full time to cross, and a new maximum from now.
-            endsAt = max(endsAt, tick + UInt64(plan.activation))
-            holdLimit = tick + UInt64(plan.maximum)
+            state.ends.extend(to: plan.activation)
+            state.holdLimit = Countdown(plan.maximum)
         } else {
             // A waiting pedestrian restarts the time to cross, within the maximum.
-            endsAt = min(max(endsAt, tick + UInt64(plan.activation)), holdLimit)
+            state.ends = Countdown(min(max(state.ends.left, plan.activation), state.holdLimit.left))
         }
-        if role == .pedButton || !wasActive { audioUntil = tick + UInt64(plan.audioPulse) }
+        if role == .pedButton || !wasActive { state.audio = Countdown(plan.audioPulse) }
     }
 
     /// Stuck kerb detectors are ignored until they clear; detectors silent for too long raise a warning.
     private mutating func superviseDetectors(tick: UInt64, inputs: Inputs, events: inout EventBuffer) {
         let kerb = hasKerbDetector && inputs.active.contains(.pedKerb)
-        if kerb { if kerbSince == nil { kerbSince = tick } } else { kerbSince = nil }
-        if kerb, let since = kerbSince, !kerbStuck, tick - since >= UInt64(plan.kerbStuckAfter) {
-            kerbStuck = true
+        if kerb { if state.kerb == nil { state.kerb = BeaconState.Kerb(plan) } } else { state.kerb = nil }
+        if kerb, let timers = state.kerb, !state.kerbStuck, timers.stuck.isDone {
+            state.kerbStuck = true
             events.emit(Event(.detectorStuck, tick: tick, state: .raised, role: .pedKerb))
-        } else if kerbStuck && !kerb {
-            kerbStuck = false
+        } else if state.kerbStuck && !kerb {
+            state.kerbStuck = false
             events.emit(Event(.detectorStuck, tick: tick, state: .cleared, role: .pedKerb))
         }
         guard hasKerbDetector || hasCrossingDetector else { return }
         if inputs.rose.contains(.pedKerb) || inputs.rose.contains(.pedCrossing) {
-            lastPresence = tick
-            if idleRaised {
-                idleRaised = false
+            state.idle = Countdown(plan.detectorIdleAfter)
+            if state.idleRaised {
+                state.idleRaised = false
                 events.emit(Event(.detectorIdle, tick: tick, state: .cleared))
             }
-        } else if !idleRaised && tick - lastPresence >= UInt64(plan.detectorIdleAfter) {
-            idleRaised = true
+        } else if !state.idleRaised && state.idle.isDone {
+            state.idleRaised = true
             events.emit(Event(.detectorIdle, tick: tick, state: .raised))
         }
     }
@@ -209,7 +212,7 @@ public struct BeaconCrossing: Sendable {
     /// The lamps at this tick.
     public func lamps(tick: UInt64, flasher: Flasher) -> OutputSet {
         var lit = OutputSet()
-        switch mode {
+        switch state.mode {
         case .dark:
             return lit
         case .flash:
@@ -217,20 +220,72 @@ public struct BeaconCrossing: Sendable {
             lit.set(.beaconRight, flasher.isLit(at: tick + UInt64(flasher.periodTicks / 2)))
             return lit
         case .normal:
-            guard active else { return lit }
+            guard state.active else { return lit }
         }
         switch plan.pattern {
         case .steady1Hz:
             lit.set(.beaconLeft, flasher.isLit(at: tick))
             lit.set(.beaconRight, flasher.isLit(at: tick + UInt64(flasher.periodTicks / 2)))
         case .rrfb:
-            let (left, right) = plan.rrfb(at: tick, since: activeSince)
+            let (left, right) = plan.rrfb(into: state.pattern)
             lit.set(.beaconLeft, left)
             lit.set(.beaconRight, right)
         }
         lit.set(.studs, flasher.isLit(at: tick))
-        lit.set(.flood, night)
-        lit.set(.apsWalk, tick < audioUntil)
+        lit.set(.flood, state.night)
+        lit.set(.apsWalk, state.audio.isRunning)
         return lit
+    }
+}
+
+/// What decides a beacon crossing's future: its mode, whether it is active, and its timers.
+public struct BeaconState: Hashable, Sendable {
+    /// The kerb detector's timers while it is active, from the tick it came on.
+    struct Kerb: Hashable, Sendable {
+        /// Until the waiting pedestrian activates the crossing.
+        var dwell: Countdown
+        /// Until the detector is stuck.
+        var stuck: Countdown
+
+        init(_ plan: BeaconPlan) {
+            dwell = Countdown(plan.kerbDwell)
+            stuck = Countdown(plan.kerbStuckAfter)
+        }
+    }
+
+    public internal(set) var active = false
+    public internal(set) var mode: OperatingMode = .normal
+    public internal(set) var night = true
+    public internal(set) var kerbStuck = false
+    /// Until the activation ends, unless someone is still on the crossing.
+    public internal(set) var ends = Countdown.done
+    /// Presence holds the activation this long at most: the maximum after the activation or the newest
+    /// press. A stuck detector cannot hold it longer; a new press always gets its full time to cross.
+    public internal(set) var holdLimit = Countdown.done
+    /// How far the RRFB pattern is into its sequence (zero while inactive).
+    var pattern = Ticks.zero
+    /// Until the accessible-audio trigger goes off.
+    var audio = Countdown.done
+    /// Until flash or dark reverts to normal by itself, nil when it does not.
+    var revert: Countdown?
+    /// The kerb detector's timers, nil while it is not active.
+    var kerb: Kerb?
+    /// Until a detector that saw nobody raises `detector.idle`.
+    var idle = Countdown.done
+    var idleRaised = false
+
+    /// One tick passes.
+    mutating func advance(_ plan: BeaconPlan) {
+        ends.advance()
+        holdLimit.advance()
+        audio.advance()
+        revert.advance()
+        idle.advance()
+        if var k = kerb {
+            k.dwell.advance()
+            k.stuck.advance()
+            kerb = k
+        }
+        if active && plan.pattern == .rrfb { pattern = Ticks((pattern.count + 1) % plan.rrfbSequence.count) }
     }
 }

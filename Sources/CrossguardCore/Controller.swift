@@ -22,7 +22,7 @@ public struct ControllerConfig: Equatable, Sendable {
     /// 4 Hz: the unanswered SOS alarm's yellow light.
     public var fastBlink: Flasher
     /// Ticks between self-test reports.
-    public var selfTestEvery: Int
+    public var selfTestEvery: Ticks
 
     /// The configuration for a validated site on a validated board.
     public init(site: SiteConfig, board: BoardConfig) {
@@ -38,7 +38,7 @@ public struct ControllerConfig: Equatable, Sendable {
         flasher = Flasher(site.flash, tickMs: site.tickMs)
         let quarter = max(2, 250 / site.tickMs)
         fastBlink = Flasher(periodTicks: quarter, onTicks: max(1, quarter / 2))
-        selfTestEvery = ticksRoundingUp(site.sos?.selfTestEveryMs ?? 86_400_000, tickMs: site.tickMs)
+        selfTestEvery = Ticks(roundingUp: site.sos?.selfTestEveryMs ?? 86_400_000, tickMs: site.tickMs)
     }
 
     /// The signalized crossing's or hybrid beacon's timings, nil for any other street.
@@ -243,7 +243,7 @@ public struct Controller: Sendable {
         condition(.tamper, role: .cabinetDoor, on: present.contains(.cabinetDoor) && inputs.active.contains(.cabinetDoor), tick, &events)
         condition(.mainsLost, role: .mainsOK, on: present.contains(.mainsOK) && !inputs.active.contains(.mainsOK), tick, &events)
         condition(.batteryLow, role: .batteryLow, on: present.contains(.batteryLow) && inputs.active.contains(.batteryLow), tick, &events)
-        if tick > 0 && tick % UInt64(config.selfTestEvery) == 0 {
+        if tick > 0 && tick % UInt64(config.selfTestEvery.count) == 0 {
             events.emit(Event(.selfTest, tick: tick, count: UInt32(openConditions.bits.nonzeroBitCount)))
         }
     }

@@ -44,22 +44,22 @@ public enum SafetyRule: UInt8, CaseIterable, Sendable {
 }
 
 /// What the monitor knows: the regime and the site's minimum timings, in ticks. Nothing of the controller.
-public struct MonitorPlan: Equatable, Sendable {
+public struct MonitorPlan: Hashable, Sendable {
     public var regime: Regime
     /// A pedestrian hybrid beacon's head: its dark rest lets vehicles go, a walk needs both reds steady,
     /// and either red (they alternate after the walk) holds the vehicles.
     public var hybrid: Bool
-    public var amber: Int
-    public var allRed: Int
-    public var clearance: Int
-    public var allRedAfterClearance: Int
+    public var amber: Ticks
+    public var allRed: Ticks
+    public var clearance: Ticks
+    public var allRedAfterClearance: Ticks
     /// The flasher's period and lit part: a flashing walk or don't-walk is still a pedestrian interval.
-    public var flashPeriod: Int
-    public var flashOn: Int
+    public var flashPeriod: Ticks
+    public var flashOn: Ticks
     /// Outputs whose lamps the board can sense (`lamp.<role>` inputs).
     public var sensed: OutputSet
-    /// How long a sensed lamp must disagree with its command before it counts, in ticks.
-    public var mismatchTicks: Int
+    /// How long a sensed lamp must disagree with its command before it counts.
+    public var mismatchTicks: Ticks
     /// Every output the site's controllers may light; anything else lit is `unassigned-output`. The
     /// monitor's own list, kept apart from the controllers' code, as a conflict monitor's programming card is.
     public var drivable: OutputSet
@@ -74,23 +74,23 @@ public struct MonitorPlan: Equatable, Sendable {
     /// A monitor of lamps only, for the beacon crossing and the SOS post alone: they have no heads that
     /// can conflict, but a beacon, the road studs or the floodlight that stays dark when commanded, or lit
     /// when not, is reported, and an output they never drive is a fault.
-    public init(lampsOnly regime: Regime, flasher: Flasher, sensed: OutputSet, mismatchTicks: Int, drivable: OutputSet) {
+    public init(lampsOnly regime: Regime, flasher: Flasher, sensed: OutputSet, mismatchTicks: Ticks, drivable: OutputSet) {
         self.sensed = sensed
         self.drivable = drivable
         self.mismatchTicks = mismatchTicks
         self.regime = regime
         hybrid = false
-        amber = 0
-        allRed = 0
-        clearance = 0
-        allRedAfterClearance = 0
-        flashPeriod = flasher.periodTicks
-        flashOn = flasher.onTicks
+        amber = .zero
+        allRed = .zero
+        clearance = .zero
+        allRedAfterClearance = .zero
+        flashPeriod = Ticks(flasher.periodTicks)
+        flashOn = Ticks(flasher.onTicks)
     }
 
     /// The plan for a validated site's crossing, on a board that senses `sensed`; by default the crossing
     /// and an SOS post beside it may light their own roles.
-    public init(_ plan: SignalPlan, flasher: Flasher, sensed: OutputSet = OutputSet(), mismatchTicks: Int = 80, drivable: OutputSet? = nil) {
+    public init(_ plan: SignalPlan, flasher: Flasher, sensed: OutputSet = OutputSet(), mismatchTicks: Ticks = 80, drivable: OutputSet? = nil) {
         self.sensed = sensed
         self.drivable = drivable ?? OutputSet(bits: (plan.hybrid ? MonitorPlan.hybridRoles : MonitorPlan.signalizedRoles).bits | SafetyMonitor.sosLamps.bits)
         self.mismatchTicks = mismatchTicks
@@ -100,8 +100,8 @@ public struct MonitorPlan: Equatable, Sendable {
         allRed = plan.allRed
         clearance = plan.clearance
         allRedAfterClearance = plan.allRedAfterClearance
-        flashPeriod = flasher.periodTicks
-        flashOn = flasher.onTicks
+        flashPeriod = Ticks(flasher.periodTicks)
+        flashOn = Ticks(flasher.onTicks)
     }
 }
 
@@ -110,49 +110,30 @@ public struct MonitorPlan: Equatable, Sendable {
 /// controller bug cannot also blind the monitor. The first violation latches; only `reset()` clears it.
 public struct SafetyMonitor: Sendable {
     public let plan: MonitorPlan
+    /// Everything the monitor remembers, and nothing else: exhaustive exploration hashes it as it is.
+    public private(set) var state: MonitorState
+
     /// The rule that tripped, nil while all is well.
-    public private(set) var latched: SafetyRule?
+    public var latched: SafetyRule? { state.latched }
     /// The outputs involved in the violation.
-    public private(set) var involved = OutputSet()
-
-    private(set) var previous = OutputSet()
-    private(set) var greenSinceRed = false
-    private(set) var amberSinceGreen: UInt64?
-    private(set) var vehicleGoLast: UInt64?
-    private(set) var walkOnSince: UInt64?
-    private(set) var walkEnd: UInt64?
-    /// When the walk last went dark, and whether the clearance of this run of walk flashes has begun.
-    private(set) var lastWalkOff: UInt64?
-    private(set) var clearanceBegun = false
-    private(set) var pedestrianRightOfWayUntil: UInt64 = 0
-    private(set) var dontWalkOffAt: UInt64?
-
-    /// Per output: when it was last commanded and sensed lit and dark, and how long they have disagreed.
-    struct LampWatch {
-        var commandedOn = UInt64.max, commandedOff = UInt64.max, sensedOn = UInt64.max, sensedOff = UInt64.max
-        var disagreeSince = UInt64.max, agreeSince = UInt64.max
-        /// Red lamps only: since when commanded lit within the last flash period but never sensed lit.
-        var darkSince = UInt64.max
-    }
-    private(set) var lamps: [LampWatch]
+    public var involved: OutputSet { state.involved }
     /// Non-signal lamps (wait lamp, floodlight, beacons, SOS lights) reported failed: an event, not a fail-safe.
-    public private(set) var failedLamps = OutputSet()
+    public var failedLamps: OutputSet { state.failedLamps }
     /// A vehicle red lamp is failed: no walk may be shown until it is repaired.
-    public private(set) var walkInhibited = false
-    private(set) var redFaultSince = UInt64.max
-    private(set) var redHealthySince = UInt64.max
+    public var walkInhibited: Bool { state.walkInhibited }
 
     /// A monitor with nothing latched, or latched already with the outputs involved (the latch survives
-    /// a restart). It assumes the worst of what came before `tick` (power-up, or a reset out of the
+    /// a restart). It assumes the worst of what came before it started (power-up, or a reset out of the
     /// flashing fail-safe): vehicles were moving, so a walk needs its full all-red and, on a hybrid beacon
-    /// whose dark head lets vehicles go, a red needs its amber first.
-    public init(plan: MonitorPlan, latched: SafetyRule? = nil, involved: OutputSet = OutputSet(), startingAt tick: UInt64 = 0) {
+    /// whose dark head lets vehicles go, a red needs its amber first. Of the sensed lamps it assumes they
+    /// were lit and dark within the flash period before: a lamp's first flash period proves nothing.
+    public init(plan: MonitorPlan, latched: SafetyRule? = nil, involved: OutputSet = OutputSet()) {
         self.plan = plan
-        self.latched = latched
-        if latched != nil { self.involved = involved }
-        lamps = Array(repeating: LampWatch(), count: OutputRole.allCases.count)
-        vehicleGoLast = tick
-        greenSinceRed = plan.hybrid
+        state = MonitorState(plan: plan)
+        if let latched {
+            state.latched = latched
+            state.involved = involved
+        }
     }
 
     /// Checks the lamps commanded for this tick and, where the board senses them, what the lamps really do.
@@ -161,11 +142,12 @@ public struct SafetyMonitor: Sendable {
     /// `reset()`.
     public mutating func check(tick: UInt64, lit: OutputSet, sensed: OutputSet = OutputSet(), redLampsDark: UInt8 = 0,
                                events: inout EventBuffer) -> SafetyRule? {
-        guard latched == nil else { return nil }
+        guard state.latched == nil else { return nil }
         if let rule = checkCommands(tick: tick, lit: lit) ?? checkLamps(tick: tick, lit: lit, sensed: sensed, redLampsDark: redLampsDark, events: &events) {
             events.emit(Event(.failSafe, tick: tick, state: .raised, rule: rule, outputs: involved))
             return rule
         }
+        state.advance()
         return nil
     }
 
@@ -173,10 +155,11 @@ public struct SafetyMonitor: Sendable {
     private mutating func checkCommands(tick: UInt64, lit: OutputSet) -> SafetyRule? {
         let unassigned = lit.bits & ~plan.drivable.bits
         if unassigned != 0 {
-            latched = .unassignedOutput
-            involved = OutputSet(bits: unassigned)
+            state.latched = .unassignedOutput
+            state.involved = OutputSet(bits: unassigned)
             return .unassignedOutput
         }
+        let previous = state.previous
         let red = lit.contains(.vehicleRed) || lit.contains(.vehicleRedRight), amber = lit.contains(.vehicleAmber), green = lit.contains(.vehicleGreen)
         let walk = lit.contains(.pedWalk), dontWalk = lit.contains(.pedDontWalk)
         let wasRed = previous.contains(.vehicleRed) || previous.contains(.vehicleRedRight)
@@ -187,7 +170,7 @@ public struct SafetyMonitor: Sendable {
         // Its alternating flashing reds mean stop, then go if the crossing is clear: not a hold for a walk.
         let vehiclesMayProceed = vehiclesGo || !redsHold
         let vehiclesWentBefore = previous.contains(.vehicleGreen) || previous.contains(.vehicleAmber) || (plan.hybrid && !wasRed)
-        defer { previous = lit }
+        defer { state.previous = lit }
 
         if green && (red || amber) { return trip(.dualIndication, lit, [.vehicleRed, .vehicleAmber, .vehicleGreen]) }
         if red && amber && !plan.regime.hasRedAmber { return trip(.dualIndication, lit, [.vehicleRed, .vehicleAmber]) }
@@ -199,66 +182,68 @@ public struct SafetyMonitor: Sendable {
         // Pedestrian right of way: a lit walk (held over the dark part of a flashing walk), or a
         // don't-walk that is flashing (us clearance: it came back on within one flash period).
         if walk {
-            if walkOnSince == nil {
-                walkOnSince = tick
+            if state.walkOn == nil {
+                state.walkOn = Countdown(plan.flashPeriod)
                 // A walk after more than a flash period of dark starts a new run of walk flashes.
-                if let off = lastWalkOff, Int(tick - off) <= plan.flashPeriod {} else { clearanceBegun = false }
+                if !state.sameWalkRun.isRunning { state.clearanceBegun = false }
             }
-            pedestrianRightOfWayUntil = tick + UInt64(plan.flashPeriod - plan.flashOn) + 1
-        } else if previous.contains(.pedWalk), let since = walkOnSince {
+            state.rightOfWay = Countdown(plan.flashPeriod - plan.flashOn + 1)
+        } else if previous.contains(.pedWalk), let walkOn = state.walkOn {
             // The walk went dark: the clearance begins, however short the walk was. In kz the clearance is
             // the flashing walk, so only the first walk-off of a run counts, and the first flash can run on
             // from the steady walk: the clearance may have begun up to one lit flash earlier, and the
             // monitor takes the earlier moment (a tolerance of one flash, 0.5 s at 1 Hz, in the
             // controller's favour, never more). Elsewhere a walk does not flash: every walk-off counts.
+            let clearanceAndAllRed = plan.clearance + plan.allRedAfterClearance
             if plan.regime != .kz {
-                walkEnd = tick
-            } else if !clearanceBegun {
-                walkEnd = Int(tick - since) >= plan.flashPeriod ? tick - UInt64(plan.flashOn) : tick
-                clearanceBegun = true
+                state.clearanceRun = Countdown(clearanceAndAllRed)
+            } else if !state.clearanceBegun {
+                state.clearanceRun = Countdown(walkOn.isDone ? clearanceAndAllRed - plan.flashOn : clearanceAndAllRed)
+                state.clearanceBegun = true
             }
-            lastWalkOff = tick
-            walkOnSince = nil
+            state.sameWalkRun = Countdown(plan.flashPeriod + 1)
+            state.allRedAfterWalk = Countdown(plan.allRedAfterClearance)
+            state.walkOn = nil
         }
         // Flashing don't-walk: it went dark and came back within a flash period, the vehicles red all along
         // (a head that goes dark for flash mode and comes back is not a clearance).
-        if dontWalk && !previous.contains(.pedDontWalk) && red, let off = dontWalkOffAt, Int(tick - off) <= plan.flashPeriod {
-            pedestrianRightOfWayUntil = max(pedestrianRightOfWayUntil, tick + UInt64(plan.flashPeriod))
+        if dontWalk && !previous.contains(.pedDontWalk) && red && state.dontWalkFlash.isRunning {
+            state.rightOfWay.extend(to: plan.flashPeriod)
         }
-        if !dontWalk && previous.contains(.pedDontWalk) { dontWalkOffAt = red ? tick : nil }
-        if !red { dontWalkOffAt = nil }
-        if vehiclesGo && (walk || tick < pedestrianRightOfWayUntil) {
+        if !dontWalk && previous.contains(.pedDontWalk) { state.dontWalkFlash = red ? Countdown(plan.flashPeriod + 1) : .done }
+        if !red { state.dontWalkFlash = .done }
+        if vehiclesGo && (walk || state.rightOfWay.isRunning) {
             return trip(.conflict, lit, [.vehicleAmber, .vehicleGreen, .pedWalk, .pedDontWalk])
         }
 
         // A walk needs the vehicles held for the all-red first.
-        if walk && !previous.contains(.pedWalk), let last = vehicleGoLast, Int(tick - last) <= plan.allRed {
+        if walk && !previous.contains(.pedWalk) && state.allRedRun.isRunning {
             return trip(.shortAllRed, lit, [.vehicleRed, .pedWalk])
         }
         // Vehicles may move again only after the clearance and the all-red after it, and never sooner than
         // that all-red after the last walk flash.
         let wentGo = vehiclesGo && !vehiclesWentBefore
-        if wentGo, let end = walkEnd, Int(tick - end) < plan.clearance + plan.allRedAfterClearance {
+        if wentGo && state.clearanceRun.isRunning {
             return trip(.shortClearance, lit, [.vehicleAmber, .vehicleGreen])
         }
-        if wentGo, let off = lastWalkOff, Int(tick - off) < plan.allRedAfterClearance {
+        if wentGo && state.allRedAfterWalk.isRunning {
             return trip(.shortClearance, lit, [.vehicleAmber, .vehicleGreen, .pedWalk])
         }
-        if vehiclesMayProceed { vehicleGoLast = tick }
+        if vehiclesMayProceed { state.allRedRun = Countdown(plan.allRed + 1) }
 
         // Every green is followed by an amber of at least the site's amber before red. On a hybrid beacon the
         // dark head is the green; amber counts from when it last came on, so the steady amber may include
         // the last amber flash that ran into it: the drivers saw amber all that time.
         if green || (plan.hybrid && !red && !amber) {
-            greenSinceRed = true
-            amberSinceGreen = nil
-        } else if amber && greenSinceRed && amberSinceGreen == nil {
-            amberSinceGreen = tick
+            state.greenSinceRed = true
+            state.amberRun = nil
+        } else if amber && state.greenSinceRed && state.amberRun == nil {
+            state.amberRun = Countdown(plan.amber)
         }
-        if red && !wasRed && greenSinceRed {
-            greenSinceRed = false
-            guard let amberStart = amberSinceGreen else { return trip(.greenWithoutAmber, lit, [.vehicleRed, .vehicleGreen]) }
-            if Int(tick - amberStart) < plan.amber { return trip(.shortAmber, lit, [.vehicleRed, .vehicleAmber]) }
+        if red && !wasRed && state.greenSinceRed {
+            state.greenSinceRed = false
+            guard let amberRun = state.amberRun else { return trip(.greenWithoutAmber, lit, [.vehicleRed, .vehicleGreen]) }
+            if amberRun.isRunning { return trip(.shortAmber, lit, [.vehicleRed, .vehicleAmber]) }
         }
         return nil
     }
@@ -266,51 +251,50 @@ public struct SafetyMonitor: Sendable {
     /// The rules on what the lamps really do, where the board can sense them.
     private mutating func checkLamps(tick: UInt64, lit: OutputSet, sensed: OutputSet, redLampsDark: UInt8, events: inout EventBuffer) -> SafetyRule? {
         guard plan.sensed != OutputSet() else { return nil }
-        let window = UInt64(plan.flashPeriod)
-        let persist = UInt64(plan.mismatchTicks)
+        let window = plan.flashPeriod
+        let persist = plan.mismatchTicks
         let redNotLitHandledApart = UInt32(1) << UInt32(OutputRole.vehicleRed.rawValue) | UInt32(1) << UInt32(OutputRole.vehicleRedRight.rawValue)
-        let signalLamps = SafetyMonitor.signalLamps.bits
+        let signalLamps = SafetyMonitor.signalLampBits
+        let failed = state.failedLamps.bits
         var trippedRole: Int?
         var trippedStuckOn = false
         var raise: UInt32 = 0, clear: UInt32 = 0
         var darkReds: UInt32 = 0
         // One pass over the sensed lamps, bit by bit, on the watch buffer in place: no array copies, no
         // allocation on the tick path.
-        lamps.withUnsafeMutableBufferPointer { watch in
+        state.lamps.withUnsafeMutableBufferPointer { watch in
             var remaining = plan.sensed.bits
             while remaining != 0 {
                 let i = remaining.trailingZeroBitCount
                 let bit = UInt32(1) << UInt32(i)
                 remaining &= remaining - 1
-                if lit.bits & bit != 0 { watch[i].commandedOn = tick } else { watch[i].commandedOff = tick }
-                if sensed.bits & bit != 0 { watch[i].sensedOn = tick } else { watch[i].sensedOff = tick }
+                watch[i].command.see(lit.bits & bit != 0, window: window)
+                watch[i].sense.see(sensed.bits & bit != 0, window: window)
                 // Over the last flash period: commanded lit but never sensed lit, or commanded dark but never
                 // sensed dark. A flashing lamp agrees with itself; a sense that lags a tick is not a fault.
-                let w = watch[i]
-                let notLit = tick &- w.commandedOn < window && tick &- w.sensedOn >= window
-                let stuckOn = tick &- w.commandedOff < window && tick &- w.sensedOff >= window
+                let notLit = watch[i].command.litLately && !watch[i].sense.litLately
+                let stuckOn = watch[i].command.darkLately && !watch[i].sense.darkLately
                 if bit & redNotLitHandledApart != 0 {
                     // A red that flashes (a hybrid beacon's) is watched over the flash period as well.
-                    if !notLit { watch[i].darkSince = UInt64.max } else if w.darkSince == UInt64.max { watch[i].darkSince = tick }
-                    if watch[i].darkSince != UInt64.max && tick - watch[i].darkSince >= persist { darkReds |= bit }
+                    if !notLit { watch[i].dark = nil } else if watch[i].dark == nil { watch[i].dark = Countdown(persist) }
+                    if watch[i].dark?.isDone == true { darkReds |= bit }
+                    watch[i].dark.advance()
                 }
+                var settled = false  // the agreement or disagreement has lasted long enough to count
                 if stuckOn || (notLit && bit & redNotLitHandledApart == 0) {
-                    if w.disagreeSince == UInt64.max { watch[i].disagreeSince = tick }
-                    watch[i].agreeSince = UInt64.max
+                    if case .disagreeing(let c) = watch[i].agreement { settled = c.isDone } else { watch[i].agreement = .disagreeing(Countdown(persist)); settled = persist == .zero }
                 } else {
-                    watch[i].disagreeSince = UInt64.max
-                    if w.agreeSince == UInt64.max { watch[i].agreeSince = tick }
+                    if case .agreeing(let c) = watch[i].agreement { settled = c.isDone } else { watch[i].agreement = .agreeing(Countdown(persist)); settled = persist == .zero }
                 }
-                let disagreeing = watch[i].disagreeSince != UInt64.max && tick - watch[i].disagreeSince >= persist
+                let disagreeing = settled && watch[i].disagreeing
                 if disagreeing && bit & signalLamps != 0 {
                     trippedRole = i
                     trippedStuckOn = stuckOn
                     return
                 }
-                if disagreeing && failedLamps.bits & bit == 0 { raise |= bit }
-                if !disagreeing && failedLamps.bits & bit != 0 && watch[i].agreeSince != UInt64.max && tick - watch[i].agreeSince >= persist {
-                    clear |= bit
-                }
+                if disagreeing && failed & bit == 0 { raise |= bit }
+                if settled && !watch[i].disagreeing && failed & bit != 0 { clear |= bit }
+                watch[i].advance()
             }
         }
         if let i = trippedRole { return trip(trippedStuckOn ? .lampStuckOn : .lampNotLit, lit, [OutputRole(rawValue: UInt8(i))!]) }
@@ -319,7 +303,7 @@ public struct SafetyMonitor: Sendable {
             let bit = UInt32(1) << UInt32(i)
             let role = OutputRole(rawValue: UInt8(i))!
             events.emit(Event(.lampFailure, tick: tick, state: raise & bit != 0 ? .raised : .cleared, role: role.senseRole))
-            failedLamps.bits ^= bit
+            state.failedLamps.bits ^= bit
             raise &= ~bit
             clear &= ~bit
         }
@@ -330,42 +314,42 @@ public struct SafetyMonitor: Sendable {
         let redsSensed = plan.sensed.contains(.vehicleRed) || (plan.hybrid && plan.sensed.contains(.vehicleRedRight))
         if plan.hybrid && !redsSteady && darkReds != 0 {
             if darkReds.nonzeroBitCount >= 2 { return trip(.redLampFailure, lit, [.vehicleRed, .vehicleRedRight]) }
-            if !walkInhibited {
-                walkInhibited = true
+            if !state.walkInhibited {
+                state.walkInhibited = true
                 let role: InputRole = darkReds & (1 << UInt32(OutputRole.vehicleRed.rawValue)) != 0 ? .lampVehicleRed : .lampVehicleRedRight
                 events.emit(Event(.lampFailure, tick: tick, state: .raised, role: role, count: 1))
             }
         }
         if redsSensed && !redsSteady {
-            redFaultSince = UInt64.max  // a dark red must persist while it is commanded lit; one tick of lag is not a fault
+            state.redFault = nil  // a dark red must persist while it is commanded lit; one tick of lag is not a fault
         } else if redsSensed {
             if redLampsDark > 0 {
-                redHealthySince = UInt64.max
-                if redFaultSince == UInt64.max { redFaultSince = tick }
-                if tick - redFaultSince >= persist {
+                state.redHealthy = nil
+                if state.redFault == nil { state.redFault = Countdown(persist) }
+                if state.redFault?.isDone == true {
                     if redLampsDark >= 2 { return trip(.redLampFailure, lit, [.vehicleRed]) }
-                    if !walkInhibited {
-                        walkInhibited = true
+                    if !state.walkInhibited {
+                        state.walkInhibited = true
                         events.emit(Event(.lampFailure, tick: tick, state: .raised, role: .lampVehicleRed, count: UInt32(redLampsDark)))
                     }
                 }
             } else {
-                redFaultSince = UInt64.max
-                if redHealthySince == UInt64.max { redHealthySince = tick }
-                if walkInhibited && tick - redHealthySince >= persist {
-                    walkInhibited = false
+                state.redFault = nil
+                if state.redHealthy == nil { state.redHealthy = Countdown(persist) }
+                if state.walkInhibited && state.redHealthy?.isDone == true {
+                    state.walkInhibited = false
                     events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: .lampVehicleRed))
                 }
             }
         }
-        if walkInhibited && lit.contains(.pedWalk) { return trip(.redLampFailure, lit, [.vehicleRed, .pedWalk]) }
+        if state.walkInhibited && lit.contains(.pedWalk) { return trip(.redLampFailure, lit, [.vehicleRed, .pedWalk]) }
         return nil
     }
 
     private mutating func trip(_ rule: SafetyRule, _ lit: OutputSet, _ roles: [OutputRole]) -> SafetyRule {
-        latched = rule
-        involved = OutputSet()
-        for role in roles where lit.contains(role) || previous.contains(role) || plan.sensed.contains(role) { involved.insert(role) }
+        state.latched = rule
+        state.involved = OutputSet()
+        for role in roles where lit.contains(role) || state.previous.contains(role) || plan.sensed.contains(role) { state.involved.insert(role) }
         return rule
     }
 
@@ -374,20 +358,24 @@ public struct SafetyMonitor: Sendable {
     public static let sosLamps = OutputSet([.sosYellow, .sosGreen, .sosStrobe])
 
     /// The lamps of the two heads: a sensing fault on one of them is a fail-safe, not just an event.
-    static let signalLamps = OutputSet([.vehicleRed, .vehicleRedRight, .vehicleAmber, .vehicleGreen, .pedDontWalk, .pedWalk])
+    /// A constant, not a stored set: the tick path reads it without a lazy global's initialisation check.
+    @inline(__always) static var signalLampBits: UInt32 {
+        func bit(_ role: OutputRole) -> UInt32 { 1 << UInt32(role.rawValue) }
+        return bit(.vehicleRed) | bit(.vehicleRedRight) | bit(.vehicleAmber) | bit(.vehicleGreen) | bit(.pedDontWalk) | bit(.pedWalk)
+    }
 
     /// Whether there is anything for `fault.reset` to clear: a latch, a red lamp failure or a failed lamp.
     /// The sensed lamps that read wrong now: failed, disagreeing with their command (even for less than
     /// the persistence time), or involved in a latched lamp fault. What `lamp.test` reports.
     public var failingLamps: OutputSet {
-        var out = failedLamps
+        var out = state.failedLamps
         for role in OutputRole.allCases where plan.sensed.contains(role) {
-            let w = lamps[Int(role.rawValue)]
-            if w.disagreeSince != UInt64.max || w.darkSince != UInt64.max { out.insert(role) }
+            let w = state.lamps[Int(role.rawValue)]
+            if w.disagreeing || w.dark != nil { out.insert(role) }
         }
         if latched == .lampNotLit || latched == .lampStuckOn { out.bits |= involved.bits & plan.sensed.bits }
         // Red lamps are counted, not named (two lamps per head): the head's reds are reported.
-        if walkInhibited || redFaultSince != UInt64.max {
+        if walkInhibited || state.redFault != nil {
             out.insert(.vehicleRed)
             if plan.hybrid { out.insert(.vehicleRedRight) }
         }
@@ -407,17 +395,16 @@ public struct SafetyMonitor: Sendable {
             events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: role.senseRole))
         }
         if latched != nil {
-            self = SafetyMonitor(plan: plan, startingAt: tick)
+            self = SafetyMonitor(plan: plan)
             return
         }
-        walkInhibited = false
-        failedLamps = OutputSet()
-        redFaultSince = UInt64.max
-        redHealthySince = UInt64.max
-        for i in lamps.indices {
-            lamps[i].disagreeSince = UInt64.max
-            lamps[i].agreeSince = UInt64.max
-            lamps[i].darkSince = UInt64.max
+        state.walkInhibited = false
+        state.failedLamps = OutputSet()
+        state.redFault = nil
+        state.redHealthy = nil
+        for i in state.lamps.indices {
+            state.lamps[i].agreement = .unknown
+            state.lamps[i].dark = nil
         }
     }
 
@@ -427,5 +414,123 @@ public struct SafetyMonitor: Sendable {
         var lit = OutputSet()
         if regime != .uk { lit.set(.vehicleAmber, flasher.isLit(at: tick)) }
         return lit
+    }
+}
+
+/// What the safety monitor remembers between ticks: the latch, the last word, and its timers, each a
+/// countdown from the event it times.
+public struct MonitorState: Hashable, Sendable {
+    /// One level of a lamp, commanded or sensed: what it is now, and until the other level was last seen a
+    /// flash period ago. Within a flash period it has been both, as a flashing lamp is.
+    struct LevelWatch: Hashable, Sendable {
+        var lit = false
+        /// Until the level other than `lit` was seen a flash period ago.
+        var other: Countdown
+
+        /// This tick's level; the other level was seen the tick before when it changes.
+        @inline(__always) mutating func see(_ nowLit: Bool, window: Ticks) {
+            if nowLit != lit {
+                lit = nowLit
+                other = Countdown(window - 1)
+            }
+        }
+        /// Lit at some tick of the last flash period.
+        var litLately: Bool { lit || other.isRunning }
+        /// Dark at some tick of the last flash period.
+        var darkLately: Bool { !lit || other.isRunning }
+    }
+
+    /// Whether a sensed lamp agrees with its command, and until that counts.
+    enum Agreement: Hashable, Sendable {
+        /// Nothing seen yet, or forgotten at a reset.
+        case unknown
+        /// Until a disagreement counts as a failure.
+        case disagreeing(Countdown)
+        /// Until a failed lamp counts as repaired.
+        case agreeing(Countdown)
+
+        mutating func advance() {
+            switch self {
+            case .unknown: break
+            case .disagreeing(var c): c.advance(); self = .disagreeing(c)
+            case .agreeing(var c): c.advance(); self = .agreeing(c)
+            }
+        }
+    }
+
+    /// Per sensed output: its command and its sense over the last flash period, whether they agree, and
+    /// (red lamps only) until a red commanded lit within the last flash period but never sensed lit counts.
+    struct LampWatch: Hashable, Sendable {
+        var command: LevelWatch
+        var sense: LevelWatch
+        var agreement = Agreement.unknown
+        var dark: Countdown?
+
+        /// A lamp taken to have been commanded and sensed lit until the tick before the monitor started,
+        /// and dark since: the outputs start dark.
+        init(window: Ticks) {
+            command = LevelWatch(other: Countdown(window - 1))
+            sense = command
+        }
+
+        mutating func advance() {
+            command.other.advance()
+            sense.other.advance()
+            agreement.advance()
+        }
+
+        var disagreeing: Bool { if case .disagreeing = self.agreement { true } else { false } }
+    }
+
+    public internal(set) var latched: SafetyRule?
+    public internal(set) var involved = OutputSet()
+    public internal(set) var failedLamps = OutputSet()
+    public internal(set) var walkInhibited = false
+    /// The word of the tick before.
+    var previous = OutputSet()
+    /// The vehicles have had green (or a hybrid beacon's dark head) since their last red.
+    var greenSinceRed: Bool
+    /// Until the amber after a green has run its minimum, nil until it comes on.
+    var amberRun: Countdown?
+    /// Until the vehicles have been held for the all-red: they last could proceed when it was set.
+    var allRedRun: Countdown
+    /// Until a lit walk has lasted a flash period, nil while the walk is dark.
+    var walkOn: Countdown?
+    /// Until a walk that comes back on is a new run of walk flashes, not the same one.
+    var sameWalkRun = Countdown.done
+    /// Whether the clearance of this run of walk flashes has begun.
+    var clearanceBegun = false
+    /// Until the clearance and the all-red after it have run, from the end of the walk.
+    var clearanceRun = Countdown.done
+    /// Until the all-red after the last walk flash has run.
+    var allRedAfterWalk = Countdown.done
+    /// Until pedestrians lose their right of way (a lit walk held over the dark part of a flash).
+    var rightOfWay = Countdown.done
+    /// Until a don't-walk that went dark and comes back is no longer flashing.
+    var dontWalkFlash = Countdown.done
+    var lamps: [LampWatch]
+    /// Until a dark vehicle red counts, nil while the reds are lit.
+    var redFault: Countdown?
+    /// Until repaired reds lift the walk inhibit, nil while one is dark.
+    var redHealthy: Countdown?
+
+    init(plan: MonitorPlan) {
+        lamps = Array(repeating: LampWatch(window: plan.flashPeriod), count: OutputRole.allCases.count)
+        allRedRun = Countdown(plan.allRed + 1)
+        greenSinceRed = plan.hybrid
+    }
+
+    /// One tick passes for the sequence timers (the lamp watches pass theirs as they are checked).
+    mutating func advance() {
+        amberRun.advance()
+        allRedRun.advance()
+        walkOn.advance()
+        sameWalkRun.advance()
+        clearanceRun.advance()
+        allRedAfterWalk.advance()
+        rightOfWay.advance()
+        dontWalkFlash.advance()
+        redFault.advance()
+        redHealthy.advance()
     }
 }

@@ -1,37 +1,34 @@
-/// Converts milliseconds to ticks, rounding up, so a minimum is never shortened by the tick grid.
-@inline(__always) public func ticksRoundingUp(_ ms: Int, tickMs: Int) -> Int { (ms + tickMs - 1) / tickMs }
-
 /// The signalized crossing's timings in ticks: what the controller actually runs.
 /// Minimums round up to whole ticks; nothing is ever rounded down.
-public struct SignalPlan: Equatable, Sendable {
+public struct SignalPlan: Hashable, Sendable {
     public var regime: Regime
     /// A pedestrian hybrid beacon: the same phases, shown on a head of two reds over one amber that rests
     /// dark (the "green"), flashes amber (the "flashing green") and flashes its reds alternately after the walk.
     public var hybrid: Bool
-    public var minGreen: Int
-    public var flashingGreen: Int
-    public var amber: Int
-    public var allRed: Int
-    public var allRedAfterClearance: Int
-    public var redAmber: Int
-    public var walk: Int
-    public var clearance: Int
-    public var clearanceMax: Int
-    public var maxWait: Int
-    public var kerbDwell: Int
-    public var kerbCancel: Int
-    public var startupFlash: Int
-    public var startupAllRed: Int
+    public var minGreen: Ticks
+    public var flashingGreen: Ticks
+    public var amber: Ticks
+    public var allRed: Ticks
+    public var allRedAfterClearance: Ticks
+    public var redAmber: Ticks
+    public var walk: Ticks
+    public var clearance: Ticks
+    public var clearanceMax: Ticks
+    public var maxWait: Ticks
+    public var kerbDwell: Ticks
+    public var kerbCancel: Ticks
+    public var startupFlash: Ticks
+    public var startupAllRed: Ticks
     /// Countdown wanted by the site (shown only when the clearance is fixed and longer than 7 s).
     public var countdownWanted: Bool
-    /// The clearance duration in ticks above which a countdown is shown (7 s, MUTCD 4I.07).
-    public var countdownThreshold: Int
+    /// The clearance above which a countdown is shown (7 s, MUTCD 4I.07).
+    public var countdownThreshold: Ticks
     /// Ticks in one second, to turn remaining ticks into countdown seconds.
     public var ticksPerSecond: Int
 
     /// The plan for validated settings.
     public init(_ s: CrossingSettings, regime: Regime, hybrid: Bool = false, tickMs: Int) {
-        let t = { ticksRoundingUp($0, tickMs: tickMs) }
+        let t = { Ticks(roundingUp: $0, tickMs: tickMs) }
         self.regime = regime
         self.hybrid = hybrid
         minGreen = t(s.minGreenMs)
@@ -43,7 +40,7 @@ public struct SignalPlan: Equatable, Sendable {
         walk = t(s.walkMs)
         clearance = t(s.clearanceMs)
         clearanceMax = max(t(s.clearanceMaxMs), clearance)
-        maxWait = s.maxWaitMs / tickMs
+        maxWait = Ticks(s.maxWaitMs / tickMs)  // a maximum: rounded down
         kerbDwell = t(s.kerbDwellMs)
         kerbCancel = t(s.kerbCancelMs)
         startupFlash = t(s.startupFlashMs)
@@ -54,26 +51,26 @@ public struct SignalPlan: Equatable, Sendable {
     }
 
     /// The change interval: flashing green (kz) plus amber.
-    public var change: Int { flashingGreen + amber }
+    public var change: Ticks { flashingGreen + amber }
 
     /// The longest a demand can wait for its walk in normal operation: a press at the first tick of a
     /// clearance misses that crossing and waits for the longest clearance, the all-red, red+amber, the
     /// minimum green, the change and the all-red before the next walk. A press during vehicle green waits
     /// less. (A press during start-up or flash counts from the start-up all-red, which is never longer
     /// than the first two terms, or the worst case says so.)
-    public var worstCaseWaitTicks: Int {
+    public var worstCaseWait: Ticks {
         max(clearanceMax + allRedAfterClearance, startupAllRed) + redAmber + minGreen + change + allRed
     }
 
     /// The worst case spelled out for messages and the timing table.
     public func worstCaseWaitBreakdown(tickMs: Int) -> String {
-        let f = { DurationText.format(milliseconds: $0 * tickMs) }
+        let f = { (t: Ticks) in DurationText.format(milliseconds: t.milliseconds(tickMs: tickMs)) }
         var parts = clearanceMax + allRedAfterClearance >= startupAllRed
             ? ["clearance \(f(clearanceMax))", (hybrid ? "flashing red " : "all-red ") + f(allRedAfterClearance)]
             : ["start-up all-red \(f(startupAllRed))"]
-        if redAmber > 0 { parts.append("red+amber \(f(redAmber))") }
+        if redAmber > .zero { parts.append("red+amber \(f(redAmber))") }
         parts.append((hybrid ? "min dark " : "min green ") + f(minGreen))
-        if flashingGreen > 0 { parts.append((hybrid ? "flashing amber " : "flashing green ") + f(flashingGreen)) }
+        if flashingGreen > .zero { parts.append((hybrid ? "flashing amber " : "flashing green ") + f(flashingGreen)) }
         parts += hybrid ? ["steady amber \(f(amber))", "steady red \(f(allRed))"] : ["amber \(f(amber))", "all-red \(f(allRed))"]
         return parts.joined(separator: " + ")
     }

@@ -67,42 +67,39 @@ public struct SignalizedCrossing: Sendable {
     public let hasKerbDetector: Bool
     /// Whether the board has on-crossing detectors (clearance extension).
     public let hasCrossingDetector: Bool
+    /// Everything that decides what the crossing does next, and nothing else: exhaustive exploration
+    /// hashes it as it is.
+    public private(set) var state: CrossingState
+    /// The tick the current phase began, for the bench and the traces; the logic runs on `state`'s countdowns.
+    public private(set) var phaseStart: UInt64
+    /// The tick the pending demand's wait counts from, for the wait its served event reports: when it was
+    /// placed, or the start of normal operation after start-up or a mode, whichever came later.
+    public private(set) var waitingSince: UInt64
 
-    public private(set) var phase: CrossingPhase = .startupFlash
+    public var phase: CrossingPhase { state.phase }
     /// The phase's name in status and on the bench, as the street sees it: a hybrid beacon's own names.
-    public var phaseName: String { plan.hybrid ? phase.hybridName : phase.name }
-    /// The tick the current phase began.
-    public private(set) var phaseStart: UInt64 = 0
-    public private(set) var mode: OperatingMode = .normal
+    public var phaseName: String { plan.hybrid ? state.phase.hybridName : state.phase.name }
+    public var mode: OperatingMode { state.mode }
     /// A flash or dark mode the centre asked for while pedestrians were crossing; applied after them.
-    public private(set) var pendingMode: OperatingMode?
-    /// When flash or dark reverts to normal by itself.
-    public private(set) var revertAt: UInt64?
-    private(set) var pendingRevert: Int?
-
+    public var pendingMode: OperatingMode? { state.pendingMode }
     /// The input that placed the pending demand (`ped.button` or `ped.kerb`), nil when none.
-    public private(set) var demand: InputRole?
-    /// When the pending demand was placed.
-    public private(set) var demandSince: UInt64 = 0
-    /// Waiting time counts from here at the latest: the start of normal operation after start-up or a mode.
-    public private(set) var normalSince: UInt64 = 0
-    private(set) var kerbSince: UInt64?
-    private(set) var kerbAbsentSince: UInt64?
+    public var demand: InputRole? { state.demand }
     /// Whether the on-crossing detector has triggered since the end of the last clearance (Puffin suspect rule).
-    public private(set) var crossingDetectorSeen = false
-    private(set) var suspectRaised = false
-    private(set) var clearanceFixedEnd = false
-    /// Set by the safety monitor while a vehicle red lamp is failed: no walk, no demands taken.
-    public var walkInhibited = false
-    private(set) var clearanceIsMax = false
+    public var crossingDetectorSeen: Bool { state.crossingDetectorSeen }
+    /// Set from the safety monitor while a vehicle red lamp is failed: no walk, no demands taken.
+    public var walkInhibited: Bool {
+        get { state.walkInhibited }
+        set { state.walkInhibited = newValue }
+    }
 
     /// A crossing starting up at `tick` (power-up, or a fault reset), showing the start-up flash.
     public init(plan: SignalPlan, hasKerbDetector: Bool, hasCrossingDetector: Bool, startingAt tick: UInt64 = 0) {
         self.plan = plan
         self.hasKerbDetector = hasKerbDetector
         self.hasCrossingDetector = hasCrossingDetector
+        state = CrossingState(phaseTimer: Countdown(plan.startupFlash))
         phaseStart = tick
-        normalSince = tick
+        waitingSince = tick
     }
 
     /// Whether on-crossing presence can lengthen this crossing's clearance at all.
@@ -110,15 +107,17 @@ public struct SignalizedCrossing: Sendable {
 
     /// Advances one tick: takes the demand inputs, moves through the phases, returns the lamps.
     public mutating func step(tick: UInt64, inputs: Inputs, flasher: Flasher, events: inout EventBuffer) -> (lit: OutputSet, countdown: UInt16?) {
-        if let until = revertAt, tick >= until, mode != .normal {
-            revertAt = nil
+        if let revert = state.revert, revert.isDone, state.mode != .normal {
+            state.revert = nil
             setMode(.normal, tick: tick, events: &events)
         }
-        if inputs.rose.contains(.pedCrossing) { crossingDetectorSeen = true }
+        if inputs.rose.contains(.pedCrossing) { state.crossingDetectorSeen = true }
         advance(tick: tick, inputs: inputs, events: &events)
         // After the phase moved: a press on the tick the walk ends already counts for the next crossing.
         registerDemand(tick: tick, inputs: inputs, events: &events)
-        return lamps(tick: tick, flasher: flasher)
+        let shown = lamps(tick: tick, flasher: flasher)
+        state.advance()
+        return shown
     }
 
     /// Handles `mode.set`. Flash and dark wait until pedestrians have cleared, and end a green with its
@@ -126,16 +125,16 @@ public struct SignalizedCrossing: Sendable {
     /// without its amber); normal
     /// restarts through all-red. The revert timeout counts from when the mode takes effect.
     public mutating func request(mode newMode: OperatingMode, revertAfterTicks: Int?, tick: UInt64, events: inout EventBuffer) {
-        pendingRevert = newMode == .normal ? nil : revertAfterTicks.map { max(1, $0) }
-        switch (newMode, phase) {
+        state.pendingRevert = newMode == .normal ? nil : revertAfterTicks.map { Ticks(max(1, $0)) }
+        switch (newMode, state.phase) {
         case (.normal, _):
             setMode(.normal, tick: tick, events: &events)
         case (_, .pedestrianWalk), (_, .pedestrianClearance), (_, .allRedAfterClearance), (_, .vehicleAmber):
-            pendingMode = newMode
+            state.pendingMode = newMode
         case (_, .vehicleGreen) where plan.hybrid, (_, .vehicleFlashingGreen) where plan.hybrid:
             setMode(newMode, tick: tick, events: &events)  // a dark or flashing-amber beacon has no green to end
         case (_, .vehicleGreen), (_, .vehicleFlashingGreen):
-            pendingMode = newMode
+            state.pendingMode = newMode
             enter(.vehicleAmber, tick)
         default:
             setMode(newMode, tick: tick, events: &events)
@@ -143,11 +142,11 @@ public struct SignalizedCrossing: Sendable {
     }
 
     private mutating func setMode(_ newMode: OperatingMode, tick: UInt64, events: inout EventBuffer) {
-        pendingMode = nil
-        revertAt = pendingRevert.map { tick + UInt64($0) }
-        pendingRevert = nil
-        guard newMode != mode else { return }
-        mode = newMode
+        state.pendingMode = nil
+        state.revert = state.pendingRevert.map { Countdown($0) }
+        state.pendingRevert = nil
+        guard newMode != state.mode else { return }
+        state.mode = newMode
         events.emit(Event(.modeChanged, tick: tick, mode: newMode))
         switch newMode {
         case .flash: enter(.flash, tick)
@@ -156,97 +155,109 @@ public struct SignalizedCrossing: Sendable {
         }
     }
 
+    /// Moves to `next`, its timer set to the phase's duration (a clearance's is set by `beginClearance`).
     private mutating func enter(_ next: CrossingPhase, _ tick: UInt64) {
-        phase = next
+        state.phase = next
         phaseStart = tick
-        if next == .startupAllRed { normalSince = tick }
+        let duration: Ticks
+        switch next {
+        case .startupFlash: duration = plan.startupFlash
+        case .startupAllRed: duration = plan.startupAllRed
+        case .vehicleRedAmber: duration = plan.redAmber
+        case .vehicleGreen: duration = plan.minGreen
+        case .vehicleFlashingGreen: duration = plan.flashingGreen
+        case .vehicleAmber: duration = plan.amber
+        case .allRedBeforeWalk: duration = plan.allRed
+        case .pedestrianWalk: duration = plan.walk
+        case .pedestrianClearance: duration = plan.clearanceMax
+        case .allRedAfterClearance: duration = plan.allRedAfterClearance
+        case .flash, .dark: duration = .zero
+        }
+        state.phaseTimer = Countdown(duration)
+        if next == .startupAllRed { waitingSince = tick }
+    }
+
+    private mutating func placeDemand(_ role: InputRole, tick: UInt64, events: inout EventBuffer) {
+        state.demand = role
+        waitingSince = tick
+        events.emit(Event(.demandPlaced, tick: tick, role: role))
     }
 
     private mutating func registerDemand(tick: UInt64, inputs: Inputs, events: inout EventBuffer) {
-        if walkInhibited, let role = demand {
-            demand = nil
+        if state.walkInhibited, let role = state.demand {
+            state.demand = nil
             events.emit(Event(.demandCancelled, tick: tick, role: role))
         }
-        let acceptsDemand = phase != .pedestrianWalk && phase != .flash && phase != .dark && !walkInhibited
+        let phase = state.phase
+        let acceptsDemand = phase != .pedestrianWalk && phase != .flash && phase != .dark && !state.walkInhibited
         if inputs.rose.contains(.pedButton) && acceptsDemand {
-            if demand == nil {
-                demand = .pedButton
-                demandSince = tick
-                events.emit(Event(.demandPlaced, tick: tick, role: .pedButton))
-            } else if demand == .pedKerb {
-                demand = .pedButton  // a pressed button is never cancelled by the kerb detector
+            if state.demand == nil {
+                placeDemand(.pedButton, tick: tick, events: &events)
+            } else if state.demand == .pedKerb {
+                state.demand = .pedButton  // a pressed button is never cancelled by the kerb detector
             }
         }
         guard hasKerbDetector else { return }
         if inputs.active.contains(.pedKerb) {
-            if kerbSince == nil { kerbSince = tick }
-            kerbAbsentSince = nil
-            if demand == nil && acceptsDemand, let since = kerbSince, tick - since >= UInt64(plan.kerbDwell) {
-                demand = .pedKerb
-                demandSince = tick
-                events.emit(Event(.demandPlaced, tick: tick, role: .pedKerb))
+            if state.kerbDwell == nil { state.kerbDwell = Countdown(plan.kerbDwell) }
+            state.kerbCancel = nil
+            if state.demand == nil && acceptsDemand, let dwell = state.kerbDwell, dwell.isDone {
+                placeDemand(.pedKerb, tick: tick, events: &events)
             }
         } else {
-            kerbSince = nil
-            if kerbAbsentSince == nil { kerbAbsentSince = tick }
+            state.kerbDwell = nil
+            if state.kerbCancel == nil { state.kerbCancel = Countdown(plan.kerbCancel) }
             // Puffin: the waiting pedestrian left before the vehicles were stopped for them.
             let cancellable = phase == .vehicleGreen || phase == .vehicleRedAmber || phase == .startupAllRed || phase == .startupFlash
-            if demand == .pedKerb && cancellable, let gone = kerbAbsentSince, tick - gone >= UInt64(plan.kerbCancel) {
-                demand = nil
+            if state.demand == .pedKerb && cancellable, let gone = state.kerbCancel, gone.isDone {
+                state.demand = nil
                 events.emit(Event(.demandCancelled, tick: tick, role: .pedKerb))
             }
         }
     }
 
     private mutating func advance(tick: UInt64, inputs: Inputs, events: inout EventBuffer) {
-        let elapsed = Int(tick - phaseStart)
-        switch phase {
+        let done = state.phaseTimer.isDone
+        switch state.phase {
         case .startupFlash:
-            if elapsed >= plan.startupFlash { enter(.startupAllRed, tick) }
+            if done { enter(.startupAllRed, tick) }
         case .startupAllRed:
-            if elapsed >= plan.startupAllRed { enter(plan.regime.hasRedAmber ? .vehicleRedAmber : .vehicleGreen, tick) }
+            if done { enter(plan.regime.hasRedAmber ? .vehicleRedAmber : .vehicleGreen, tick) }
         case .vehicleRedAmber:
-            if elapsed >= plan.redAmber { enter(.vehicleGreen, tick) }
+            if done { enter(.vehicleGreen, tick) }
         case .vehicleGreen:
-            if demand != nil && elapsed >= plan.minGreen {
-                enter(plan.flashingGreen > 0 ? .vehicleFlashingGreen : .vehicleAmber, tick)
+            if state.demand != nil && done {
+                enter(plan.flashingGreen > .zero ? .vehicleFlashingGreen : .vehicleAmber, tick)
             }
         case .vehicleFlashingGreen:
-            if elapsed >= plan.flashingGreen { enter(.vehicleAmber, tick) }
+            if done { enter(.vehicleAmber, tick) }
         case .vehicleAmber:
-            if elapsed >= plan.amber {
-                if let pending = pendingMode { setMode(pending, tick: tick, events: &events) } else { enter(.allRedBeforeWalk, tick) }
+            if done {
+                if let pending = state.pendingMode { setMode(pending, tick: tick, events: &events) } else { enter(.allRedBeforeWalk, tick) }
             }
         case .allRedBeforeWalk:
-            if walkInhibited {
+            if state.walkInhibited {
                 enter(.allRedAfterClearance, tick)  // no walk over a dark red: the vehicles go back to green
-            } else if elapsed >= plan.allRed {
+            } else if done {
                 enter(.pedestrianWalk, tick)
-                if let role = demand {
-                    let waited = tick - max(demandSince, normalSince)
-                    events.emit(Event(.demandServed, tick: tick, role: role, waitTicks: UInt32(clamping: waited)))
+                if let role = state.demand {
+                    events.emit(Event(.demandServed, tick: tick, role: role, waitTicks: UInt32(clamping: tick - waitingSince)))
                 }
-                demand = nil
+                state.demand = nil
             }
         case .pedestrianWalk:
-            if elapsed >= plan.walk { beginClearance(tick: tick, events: &events) }
+            if done { beginClearance(tick: tick, events: &events) }
         case .pedestrianClearance:
-            let done: Bool
-            if clearanceIsMax {
-                done = elapsed >= plan.clearanceMax
-            } else if clearanceFixedEnd {
-                done = elapsed >= plan.clearance
-            } else {
-                // Extended while someone is on the crossing, between the clearance and its maximum.
-                done = elapsed >= plan.clearanceMax || (elapsed >= plan.clearance && !inputs.active.contains(.pedCrossing))
-            }
-            if done {
+            // Extended while someone is on the crossing, between the clearance and its maximum; the timer
+            // runs from the maximum, so the fixed part has run once the maximum less the clearance is left.
+            let minimumRun = state.phaseTimer.left <= plan.clearanceMax - plan.clearance
+            if done || (state.clearance == .extending && minimumRun && !inputs.active.contains(.pedCrossing)) {
                 enter(.allRedAfterClearance, tick)
-                crossingDetectorSeen = false
+                state.crossingDetectorSeen = false
             }
         case .allRedAfterClearance:
-            if elapsed >= plan.allRedAfterClearance {
-                if let pending = pendingMode {
+            if done {
+                if let pending = state.pendingMode {
                     setMode(pending, tick: tick, events: &events)
                 } else {
                     enter(plan.regime.hasRedAmber ? .vehicleRedAmber : .vehicleGreen, tick)
@@ -260,20 +271,25 @@ public struct SignalizedCrossing: Sendable {
     private mutating func beginClearance(tick: UInt64, events: inout EventBuffer) {
         enter(.pedestrianClearance, tick)
         // Whoever still stands at the kerb is a new pedestrian: their dwell starts now.
-        if kerbSince != nil { kerbSince = tick }
-        clearanceFixedEnd = !clearanceExtends
-        clearanceIsMax = false
-        guard clearanceExtends else { return }
-        if !crossingDetectorSeen {
+        if state.kerbDwell != nil { state.kerbDwell = Countdown(plan.kerbDwell) }
+        guard clearanceExtends else {
+            state.clearance = .fixed
+            state.phaseTimer = Countdown(plan.clearance)
+            return
+        }
+        if !state.crossingDetectorSeen {
             // Puffin rule: a detector that saw nobody since the last crossing may be blind; assume people.
-            clearanceIsMax = true
-            if !suspectRaised {
-                suspectRaised = true
+            state.clearance = .maximum
+            if !state.suspectRaised {
+                state.suspectRaised = true
                 events.emit(Event(.detectorSuspect, tick: tick, state: .raised, role: .pedCrossing))
             }
-        } else if suspectRaised {
-            suspectRaised = false
-            events.emit(Event(.detectorSuspect, tick: tick, state: .cleared, role: .pedCrossing))
+        } else {
+            state.clearance = .extending
+            if state.suspectRaised {
+                state.suspectRaised = false
+                events.emit(Event(.detectorSuspect, tick: tick, state: .cleared, role: .pedCrossing))
+            }
         }
     }
 
@@ -281,7 +297,7 @@ public struct SignalizedCrossing: Sendable {
     public func lamps(tick: UInt64, flasher: Flasher) -> (lit: OutputSet, countdown: UInt16?) {
         var lit = OutputSet()
         let flashOn = flasher.isLit(at: tick)
-        switch phase {
+        switch state.phase {
         case .startupFlash, .flash:
             // Flashing amber to vehicles, pedestrian heads dark, on every head: signal or hybrid beacon.
             lit.set(.vehicleAmber, flashOn)
@@ -293,7 +309,7 @@ public struct SignalizedCrossing: Sendable {
         }
         if plan.hybrid { return hybridLamps(tick: tick, flasher: flasher) }
         var countdown: UInt16?
-        switch phase {
+        switch state.phase {
         case .startupFlash, .flash, .dark:
             break  // above
         case .startupAllRed, .allRedBeforeWalk, .allRedAfterClearance:
@@ -325,24 +341,24 @@ public struct SignalizedCrossing: Sendable {
             case .us: lit.set(.pedDontWalk, flashOn)
             case .uk: lit.insert(.pedDontWalk)
             }
-            countdown = clearanceCountdown(tick: tick)
+            countdown = clearanceCountdown()
         }
         addPushButtonLamps(to: &lit)
         return (lit, countdown)
     }
 
     /// Seconds left of a fixed clearance for the countdown display, nil when it stays dark.
-    private func clearanceCountdown(tick: UInt64) -> UInt16? {
-        guard clearanceFixedEnd && plan.countdownWanted && plan.clearance > plan.countdownThreshold else { return nil }
-        let remaining = plan.clearance - Int(tick - phaseStart)
+    private func clearanceCountdown() -> UInt16? {
+        guard state.clearance == .fixed && plan.countdownWanted && plan.clearance > plan.countdownThreshold else { return nil }
+        let remaining = state.phaseTimer.left.count
         return remaining > 0 ? UInt16(clamping: (remaining + plan.ticksPerSecond - 1) / plan.ticksPerSecond) : nil
     }
 
     /// The wait lamp tells a pedestrian the demand is registered; the locator tone helps find the button.
     /// (In flash and dark modes the pedestrian heads are dark, and these with them.)
     private func addPushButtonLamps(to lit: inout OutputSet) {
-        if demand != nil && !phase.isPedestrianPhase { lit.insert(.pedWait) }
-        if phase != .pedestrianWalk { lit.insert(.apsLocator) }
+        if state.demand != nil && !state.phase.isPedestrianPhase { lit.insert(.pedWait) }
+        if state.phase != .pedestrianWalk { lit.insert(.apsLocator) }
     }
 
     /// The lamps of a pedestrian hybrid beacon (MUTCD 4J): the same phases on a head of two reds over one
@@ -354,7 +370,7 @@ public struct SignalizedCrossing: Sendable {
         // Alternating: the right red runs half a period behind the left, so one of them is always lit.
         let otherOn = flasher.isLit(at: tick + UInt64(flasher.periodTicks / 2))
         var countdown: UInt16?
-        switch phase {
+        switch state.phase {
         case .startupFlash, .flash, .dark:
             break  // the same on every head: see lamps(tick:flasher:)
         case .startupAllRed, .vehicleGreen, .vehicleRedAmber:
@@ -380,7 +396,7 @@ public struct SignalizedCrossing: Sendable {
             lit.set(.vehicleRedRight, otherOn)
             lit.set(.pedDontWalk, flashOn)
             lit.insert(.flood)
-            countdown = clearanceCountdown(tick: tick)
+            countdown = clearanceCountdown()
         case .allRedAfterClearance:
             lit.set(.vehicleRed, flashOn)
             lit.set(.vehicleRedRight, otherOn)
@@ -388,5 +404,48 @@ public struct SignalizedCrossing: Sendable {
         }
         addPushButtonLamps(to: &lit)
         return (lit, countdown)
+    }
+}
+
+/// How a clearance ends, decided as it begins.
+public enum ClearanceEnd: UInt8, Hashable, Sendable {
+    /// After the clearance: no on-crossing detector can extend it.
+    case fixed
+    /// After the clearance, or later while someone is on the crossing, up to the maximum.
+    case extending
+    /// After the maximum: the on-crossing detector is suspect, so people are assumed on the crossing.
+    case maximum
+}
+
+/// What decides a signalized crossing's future: the phase and its timer, the mode, the demand, and the
+/// detectors' timers and flags.
+public struct CrossingState: Hashable, Sendable {
+    public internal(set) var phase: CrossingPhase = .startupFlash
+    /// Until the phase's time has run: its duration, or its minimum where it rests (green) or extends
+    /// (the clearance).
+    public internal(set) var phaseTimer: Countdown
+    public internal(set) var mode: OperatingMode = .normal
+    var pendingMode: OperatingMode?
+    /// Until flash or dark reverts to normal by itself, nil when it does not.
+    var revert: Countdown?
+    /// The revert time of a mode still pending.
+    var pendingRevert: Ticks?
+    var demand: InputRole?
+    /// Until a pedestrian at the kerb places a demand, nil while nobody is there.
+    var kerbDwell: Countdown?
+    /// Until a kerb that stays empty cancels its demand, nil while somebody is there.
+    var kerbCancel: Countdown?
+    var crossingDetectorSeen = false
+    var suspectRaised = false
+    /// How the current (or last) clearance ends.
+    public internal(set) var clearance: ClearanceEnd = .fixed
+    var walkInhibited = false
+
+    /// One tick passes.
+    mutating func advance() {
+        phaseTimer.advance()
+        revert.advance()
+        kerbDwell.advance()
+        kerbCancel.advance()
     }
 }

@@ -604,7 +604,7 @@ extension SiteConfig {
             maxWaitMs: maxWait, kerbDwellMs: kerbDwell, kerbCancelMs: kerbCancel,
             startupFlashMs: startupFlash, startupAllRedMs: startupAllRed, countdown: countdown)
         let plan = SignalPlan(settings, regime: regime, hybrid: hybrid, tickMs: tickMs)
-        let worst = plan.worstCaseWaitTicks * tickMs
+        let worst = plan.worstCaseWait.milliseconds(tickMs: tickMs)
         if worst > maxWait {
             r.report("max_wait", "= \(f(maxWait)) is shorter than the worst-case wait of \(f(worst)) (\(plan.worstCaseWaitBreakdown(tickMs: tickMs))); shorten \(hybrid ? "min_dark" : "min_green") or the clearance, or raise max_wait")
             return nil

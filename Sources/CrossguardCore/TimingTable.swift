@@ -10,10 +10,10 @@ public enum TimingTable {
         rows.append(("flash", "\(site.flash.flashesPerMinute)/min, \(flasher.onTicks) of \(flasher.periodTicks) ticks lit"))
         if let c = site.crossing {
             let plan = SignalPlan(c, regime: site.regime, hybrid: site.profile.kind == .hybridBeacon, tickMs: site.tickMs)
-            let t = { (ticks: Int) in "\(f(ticks * site.tickMs)) (\(ticks) ticks)" }
+            let t = { (ticks: Ticks) in "\(f(ticks.milliseconds(tickMs: site.tickMs))) (\(ticks.count) ticks)" }
             let h = plan.hybrid
             rows.append((h ? "minimum dark" : "minimum green", t(plan.minGreen)))
-            if plan.flashingGreen > 0 { rows.append((h ? "flashing amber" : "flashing green", t(plan.flashingGreen))) }
+            if plan.flashingGreen > .zero { rows.append((h ? "flashing amber" : "flashing green", t(plan.flashingGreen))) }
             rows.append((h ? "steady amber" : "amber", t(plan.amber)))
             rows.append((h ? "steady red before walk" : "all-red before walk", t(plan.allRed)))
             rows.append(("walk", t(plan.walk)))
@@ -21,18 +21,18 @@ public enum TimingTable {
             rows.append(("clearance", t(plan.clearance) + " (≥ \(derived))" + (h ? ", alternating flashing red" : "")))
             if plan.clearanceMax > plan.clearance { rows.append(("clearance maximum", t(plan.clearanceMax) + " with on-crossing presence")) }
             rows.append((h ? "flashing red after clearance" : "all-red after clearance", t(plan.allRedAfterClearance)))
-            if plan.redAmber > 0 { rows.append(("red+amber", t(plan.redAmber))) }
+            if plan.redAmber > .zero { rows.append(("red+amber", t(plan.redAmber))) }
             let countdown = !plan.countdownWanted ? "off" : plan.clearance > plan.countdownThreshold
                 ? "during a fixed clearance (longer than 7 s)" : "dark: clearance is not longer than 7 s"
             rows.append(("countdown", countdown))
             rows.append(("kerb dwell / cancel", "\(f(c.kerbDwellMs)) / \(f(c.kerbCancelMs))"))
             rows.append(("start-up", "flash \(f(c.startupFlashMs)), then " + (h ? "dark" : "all-red \(f(c.startupAllRedMs))")))
-            rows.append(("worst-case wait", "\(f(plan.worstCaseWaitTicks * site.tickMs)) ≤ max wait \(f(c.maxWaitMs))"))
+            rows.append(("worst-case wait", "\(f(plan.worstCaseWait.milliseconds(tickMs: site.tickMs))) ≤ max wait \(f(c.maxWaitMs))"))
             rows.append(("  made of", plan.worstCaseWaitBreakdown(tickMs: site.tickMs)))
         }
         if let b = site.beacon {
             let plan = BeaconPlan(b, tickMs: site.tickMs)
-            let t = { (ticks: Int) in "\(f(ticks * site.tickMs)) (\(ticks) ticks)" }
+            let t = { (ticks: Ticks) in "\(f(ticks.milliseconds(tickMs: site.tickMs))) (\(ticks.count) ticks)" }
             rows.append(("activation", t(plan.activation) + " (\(formatNumber(b.lengthMeters)) m ÷ \(formatNumber(b.walkingSpeedMetersPerSecond)) m/s + buffer \(f(b.bufferMs)))"))
             rows.append(("maximum with presence", t(plan.maximum)))
             rows.append(("pattern", b.pattern == .rrfb ? "rrfb: 75 sequences a minute, 800 ms each (FHWA IA-21)" : "steady-1hz, left and right alternating"))

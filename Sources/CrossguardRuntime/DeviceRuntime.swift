@@ -121,7 +121,7 @@ public final class DeviceRuntime {
         self.sensorRoles = sensorRoles
         debouncer = Debouncer(
             roles: board.inputs.map(\.role) + sensorRoles,
-            debounceTicks: board.inputs.map { ticksRoundingUp($0.debounceMs, tickMs: site.tickMs) } + sensorRoles.map { _ in 0 })
+            debounceTicks: board.inputs.map { Ticks(roundingUp: $0.debounceMs, tickMs: site.tickMs).count } + sensorRoles.map { _ in 0 })
         lineRoles = board.inputs.map(\.role)
         samples = Array(repeating: LineSample(level: false), count: board.inputs.count)
         rawLines = Array(repeating: RawLine(level: false), count: board.inputs.count + sensorRoles.count)

@@ -57,7 +57,8 @@ public final class BenchMonitor: TickObserver, @unchecked Sendable {
             s.unanswered = c.sos?.unanswered ?? false
             s.openConditions = c.openConditions
             s.latched = monitor.latched.map { ($0, monitor.involved) }
-            s.beacon = c.beacon.map { ($0.active, $0.endsAt, $0.night, $0.kerbStuck) }
+            // The activation's timer has already passed this tick: it ends `left` ticks after the next one.
+            s.beacon = c.beacon.map { ($0.active, tick + 1 + UInt64($0.state.ends.left.count), $0.night, $0.kerbStuck) }
             if let b = c.beacon { s.mode = b.mode }
             s.statistics = runtime.statistics
             for event in events {

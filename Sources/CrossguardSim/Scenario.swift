@@ -125,7 +125,7 @@ public final class ScenarioPlayer {
 
     /// Applies every step due at or before this tick.
     public func apply(upTo tick: UInt64) {
-        while next < scenario.steps.count, UInt64(ticksRoundingUp(scenario.steps[next].atMs, tickMs: tickMs)) <= tick {
+        while next < scenario.steps.count, UInt64(Ticks(roundingUp: scenario.steps[next].atMs, tickMs: tickMs).count) <= tick {
             switch scenario.steps[next].action {
             case .input(let role, let active): bank.setInput(role, active)
             case .command(let command): post(command)

@@ -150,7 +150,7 @@ struct BeaconInvariantTests {
     func neverLongerThanTheMaximumNeverLitWhenItShouldNotBe(seed: UInt64) throws {
         let s = try shippedSite("site-beacon.toml")
         let config = DeviceConfig(site: s, board: try simBoard())
-        let maximum = UInt64(config.controller.beacon!.maximum)
+        let maximum = UInt64(config.controller.beacon!.maximum.count)
         var device = Device(config: config)
         var rng = SplitMix64(state: seed)
         var buffer = EventBuffer(capacity: 32)
@@ -172,7 +172,7 @@ struct BeaconInvariantTests {
             let b = device.controller.beacon!
             if inputs.rose.contains(.pedButton) { lastPress = tick }
             // Held no longer than the maximum after the activation or the newest press, whichever is later.
-            if b.active { #expect(tick - max(b.activeSince, lastPress) < maximum, "tick \(tick): active for \(tick - b.activeSince) ticks") }
+            if b.active { #expect(tick - max(b.activatedAt, lastPress) < maximum, "tick \(tick): active for \(tick - b.activatedAt) ticks") }
             if buffer.events.contains(where: { $0.type == .beaconActivation && $0.state == .raised }) { activations += 1 }
             let beacons = lit.contains(.beaconLeft) || lit.contains(.beaconRight) || lit.contains(.studs) || lit.contains(.flood)
             switch b.mode {
@@ -209,7 +209,7 @@ struct BeaconLampTests {
         #expect(raised.count == 1)
         #expect(raised.first?.role == .lampBeaconLeft)
         #expect(raised.first?.state == .raised)
-        #expect(Int(raised.first!.tick) <= 2_010 + period + device.config.monitor.mismatchTicks + 1)
+        #expect(Int(raised.first!.tick) <= 2_010 + period + device.config.monitor.mismatchTicks.count + 1)
         #expect(device.monitor.latched == nil)      // a beacon is no reason to stop anything
         #expect(lit.contains(.beaconLeft) || lit.contains(.beaconRight) || device.controller.beacon?.active == false)
         buffer.removeAll()

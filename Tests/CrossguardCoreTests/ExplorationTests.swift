@@ -29,11 +29,11 @@ func tinyCrossingConfig(regime: Regime, onCrossingDetector: Bool, sensedRed: Boo
     plan.startupAllRed = 1
     plan.countdownThreshold = 1
     plan.ticksPerSecond = 1
-    plan.maxWait = plan.worstCaseWaitTicks
+    plan.maxWait = plan.worstCaseWait
     config.flasher = Flasher(periodTicks: 2, onTicks: 1)
     config.street = .signalized(plan)
     config.sos = nil
-    config.selfTestEvery = 1 << 40
+    config.selfTestEvery = Ticks(1 << 40)
     return DeviceConfig(controller: config, monitor: MonitorPlan(plan, flasher: config.flasher, sensed: OutputSet(sensedRed ? [.vehicleRed] : []), mismatchTicks: 2))
 }
 
@@ -75,18 +75,35 @@ struct Transition {
     var inputs: Inputs
     var step: StepResult
     var events: [Event]
+    /// What the observer of the checks made of the history before and after this transition.
+    var observedBefore: [Int] = []
+    var observed: [Int] = []
+}
+
+/// What the exploration tells states apart by: the device's own state, hashed as it is, the remembered input
+/// levels, the lamps where the board senses them (they answer the previous tick), and whatever the checks'
+/// observer keeps of the history.
+struct ExploredState: Hashable {
+    var device: ExplorationState
+    var levels: InputSet
+    var lit: OutputSet
+    var observed: [Int]
 }
 
 /// Breadth-first over every reachable (controllers, monitor, previous input levels, previous lamps) state,
 /// trying every choice in every state; `check` sees each transition. Only the levels in `remember` are
 /// part of a state: the others are read by level or by rising edge alone, so an active one is simply
-/// taken as rising each tick (a press is a press, however long it is held).
-func exploreAll(_ config: DeviceConfig, choices: [Choice], remember: InputSet, cap: Int, check: (Transition, inout [String]) -> Void) -> ExplorationResult {
-    struct Node { var device: Device; var levels: InputSet; var lit: OutputSet }
+/// taken as rising each tick (a press is a press, however long it is held). `observe` is the checks' own
+/// record of the history a transition ends (how long a phase or a wait has lasted, capped just past the
+/// longest time a check compares it with): it is part of the state, so no two histories a check tells
+/// apart are merged.
+func exploreAll(_ config: DeviceConfig, choices: [Choice], remember: InputSet, observe: (Transition) -> [Int] = { _ in [] },
+                check: (Transition, inout [String]) -> Void) -> ExplorationResult {
+    struct Node { var device: Device; var levels: InputSet; var lit: OutputSet; var observed: [Int] }
     let sensing = config.controller.presentInputs.contains(.lampVehicleRed)  // two red lamps, failing as the choice says
     var result = ExplorationResult()
-    var seen: Set<[Int]> = []
-    var queue = [Node(device: Device(config: config), levels: InputSet(), lit: OutputSet())]
+    var seen: Set<ExploredState> = []
+    var queue = [Node(device: Device(config: config), levels: InputSet(), lit: OutputSet(), observed: [])]
     var head = 0
     var buffer = EventBuffer(capacity: 64)
     while head < queue.count && result.failures.count < 10 {
@@ -118,17 +135,33 @@ func exploreAll(_ config: DeviceConfig, choices: [Choice], remember: InputSet, c
             buffer.removeAll()
             let stepped = c.step(inputs, events: &buffer)
             result.transitions += 1
-            check(Transition(before: node.device, after: c, inputs: inputs, step: stepped, events: buffer.events), &result.failures)
-            var key = c.explorationKey(cap: cap).values
+            var transition = Transition(before: node.device, after: c, inputs: inputs, step: stepped, events: buffer.events, observedBefore: node.observed)
+            transition.observed = observe(transition)
+            check(transition, &result.failures)
             var levels = choice.levels
             levels.bits &= remember.bits
-            key.append(Int(levels.bits))
-            if sensing { key.append(Int(stepped.outputs.lit.bits)) }
-            if seen.insert(key).inserted { queue.append(Node(device: c, levels: levels, lit: stepped.outputs.lit)) }
+            let lit = sensing ? stepped.outputs.lit : OutputSet()
+            if seen.insert(ExploredState(device: c.explorationState, levels: levels, lit: lit, observed: transition.observed)).inserted {
+                queue.append(Node(device: c, levels: levels, lit: stepped.outputs.lit, observed: transition.observed))
+            }
         }
     }
     result.states = seen.count
     return result
+}
+
+/// What the signalized checks read of the history: how long the phase has lasted and how long the demand has
+/// waited, each capped just past the longest time it is compared with.
+func observeSignalized(plan: SignalPlan) -> (Transition) -> [Int] {
+    let longest = [plan.startupFlash, plan.startupAllRed, plan.redAmber, plan.minGreen, plan.flashingGreen, plan.amber, plan.allRed,
+                   plan.walk, plan.clearance, plan.clearanceMax, plan.allRedAfterClearance].max()!.count
+    return { t in
+        let crossing = t.after.controller.crossing!
+        let now = t.before.tick
+        let inPhase = min(Int(now - crossing.phaseStart), longest + 1)
+        let waited = crossing.demand == nil ? -1 : min(Int(now - crossing.waitingSince), plan.maxWait.count + 1)
+        return [inPhase, waited]
+    }
 }
 
 /// The invariants of every signalized crossing, whatever its regime.
@@ -156,11 +189,11 @@ func checkSignalized(_ t: Transition, plan: SignalPlan, lampFaults: Bool, _ fail
     if t.after.monitor.walkInhibited && lit.contains(.pedWalk) { failures.append("\(at): walk over a failed red lamp") }
     // Leaving a latch restarts the crossing with its start-up sequence: the lamps showed the fail-safe meanwhile.
     if from.phase != to.phase && t.before.monitor.latched == nil {
-        let held = Int(t.before.tick - from.phaseStart) + 1
+        let held = Int(t.before.tick - from.phaseStart) + 1  // the observer keeps this apart up to the longest phase
         switch (from.phase, to.phase) {
-        case (.vehicleAmber, .allRedBeforeWalk) where held < plan.amber: failures.append("\(at): amber \(held)")
-        case (.pedestrianWalk, _) where held < plan.walk: failures.append("\(at): walk \(held)")
-        case (.pedestrianClearance, _) where held < plan.clearance: failures.append("\(at): clearance \(held)")
+        case (.vehicleAmber, .allRedBeforeWalk) where held < plan.amber.count: failures.append("\(at): amber \(held)")
+        case (.pedestrianWalk, _) where held < plan.walk.count: failures.append("\(at): walk \(held)")
+        case (.pedestrianClearance, _) where held < plan.clearance.count: failures.append("\(at): clearance \(held)")
         // A hybrid beacon's dark or flashing-amber head has no green to end: it may go straight to flash or dark.
         case (.vehicleGreen, .flash) where plan.hybrid, (.vehicleGreen, .dark) where plan.hybrid,
              (.vehicleFlashingGreen, .flash) where plan.hybrid, (.vehicleFlashingGreen, .dark) where plan.hybrid: break
@@ -171,8 +204,8 @@ func checkSignalized(_ t: Transition, plan: SignalPlan, lampFaults: Bool, _ fail
     }
     // A failed red lamp inhibits the walk for as long as it lasts, so the bound on waiting holds without lamp faults.
     if !lampFaults && to.demand != nil && to.mode == .normal && to.phase != .startupFlash {
-        let waited = Int(t.after.tick - 1 - max(to.demandSince, to.normalSince))
-        if waited > plan.maxWait { failures.append("\(at): demand waited \(waited) > \(plan.maxWait)") }
+        let waited = Int(t.after.tick - 1 - to.waitingSince)  // the observer keeps this apart up to the maximum
+        if waited > plan.maxWait.count { failures.append("\(at): demand waited \(waited) > \(plan.maxWait)") }
     }
 }
 
@@ -186,7 +219,8 @@ struct ExplorationTests {
         let config = try tinyCrossingConfig(regime: regime, onCrossingDetector: onCrossingDetector, hybrid: hybrid)
         let plan = config.controller.crossing!
         let levels: [InputRole] = onCrossingDetector ? [.pedButton, .pedKerb, .pedCrossing] : [.pedButton, .pedKerb]
-        let result = exploreAll(config, choices: choices(levels: levels, commands: modeCommands), remember: InputSet([.pedCrossing]), cap: plan.maxWait + 4) {
+        let result = exploreAll(config, choices: choices(levels: levels, commands: modeCommands), remember: InputSet([.pedCrossing]),
+                                observe: observeSignalized(plan: plan)) {
             checkSignalized($0, plan: plan, lampFaults: false, &$1)
         }
         let name = hybrid ? "hybrid beacon" : "signalized \(regime.rawValue)"
@@ -201,7 +235,7 @@ struct ExplorationTests {
         let plan = config.controller.crossing!
         var latched = 0, inhibited = 0
         let result = exploreAll(config, choices: choices(levels: [.pedButton], commands: modeCommands + [.resetFault, .lampTest], failedReds: [0, 1, 2]),
-                                remember: InputSet(), cap: plan.maxWait + 4) { t, failures in
+                                remember: InputSet(), observe: observeSignalized(plan: plan)) { t, failures in
             checkSignalized(t, plan: plan, lampFaults: true, &failures)
             if t.after.monitor.latched == .redLampFailure { latched += 1 }
             if t.after.monitor.walkInhibited == true { inhibited += 1 }
@@ -231,20 +265,28 @@ struct ExplorationTests {
         config.street = .beacon(plan)
         config.flasher = Flasher(periodTicks: 2, onTicks: 1)
         config.sos = nil
-        config.selfTestEvery = 1 << 40
+        config.selfTestEvery = Ticks(1 << 40)
         let device = DeviceConfig(controller: config, monitor: MonitorPlan(site: s, board: b, controller: config))
         let lux = [plan.nightBelowLux - 1, (plan.nightBelowLux + plan.dayAboveLux) / 2, plan.dayAboveLux + 1]
+        // The checks' own count of the ticks since the activation or the newest press, whichever is later.
+        let sinceHoldBegan: (Transition) -> [Int] = { t in
+            let after = t.after.controller.beacon!
+            let began = t.events.contains { $0.type == .beaconActivation && $0.state == .raised }
+                || (after.active && after.mode == .normal && t.inputs.rose.contains(.pedButton))
+            return [began ? 0 : min((t.observedBefore.first ?? 0) + 1, plan.maximum.count + 1)]
+        }
         let result = exploreAll(device, choices: choices(levels: [.pedButton, .pedKerb, .pedCrossing], commands: modeCommands, lux: lux),
-                                remember: InputSet([.pedKerb, .pedCrossing]), cap: 12) { t, failures in
+                                remember: InputSet([.pedKerb, .pedCrossing]), observe: sinceHoldBegan) { t, failures in
             let beacon = t.after.controller.beacon!
             let lit = t.step.outputs.lit
             let shows = lit.contains(.beaconLeft) || lit.contains(.beaconRight) || lit.contains(.studs) || lit.contains(.flood)
             let at = "tick \(t.before.tick)"
-            if beacon.active && beacon.holdLimit <= t.before.tick { failures.append("\(at): active past the maximum") }
-            if beacon.active && beacon.holdLimit > t.before.tick + UInt64(plan.maximum) { failures.append("\(at): held beyond the maximum") }
+            if beacon.active && t.observed[0] >= plan.maximum.count { failures.append("\(at): active past the maximum") }
+            // The timers have passed this tick already: what is left counts from the next one.
+            if beacon.active && beacon.state.holdLimit.left >= plan.maximum { failures.append("\(at): held beyond the maximum") }
             if beacon.mode == .dark && shows { failures.append("\(at): lit in dark mode") }
             if beacon.mode == .normal && !beacon.active && shows { failures.append("\(at): lit while inactive") }
-            if beacon.mode == .normal && t.inputs.rose.contains(.pedButton) && !(beacon.active && beacon.endsAt >= t.before.tick + UInt64(plan.activation)) {
+            if beacon.mode == .normal && t.inputs.rose.contains(.pedButton) && !(beacon.active && beacon.state.ends.left.count + 1 >= plan.activation.count) {
                 failures.append("\(at): a press did not get the full time to cross")
             }
             if lit.contains(.flood) && !beacon.night { failures.append("\(at): floodlight by day") }
@@ -263,10 +305,10 @@ struct ExplorationTests {
         config.sos!.ackTimeout = 3
         config.sos!.stuckAfter = 5
         config.flasher = Flasher(periodTicks: 2, onTicks: 1)
-        config.selfTestEvery = 1 << 40
+        config.selfTestEvery = Ticks(1 << 40)
         let commands: [Command] = [.acknowledgeAlarm(alarmID: nil), .closeAlarm(alarmID: nil)]
         var raised = 0
-        let result = exploreAll(DeviceConfig(controller: config, monitor: MonitorPlan(site: s, board: b, controller: config)), choices: choices(levels: [.sosButton], commands: commands), remember: InputSet([.sosButton]), cap: 8) { t, failures in
+        let result = exploreAll(DeviceConfig(controller: config, monitor: MonitorPlan(site: s, board: b, controller: config)), choices: choices(levels: [.sosButton], commands: commands), remember: InputSet([.sosButton])) { t, failures in
             let before = t.before.controller.sos!, after = t.after.controller.sos!
             let lit = t.step.outputs.lit
             let at = "tick \(t.before.tick)"

@@ -55,9 +55,9 @@ struct HybridBeaconTests {
         #expect(runs.map(\.0) == [.dark, .flashingAmber, .steadyAmber, .steadyRed, .alternatingRed, .dark])
         // Steady amber: the amber (the classifier needs a flash period of amber before it calls it steady).
         let steady = runs.first { $0.0 == .steadyAmber }!.1 + config.controller.flasher.periodTicks - 1
-        #expect(steady >= plan.amber && steady <= plan.amber + config.controller.flasher.periodTicks)
-        #expect(runs.first { $0.0 == .steadyRed }!.1 == plan.allRed + plan.walk)
-        #expect(runs.first { $0.0 == .alternatingRed }!.1 == plan.clearance + plan.allRedAfterClearance)
+        #expect(steady >= plan.amber.count && steady <= plan.amber.count + config.controller.flasher.periodTicks)
+        #expect(runs.first { $0.0 == .steadyRed }!.1 == (plan.allRed + plan.walk).count)
+        #expect(runs.first { $0.0 == .alternatingRed }!.1 == (plan.clearance + plan.allRedAfterClearance).count)
         // Walk only under two steady reds; the flashing don't-walk and the countdown under the flashing reds.
         for (i, t) in trace.enumerated() where t.lit.contains(.pedWalk) { #expect(f[i] == .steadyRed) }
         let counted = trace.filter { $0.countdown != nil }
@@ -106,8 +106,8 @@ struct HybridBeaconTests {
         let nextFlash = (darkAgain..<20_000).first { f[$0] == .flashingAmber }!
         // The minimum dark, not a tick less; the first amber flash comes with the site's flasher, in step
         // with every other flashing lamp, so up to its dark part later.
-        #expect(nextFlash - darkAgain >= plan.minGreen)
-        #expect(nextFlash - darkAgain <= plan.minGreen + config.controller.flasher.periodTicks - config.controller.flasher.onTicks)
+        #expect(nextFlash - darkAgain >= plan.minGreen.count)
+        #expect(nextFlash - darkAgain <= plan.minGreen.count + config.controller.flasher.periodTicks - config.controller.flasher.onTicks)
     }
 }
 

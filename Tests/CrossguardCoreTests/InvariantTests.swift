@@ -86,23 +86,23 @@ struct InvariantChecker {
             case .vehicleGreen:
                 if ![.vehicleFlashingGreen, .vehicleAmber].contains(now) { fail(tick, "green went to \(now.name) without amber") }
                 // The minimum green holds against pedestrian demands; a commanded dark may end it (through amber).
-                if (now == .vehicleAmber || now == .vehicleFlashingGreen) && crossing.pendingMode == nil && held < plan.minGreen {
+                if (now == .vehicleAmber || now == .vehicleFlashingGreen) && crossing.pendingMode == nil && held < plan.minGreen.count {
                     fail(tick, "green ran \(held) < \(plan.minGreen) ticks")
                 }
             case .vehicleFlashingGreen:
                 if now != .vehicleAmber { fail(tick, "flashing green went to \(now.name)") }
             case .vehicleAmber:
-                if now == .allRedBeforeWalk && held < plan.amber { fail(tick, "amber ran \(held) < \(plan.amber) ticks") }
+                if now == .allRedBeforeWalk && held < plan.amber.count { fail(tick, "amber ran \(held) < \(plan.amber) ticks") }
             case .allRedBeforeWalk:
-                if now == .pedestrianWalk && held < plan.allRed { fail(tick, "all-red ran \(held) < \(plan.allRed) ticks") }
+                if now == .pedestrianWalk && held < plan.allRed.count { fail(tick, "all-red ran \(held) < \(plan.allRed) ticks") }
             case .pedestrianWalk:
-                if now != .pedestrianClearance || held < plan.walk { fail(tick, "walk ran \(held) ticks into \(now.name)") }
+                if now != .pedestrianClearance || held < plan.walk.count { fail(tick, "walk ran \(held) ticks into \(now.name)") }
             case .pedestrianClearance:
-                if now != .allRedAfterClearance || held < plan.clearance || held > plan.clearanceMax {
+                if now != .allRedAfterClearance || held < plan.clearance.count || held > plan.clearanceMax.count {
                     fail(tick, "clearance ran \(held) ticks (\(plan.clearance)–\(plan.clearanceMax)) into \(now.name)")
                 }
             case .allRedAfterClearance:
-                if ![.flash, .dark].contains(now) && held < plan.allRedAfterClearance { fail(tick, "all-red after clearance ran \(held) ticks") }
+                if ![.flash, .dark].contains(now) && held < plan.allRedAfterClearance.count { fail(tick, "all-red after clearance ran \(held) ticks") }
             default: break
             }
             if now == .pedestrianWalk {
@@ -117,10 +117,10 @@ struct InvariantChecker {
         phase = now
 
         if crossing.demand != nil && crossing.mode == .normal && crossing.phase != .startupFlash {
-            let waited = Int(tick - max(crossing.demandSince, crossing.normalSince))
-            if waited > plan.maxWait { fail(tick, "demand waiting \(waited) ticks > max \(plan.maxWait)") }
+            let waited = Int(tick - crossing.waitingSince)
+            if waited > plan.maxWait.count { fail(tick, "demand waiting \(waited) ticks > max \(plan.maxWait)") }
         }
-        for e in events where e.type == .demandServed && Int(e.waitTicks) > plan.maxWait {
+        for e in events where e.type == .demandServed && Int(e.waitTicks) > plan.maxWait.count {
             fail(tick, "demand served after \(e.waitTicks) ticks > max \(plan.maxWait)")
         }
     }
@@ -252,8 +252,8 @@ struct InvariantTests {
             let s = try shippedSite(name)
             let c = try #require(s.crossing)
             let plan = SignalPlan(c, regime: s.regime, tickMs: s.tickMs)
-            #expect(Double(plan.clearance * s.tickMs) >= c.lengthMeters / c.walkingSpeedMetersPerSecond * 1000)
-            #expect(plan.worstCaseWaitTicks <= plan.maxWait)
+            #expect(Double(plan.clearance.milliseconds(tickMs: s.tickMs)) >= c.lengthMeters / c.walkingSpeedMetersPerSecond * 1000)
+            #expect(plan.worstCaseWait <= plan.maxWait)
         }
     }
 

@@ -88,7 +88,7 @@ struct SafetyMonitorTests {
 
     @Test func shortClearanceIsCaughtWhenVehiclesMove() throws {
         var short = plan
-        short.clearance = plan.clearance / 2
+        short.clearance = Ticks(plan.clearance.count / 2)
         short.clearanceMax = short.clearance
         let run = monitorRun(controllerPlan: short, monitorPlan: MonitorPlan(plan, flasher: flasher), fault: .none, flasher: flasher)
         #expect(run.rule == .shortClearance)
@@ -115,7 +115,7 @@ struct SafetyMonitorTests {
 
     @Test func shortAllRedIsCaught() {
         var short = plan
-        short.allRed = plan.allRed / 2
+        short.allRed = Ticks(plan.allRed.count / 2)
         let run = monitorRun(controllerPlan: short, monitorPlan: MonitorPlan(plan, flasher: flasher), fault: .none, flasher: flasher)
         #expect(run.rule == .shortAllRed)
     }
@@ -124,7 +124,7 @@ struct SafetyMonitorTests {
         // A controller that never leaves green: the monitor sees nothing wrong on the lamps, the service
         // check does (it watches the button and the walk, not the controller's own bookkeeping).
         var lazy = plan
-        lazy.minGreen = Int.max / 4
+        lazy.minGreen = Ticks(Int.max / 4)
         var crossing = SignalizedCrossing(plan: lazy, hasKerbDetector: false, hasCrossingDetector: false)
         var buffer = EventBuffer(capacity: 16)
         var waitingSince: UInt64?
@@ -135,9 +135,9 @@ struct SafetyMonitorTests {
             let lit = crossing.step(tick: tick, inputs: press ? Inputs(active: InputSet([.pedButton]), rose: InputSet([.pedButton])) : Inputs(), flasher: flasher, events: &buffer).lit
             if press && waitingSince == nil { waitingSince = tick }
             if lit.contains(.pedWalk) { waitingSince = nil }
-            if let since = waitingSince, Int(tick - since) > plan.maxWait { overdue = tick; break }
+            if let since = waitingSince, Int(tick - since) > plan.maxWait.count { overdue = tick; break }
         }
-        #expect(overdue == 1_500 + UInt64(plan.maxWait) + 1)
+        #expect(overdue == 1_500 + UInt64(plan.maxWait.count) + 1)
     }
 
     @Test func droppedSOSAlarmIsCaughtByTheAlarmCheck() throws {
@@ -357,22 +357,22 @@ struct MonitorSequenceTests {
     func flickeringWalkThenGreen(file: String) throws {
         let p = try plan(file)
         // Start-up all-red, a walk with a one-tick gap every 99 ticks for 7 s, a short all-red, green.
-        let script: Script = [(400, red)] + flickeringWalk(OutputSet([.vehicleRed]), ticks: 700, period: 100) + [(p.allRedAfterClearance, red), (10, green)]
+        let script: Script = [(400, red)] + flickeringWalk(OutputSet([.vehicleRed]), ticks: 700, period: 100) + [(p.allRedAfterClearance.count, red), (10, green)]
         let r = monitorScript(p, script)
         #expect(r.rule == .shortClearance)
     }
 
     @Test func aFlickerLongerThanTheClearanceStillNeedsTheAllRedAfterIt() throws {
         let p = try plan("site.toml")  // kz: the clearance is a flashing walk, so flashes are allowed
-        let flicker = flickeringWalk(OutputSet([.vehicleRed]), ticks: 100 * ((p.clearance + p.allRedAfterClearance) / 100 + 3), period: 100)
+        let flicker = flickeringWalk(OutputSet([.vehicleRed]), ticks: 100 * ((p.clearance + p.allRedAfterClearance).count / 100 + 3), period: 100)
         // Red just past the flashing walk's hold (a dark flash is still a walk), well short of the all-red.
-        let r = monitorScript(p, [(400, red)] + flicker + [(p.flashPeriod - p.flashOn + 2, red), (10, green)])
+        let r = monitorScript(p, [(400, red)] + flicker + [((p.flashPeriod - p.flashOn).count + 2, red), (10, green)])
         #expect(r.rule == .shortClearance)
     }
 
     @Test func walkWithTheVehicleHeadDarkIsAConflict() throws {
         let p = try plan("site-us.toml")
-        let r = monitorScript(p, [(400, red), (300, green), (300, amber), (p.allRed + 1, OutputSet([.pedDontWalk])), (10, OutputSet([.pedWalk]))])
+        let r = monitorScript(p, [(400, red), (300, green), (300, amber), (p.allRed.count + 1, OutputSet([.pedDontWalk])), (10, OutputSet([.pedWalk]))])
         #expect(r.rule == .conflict)
     }
 
@@ -389,10 +389,10 @@ struct MonitorSequenceTests {
     @Test func hybridFlashingRedsDoNotCountAsTheAllRedBeforeTheWalk() throws {
         let p = try plan("site-phb.toml")
         let dark = OutputSet([.pedDontWalk])
-        let alternating: Script = (0..<((p.allRed + 100) / 100 + 1)).flatMap { _ in
+        let alternating: Script = (0..<((p.allRed.count + 100) / 100 + 1)).flatMap { _ in
             [(50, OutputSet([.vehicleRed, .pedDontWalk])), (50, OutputSet([.vehicleRedRight, .pedDontWalk]))] as Script
         }
-        let r = monitorScript(p, [(400, dark), (p.amber + 1, amber)] + alternating + [(10, OutputSet([.vehicleRed, .vehicleRedRight, .pedWalk]))])
+        let r = monitorScript(p, [(400, dark), (p.amber.count + 1, amber)] + alternating + [(10, OutputSet([.vehicleRed, .vehicleRedRight, .pedWalk]))])
         #expect(r.rule == .shortAllRed)
     }
 
@@ -403,14 +403,14 @@ struct MonitorSequenceTests {
             [(50, OutputSet([.vehicleRed, .pedDontWalk])), (50, OutputSet([.vehicleRedRight, .pedDontWalk]))] as Script
         }
         // Healthy reds until tick 1,500, then both read dark.
-        let script: Script = [(400, OutputSet([.pedDontWalk])), (p.amber + 1, amber), (p.allRed + 1, OutputSet([.vehicleRed, .vehicleRedRight, .pedDontWalk]))] + flashing
+        let script: Script = [(400, OutputSet([.pedDontWalk])), (p.amber.count + 1, amber), (p.allRed.count + 1, OutputSet([.vehicleRed, .vehicleRedRight, .pedDontWalk]))] + flashing
         let r = monitorScript(p, script) { previous, tick in
             var s = OutputSet()
             if tick < 1_500 { for role in [OutputRole.vehicleRed, .vehicleRedRight] where previous.contains(role) { s.insert(role) } }
             return s
         }
         #expect(r.rule == .redLampFailure)
-        #expect((r.tick ?? 0) >= 1_500 && (r.tick ?? .max) <= 1_500 + UInt64(p.flashPeriod + p.mismatchTicks + 1))
+        #expect((r.tick ?? 0) >= 1_500 && (r.tick ?? .max) <= 1_500 + UInt64((p.flashPeriod + p.mismatchTicks).count + 1))
     }
 }
 
