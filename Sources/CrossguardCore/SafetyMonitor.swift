@@ -262,8 +262,12 @@ public struct SafetyMonitor: Sendable {
         var darkReds: UInt32 = 0
         // One pass over the sensed lamps, bit by bit, on the watch buffer in place: no array copies, no
         // allocation on the tick path.
+        // A quiet lamp whose command and sense are what they were has nothing to time or report: it is
+        // skipped, which leaves it as a pass over it would (see `LampWatch.isQuiet`).
+        let unchanged = ~((lit.bits ^ state.quietLevels) | (sensed.bits ^ state.quietLevels))
+        var quiet = state.quiet & unchanged & ~failed
         state.lamps.withUnsafeMutableBufferPointer { watch in
-            var remaining = plan.sensed.bits
+            var remaining = plan.sensed.bits & ~quiet
             while remaining != 0 {
                 let i = remaining.trailingZeroBitCount
                 let bit = UInt32(1) << UInt32(i)
@@ -295,8 +299,11 @@ public struct SafetyMonitor: Sendable {
                 if disagreeing && failed & bit == 0 { raise |= bit }
                 if settled && !watch[i].disagreeing && failed & bit != 0 { clear |= bit }
                 watch[i].advance()
+                if watch[i].isQuiet { quiet |= bit }
             }
         }
+        state.quiet = quiet
+        state.quietLevels = lit.bits & quiet
         if let i = trippedRole { return trip(trippedStuckOn ? .lampStuckOn : .lampNotLit, lit, [OutputRole(rawValue: UInt8(i))!]) }
         while raise | clear != 0 {  // rare: only when a lamp fails or comes back
             let i = (raise | clear).trailingZeroBitCount
@@ -406,6 +413,8 @@ public struct SafetyMonitor: Sendable {
             state.lamps[i].agreement = .unknown
             state.lamps[i].dark = nil
         }
+        state.quiet = 0
+        state.quietLevels = 0
     }
 
     /// The fail-safe display: flashing amber to vehicles and dark pedestrian heads in kz and us,
@@ -480,6 +489,15 @@ public struct MonitorState: Hashable, Sendable {
         }
 
         var disagreeing: Bool { if case .disagreeing = self.agreement { true } else { false } }
+
+        /// Settled in agreement with nothing left to time: while its command and its sense keep the level
+        /// they have, a pass over it changes nothing and reports nothing (unless it is failed, which the
+        /// pass clears).
+        var isQuiet: Bool {
+            guard command.lit == sense.lit, command.other.isDone, sense.other.isDone, dark == nil,
+                  case .agreeing(let c) = agreement else { return false }
+            return c.isDone
+        }
     }
 
     public internal(set) var latched: SafetyRule?
@@ -509,6 +527,10 @@ public struct MonitorState: Hashable, Sendable {
     /// Until a don't-walk that went dark and comes back is no longer flashing.
     var dontWalkFlash = Countdown.done
     var lamps: [LampWatch]
+    /// The sensed lamps that are quiet (`LampWatch.isQuiet`), and the level of each: both follow from
+    /// `lamps`, so they add no states of their own.
+    var quiet: UInt32 = 0
+    var quietLevels: UInt32 = 0
     /// Until a dark vehicle red counts, nil while the reds are lit.
     var redFault: Countdown?
     /// Until repaired reds lift the walk inhibit, nil while one is dark.
