@@ -129,7 +129,7 @@ public struct BeaconCrossing: Sendable {
             state.revert = nil
             if state.mode != .normal {
                 state.mode = .normal
-                events.emit(Event(.modeChanged, tick: tick, mode: .normal))
+                events.emit(Event(.modeChanged(to: .normal), tick: tick))
             }
         }
         if let lux = ambientLux {
@@ -149,7 +149,7 @@ public struct BeaconCrossing: Sendable {
             state.active = false
             state.pattern = .zero
             state.holdLimit = .done
-            events.emit(Event(.beaconActivation, tick: tick, state: .cleared, waitTicks: UInt32(clamping: tick - activatedAt)))
+            events.emit(Event(.beaconActivation(.ended(after: Ticks(Int(clamping: tick - activatedAt)))), tick: tick))
         }
         let lit = lamps(tick: tick, flasher: flasher)
         state.advance(plan)
@@ -161,7 +161,7 @@ public struct BeaconCrossing: Sendable {
         state.revert = newMode == .normal ? nil : revertAfterTicks.map { Countdown(Ticks(max(1, $0))) }
         guard newMode != state.mode else { return }
         state.mode = newMode
-        events.emit(Event(.modeChanged, tick: tick, mode: newMode))
+        events.emit(Event(.modeChanged(to: newMode), tick: tick))
     }
 
     private mutating func activate(tick: UInt64, by role: InputRole, events: inout EventBuffer) {
@@ -173,7 +173,7 @@ public struct BeaconCrossing: Sendable {
             state.pattern = .zero
             state.ends = Countdown(plan.activation)
             state.holdLimit = Countdown(plan.maximum)
-            events.emit(Event(.beaconActivation, tick: tick, state: .raised, role: role))
+            events.emit(Event(.beaconActivation(.began(by: role)), tick: tick))
         } else if role == .pedButton {
             // A press is a pedestrian who has just arrived: the full time to cross, and a new maximum from now.
             state.ends.extend(to: plan.activation)
@@ -191,21 +191,21 @@ public struct BeaconCrossing: Sendable {
         if kerb { if state.kerb == nil { state.kerb = BeaconState.Kerb(plan) } } else { state.kerb = nil }
         if kerb, let timers = state.kerb, !state.kerbStuck, timers.stuck.isDone {
             state.kerbStuck = true
-            events.emit(Event(.detectorStuck, tick: tick, state: .raised, role: .pedKerb))
+            events.emit(Event(.detectorStuck(.raised), tick: tick))
         } else if state.kerbStuck && !kerb {
             state.kerbStuck = false
-            events.emit(Event(.detectorStuck, tick: tick, state: .cleared, role: .pedKerb))
+            events.emit(Event(.detectorStuck(.cleared), tick: tick))
         }
         guard hasKerbDetector || hasCrossingDetector else { return }
         if inputs.rose.contains(.pedKerb) || inputs.rose.contains(.pedCrossing) {
             state.idle = Countdown(plan.detectorIdleAfter)
             if state.idleRaised {
                 state.idleRaised = false
-                events.emit(Event(.detectorIdle, tick: tick, state: .cleared))
+                events.emit(Event(.detectorIdle(.cleared), tick: tick))
             }
         } else if !state.idleRaised && state.idle.isDone {
             state.idleRaised = true
-            events.emit(Event(.detectorIdle, tick: tick, state: .raised))
+            events.emit(Event(.detectorIdle(.raised), tick: tick))
         }
     }
 

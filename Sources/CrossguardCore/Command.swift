@@ -73,11 +73,10 @@ public enum UplinkReport: Equatable, Sendable {
     /// The event, at `tick`.
     public func event(tick: UInt64) -> Event {
         switch self {
-        case .outboxDropped(let info, let normal, let seqs): Event(.outboxDropped, tick: tick, count: info, extra: normal, seqs: seqs)
-        case .outboxDamaged(let bytes, let seqs): Event(.outboxDamaged, tick: tick, count: bytes, seqs: seqs)
-        case .storageFault(let kind?): Event(.storageFault, tick: tick, state: .raised, storage: kind)
-        case .storageFault(nil): Event(.storageFault, tick: tick, state: .cleared)
-        case .uplinkRejected(let count, let largest): Event(.uplinkRejected, tick: tick, count: count, extra: largest)
+        case .outboxDropped(let info, let normal, let seqs): Event(.outboxDropped(info: info, normal: normal, seqs: seqs), tick: tick)
+        case .outboxDamaged(let bytes, let seqs): Event(.outboxDamaged(bytes: bytes, lost: seqs), tick: tick)
+        case .storageFault(let kind): Event(.storageFault(kind), tick: tick)
+        case .uplinkRejected(let count, let largest): Event(.uplinkRejected(commands: count, largestBytes: largest), tick: tick)
         }
     }
 }

@@ -163,7 +163,7 @@ public struct Controller: Sendable {
             let bit = changed.trailingZeroBitCount
             changed &= changed - 1
             guard let role = InputRole(rawValue: UInt8(bit)) else { continue }
-            events.emit(Event(.detectorFault, tick: tick, state: silent.contains(role) ? .raised : .cleared, role: role))
+            events.emit(Event(.detectorFault(silent.contains(role) ? .raised : .cleared, sensor: role), tick: tick))
         }
         silentSensors = silent
     }
@@ -240,17 +240,17 @@ public struct Controller: Sendable {
     /// Raise and clear of the cabinet conditions, and the periodic self-test report.
     private mutating func supervise(_ inputs: Inputs, tick: UInt64, events: inout EventBuffer) {
         let present = config.presentInputs
-        condition(.tamper, role: .cabinetDoor, on: present.contains(.cabinetDoor) && inputs.active.contains(.cabinetDoor), tick, &events)
-        condition(.mainsLost, role: .mainsOK, on: present.contains(.mainsOK) && !inputs.active.contains(.mainsOK), tick, &events)
-        condition(.batteryLow, role: .batteryLow, on: present.contains(.batteryLow) && inputs.active.contains(.batteryLow), tick, &events)
+        condition(EventDetail.tamper, role: .cabinetDoor, on: present.contains(.cabinetDoor) && inputs.active.contains(.cabinetDoor), tick, &events)
+        condition(EventDetail.mainsLost, role: .mainsOK, on: present.contains(.mainsOK) && !inputs.active.contains(.mainsOK), tick, &events)
+        condition(EventDetail.batteryLow, role: .batteryLow, on: present.contains(.batteryLow) && inputs.active.contains(.batteryLow), tick, &events)
         if tick > 0 && tick % UInt64(config.selfTestEvery.count) == 0 {
-            events.emit(Event(.selfTest, tick: tick, count: UInt32(openConditions.bits.nonzeroBitCount)))
+            events.emit(Event(.selfTest(openConditions: UInt32(openConditions.bits.nonzeroBitCount)), tick: tick))
         }
     }
 
-    private mutating func condition(_ type: EventType, role: InputRole, on: Bool, _ tick: UInt64, _ events: inout EventBuffer) {
+    private mutating func condition(_ detail: (ConditionState) -> EventDetail, role: InputRole, on: Bool, _ tick: UInt64, _ events: inout EventBuffer) {
         guard on != openConditions.contains(role) else { return }
         openConditions.set(role, on)
-        events.emit(Event(type, tick: tick, state: on ? .raised : .cleared, role: role))
+        events.emit(Event(detail(on ? .raised : .cleared), tick: tick))
     }
 }

@@ -76,9 +76,9 @@ public struct Device: Sendable {
     public mutating func step(_ inputs: Inputs, events: inout EventBuffer, composing compose: LampComposition) -> StepResult {
         let now = controller.tick
         if now == 0 {
-            events.emit(Event(.controllerStarted, tick: now, seqs: skippedSeqs))
+            events.emit(Event(.controllerStarted(skipped: skippedSeqs), tick: now))
             // A latch kept across the restart is raised again, so the centre learns why the crossing flashes.
-            if let rule = monitor.latched { events.emit(Event(.failSafe, tick: now, state: .raised, rule: rule, outputs: monitor.involved)) }
+            if let rule = monitor.latched { events.emit(Event(.failSafe(.raised, rule: rule, outputs: monitor.involved), tick: now)) }
         }
         let wasLatched = monitor.latched
         var forController = inputs
@@ -135,7 +135,7 @@ public struct Device: Sendable {
     private func lampTest(tick: UInt64, events: inout EventBuffer) -> CommandOutcome {
         let checked = monitor.plan.sensed
         guard checked != OutputSet() else { return .refused(.noLampSensing) }
-        events.emit(Event(.lampTest, tick: tick, count: UInt32(checked.bits.nonzeroBitCount), outputs: monitor.failingLamps))
+        events.emit(Event(.lampTest(checked: UInt32(checked.bits.nonzeroBitCount), failed: monitor.failingLamps), tick: tick))
         return .accepted
     }
 }

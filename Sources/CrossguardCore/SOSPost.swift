@@ -60,16 +60,16 @@ public struct SOSPost: Sendable {
             }
             if !state.stuck && hold.stuck.isDone {
                 state.stuck = true
-                events.emit(Event(.sosButtonStuck, tick: tick, state: .raised, alarmID: openAlarm, role: .sosButton))
+                events.emit(Event(.sosButtonStuck(.raised, alarm: openAlarm), tick: tick))
             }
         }
         if state.stuck && !held {
             state.stuck = false
-            events.emit(Event(.sosButtonStuck, tick: tick, state: .cleared, alarmID: openAlarm, role: .sosButton))
+            events.emit(Event(.sosButtonStuck(.cleared, alarm: openAlarm), tick: tick))
         }
         if state.alarmOpen && !state.acknowledged && !state.unanswered && state.answerTimer.isDone {
             state.unanswered = true
-            events.emit(Event(.sosUnanswered, tick: tick, state: .raised, alarmID: openAlarm))
+            events.emit(Event(.sosUnanswered(.raised, alarm: openAlarm), tick: tick))
         }
         state.advance()
     }
@@ -81,10 +81,10 @@ public struct SOSPost: Sendable {
             state.acknowledged = false
             state.unanswered = false
             state.answerTimer = Countdown(plan.ackTimeout)
-            events.emit(Event(.sosAlarm, tick: tick, state: .raised, alarmID: openAlarm, role: .sosButton, count: 1))
+            events.emit(Event(.sosAlarm(.raised, alarm: openAlarm, presses: 1), tick: tick))
         } else {
             numbering.presses &+= 1
-            events.emit(Event(.sosPressed, tick: tick, alarmID: openAlarm, role: .sosButton, count: numbering.presses))
+            events.emit(Event(.sosPressed(alarm: openAlarm, presses: numbering.presses), tick: tick))
         }
     }
 
@@ -94,10 +94,10 @@ public struct SOSPost: Sendable {
         guard !state.acknowledged else { return .accepted }
         state.acknowledged = true
         state.answerTimer = .done  // answered: the timeout no longer matters
-        events.emit(Event(.sosAcknowledged, tick: tick, alarmID: openAlarm))
+        events.emit(Event(.sosAcknowledged(alarm: openAlarm), tick: tick))
         if state.unanswered {
             state.unanswered = false
-            events.emit(Event(.sosUnanswered, tick: tick, state: .cleared, alarmID: openAlarm))
+            events.emit(Event(.sosUnanswered(.cleared, alarm: openAlarm), tick: tick))
         }
         return .accepted
     }
@@ -105,8 +105,8 @@ public struct SOSPost: Sendable {
     /// `sos.close`: the incident is over; the post returns to standby.
     public mutating func close(alarmID: UInt32?, tick: UInt64, events: inout EventBuffer) -> CommandOutcome {
         if let refusal = check(alarmID) { return .refused(refusal) }
-        if state.unanswered { events.emit(Event(.sosUnanswered, tick: tick, state: .cleared, alarmID: openAlarm)) }
-        events.emit(Event(.sosAlarm, tick: tick, state: .cleared, alarmID: openAlarm, count: numbering.presses))
+        if state.unanswered { events.emit(Event(.sosUnanswered(.cleared, alarm: openAlarm), tick: tick)) }
+        events.emit(Event(.sosAlarm(.cleared, alarm: openAlarm, presses: numbering.presses), tick: tick))
         state.alarmOpen = false
         state.acknowledged = false
         state.unanswered = false

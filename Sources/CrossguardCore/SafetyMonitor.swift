@@ -144,7 +144,7 @@ public struct SafetyMonitor: Sendable {
                                events: inout EventBuffer) -> SafetyRule? {
         guard state.latched == nil else { return nil }
         if let rule = checkCommands(tick: tick, lit: lit) ?? checkLamps(tick: tick, lit: lit, sensed: sensed, redLampsDark: redLampsDark, events: &events) {
-            events.emit(Event(.failSafe, tick: tick, state: .raised, rule: rule, outputs: involved))
+            events.emit(Event(.failSafe(.raised, rule: rule, outputs: involved), tick: tick))
             return rule
         }
         state.advance()
@@ -309,7 +309,7 @@ public struct SafetyMonitor: Sendable {
             let i = (raise | clear).trailingZeroBitCount
             let bit = UInt32(1) << UInt32(i)
             let role = OutputRole(rawValue: UInt8(i))!
-            events.emit(Event(.lampFailure, tick: tick, state: raise & bit != 0 ? .raised : .cleared, role: role.senseRole))
+            events.emit(Event(.lampFailure(raise & bit != 0 ? .raised : .cleared, lamp: role.senseRole), tick: tick))
             state.failedLamps.bits ^= bit
             raise &= ~bit
             clear &= ~bit
@@ -324,7 +324,7 @@ public struct SafetyMonitor: Sendable {
             if !state.walkInhibited {
                 state.walkInhibited = true
                 let role: InputRole = darkReds & (1 << UInt32(OutputRole.vehicleRed.rawValue)) != 0 ? .lampVehicleRed : .lampVehicleRedRight
-                events.emit(Event(.lampFailure, tick: tick, state: .raised, role: role, count: 1))
+                events.emit(Event(.lampFailure(.raised, lamp: role), tick: tick))
             }
         }
         if redsSensed && !redsSteady {
@@ -337,7 +337,7 @@ public struct SafetyMonitor: Sendable {
                     if redLampsDark >= 2 { return trip(.redLampFailure, lit, [.vehicleRed]) }
                     if !state.walkInhibited {
                         state.walkInhibited = true
-                        events.emit(Event(.lampFailure, tick: tick, state: .raised, role: .lampVehicleRed, count: UInt32(redLampsDark)))
+                        events.emit(Event(.lampFailure(.raised, lamp: .lampVehicleRed), tick: tick))
                     }
                 }
             } else {
@@ -345,7 +345,7 @@ public struct SafetyMonitor: Sendable {
                 if state.redHealthy == nil { state.redHealthy = Countdown(persist) }
                 if state.walkInhibited && state.redHealthy?.isDone == true {
                     state.walkInhibited = false
-                    events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: .lampVehicleRed))
+                    events.emit(Event(.lampFailure(.cleared, lamp: .lampVehicleRed), tick: tick))
                 }
             }
         }
@@ -396,10 +396,10 @@ public struct SafetyMonitor: Sendable {
     /// start-up; without one the crossing runs on, so the monitor keeps its memory of the sequence and
     /// forgets only the lamp evidence. A lamp that is still broken is found again as soon as it is lit.
     public mutating func reset(tick: UInt64, events: inout EventBuffer) {
-        if let rule = latched { events.emit(Event(.failSafe, tick: tick, state: .cleared, rule: rule, outputs: involved)) }
-        if walkInhibited { events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: .lampVehicleRed)) }
+        if let rule = latched { events.emit(Event(.failSafe(.cleared, rule: rule, outputs: involved), tick: tick)) }
+        if walkInhibited { events.emit(Event(.lampFailure(.cleared, lamp: .lampVehicleRed), tick: tick)) }
         for role in OutputRole.allCases where failedLamps.contains(role) {
-            events.emit(Event(.lampFailure, tick: tick, state: .cleared, role: role.senseRole))
+            events.emit(Event(.lampFailure(.cleared, lamp: role.senseRole), tick: tick))
         }
         if latched != nil {
             self = SafetyMonitor(plan: plan)

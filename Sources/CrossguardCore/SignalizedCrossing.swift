@@ -147,7 +147,7 @@ public struct SignalizedCrossing: Sendable {
         state.pendingRevert = nil
         guard newMode != state.mode else { return }
         state.mode = newMode
-        events.emit(Event(.modeChanged, tick: tick, mode: newMode))
+        events.emit(Event(.modeChanged(to: newMode), tick: tick))
         switch newMode {
         case .flash: enter(.flash, tick)
         case .dark: enter(.dark, tick)
@@ -180,13 +180,13 @@ public struct SignalizedCrossing: Sendable {
     private mutating func placeDemand(_ role: InputRole, tick: UInt64, events: inout EventBuffer) {
         state.demand = role
         waitingSince = tick
-        events.emit(Event(.demandPlaced, tick: tick, role: role))
+        events.emit(Event(.demandPlaced(by: role), tick: tick))
     }
 
     private mutating func registerDemand(tick: UInt64, inputs: Inputs, events: inout EventBuffer) {
         if state.walkInhibited, let role = state.demand {
             state.demand = nil
-            events.emit(Event(.demandCancelled, tick: tick, role: role))
+            events.emit(Event(.demandCancelled(by: role), tick: tick))
         }
         let phase = state.phase
         let acceptsDemand = phase != .pedestrianWalk && phase != .flash && phase != .dark && !state.walkInhibited
@@ -211,7 +211,7 @@ public struct SignalizedCrossing: Sendable {
             let cancellable = phase == .vehicleGreen || phase == .vehicleRedAmber || phase == .startupAllRed || phase == .startupFlash
             if state.demand == .pedKerb && cancellable, let gone = state.kerbCancel, gone.isDone {
                 state.demand = nil
-                events.emit(Event(.demandCancelled, tick: tick, role: .pedKerb))
+                events.emit(Event(.demandCancelled(by: .pedKerb), tick: tick))
             }
         }
     }
@@ -241,7 +241,7 @@ public struct SignalizedCrossing: Sendable {
             } else if done {
                 enter(.pedestrianWalk, tick)
                 if let role = state.demand {
-                    events.emit(Event(.demandServed, tick: tick, role: role, waitTicks: UInt32(clamping: tick - waitingSince)))
+                    events.emit(Event(.demandServed(by: role, wait: Ticks(Int(clamping: tick - waitingSince))), tick: tick))
                 }
                 state.demand = nil
             }
@@ -282,13 +282,13 @@ public struct SignalizedCrossing: Sendable {
             state.clearance = .maximum
             if !state.suspectRaised {
                 state.suspectRaised = true
-                events.emit(Event(.detectorSuspect, tick: tick, state: .raised, role: .pedCrossing))
+                events.emit(Event(.detectorSuspect(.raised), tick: tick))
             }
         } else {
             state.clearance = .extending
             if state.suspectRaised {
                 state.suspectRaised = false
-                events.emit(Event(.detectorSuspect, tick: tick, state: .cleared, role: .pedCrossing))
+                events.emit(Event(.detectorSuspect(.cleared), tick: tick))
             }
         }
     }

@@ -306,7 +306,7 @@ public final class UplinkService: @unchecked Sendable {
             switch item {
             case .event(let event, let unixMs):
                 // The answer to `lamp.test` comes as its event, in the same tick as the command's outcome.
-                if event.type == .lampTest { lampTestResult = "{\"lamps_checked\":\(event.count),\"failed\":\(event.outputs.jsonNames)}" }
+                if case .lampTest(let checked, let failed) = event.detail { lampTestResult = "{\"lamps_checked\":\(checked),\"failed\":\(failed.jsonNames)}" }
                 let payload = UplinkPayload.event(event, device: settings.deviceID, unixMs: unixMs, tickMs: settings.tickMs)
                 batch.append(OutboxRecord(seq: event.seq, priority: event.severity.rawValue, payload: payload))
                 if settings.logEvents { log("event " + String(decoding: payload, as: UTF8.self)) }

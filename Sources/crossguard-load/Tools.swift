@@ -46,7 +46,7 @@ struct UplinkLoad: ParsableCommand {
         var journaled = started
         if !resume {
             for i in 0..<UInt64(count) {
-                var event = Event(.selfTest, tick: i, count: UInt32(truncatingIfNeeded: i))
+                var event = Event(.selfTest(openConditions: UInt32(truncatingIfNeeded: i)), tick: i)
                 event.seq = firstSeq + i
                 while !feed.ring.push(.event(event, unixMs: WallClock.unixMs())) { usleep(200) }
             }

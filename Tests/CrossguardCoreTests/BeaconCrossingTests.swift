@@ -65,7 +65,7 @@ struct BeaconCrossingTests {
         h.step(Inputs())                                           // 13 s = 9 m ÷ 0.9 m/s + 3 s
         #expect(h.controller.beacon?.active == false)
         #expect(h.last.lit == OutputSet())
-        #expect(h.events.last?.type == .beaconActivation && h.events.last?.waitTicks == 1_300)
+        #expect(h.events.last?.detail == .beaconActivation(.ended(after: 1_300)))
     }
 
     @Test func presenceOnTheCrossingHoldsItButNeverPastTheMaximum() throws {

@@ -120,8 +120,8 @@ struct InvariantChecker {
             let waited = Int(tick - crossing.waitingSince)
             if waited > plan.maxWait.count { fail(tick, "demand waiting \(waited) ticks > max \(plan.maxWait)") }
         }
-        for e in events where e.type == .demandServed && Int(e.waitTicks) > plan.maxWait.count {
-            fail(tick, "demand served after \(e.waitTicks) ticks > max \(plan.maxWait)")
+        for e in events {
+            if case .demandServed(_, let wait) = e.detail, wait > plan.maxWait { fail(tick, "demand served after \(wait) > max \(plan.maxWait)") }
         }
     }
 

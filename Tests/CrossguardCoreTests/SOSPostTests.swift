@@ -12,7 +12,10 @@ func sosBoard(_ extra: [String] = []) throws -> BoardConfig {
 /// Events as compact text: "tick type state alarm".
 func described(_ events: [Event]) -> [String] {
     events.map { e in
-        "\(e.tick) \(e.type.name)" + (e.state.map { " \($0.name)" } ?? "") + (e.alarmID != 0 ? " #\(e.alarmID)" : "") + (e.type == .sosPressed ? " x\(e.count)" : "")
+        var text = "\(e.tick) \(e.type.name)" + (e.state.map { " \($0.name)" } ?? "")
+        if e.alarmID != 0 { text += " #\(e.alarmID)" }
+        if case .sosPressed(_, let presses) = e.detail { text += " x\(presses)" }
+        return text
     }
 }
 
@@ -121,7 +124,7 @@ struct SOSPostTests {
         ].dropLast())
         h.step(Inputs(active: mains))
         #expect(described(h.events).last == "600 selftest")
-        #expect(h.events.last?.count == 0)
+        #expect(h.events.last?.detail == .selfTest(openConditions: 0))
     }
 
     @Test func missingSupervisionLinesRaiseNothing() throws {

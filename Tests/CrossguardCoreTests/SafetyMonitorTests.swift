@@ -256,12 +256,12 @@ struct FailSafeLatchTests {
         let healthy = run(1, redDark: 0, command: .lampTest)
         #expect(healthy.commandOutcome == .accepted)
         let report = try #require(buffer.events.first { $0.type == .lampTest })
-        #expect(report.count == UInt32(config.monitor.sensed.bits.nonzeroBitCount))
-        #expect(report.outputs == OutputSet())
+        #expect(report.detail == .lampTest(checked: UInt32(config.monitor.sensed.bits.nonzeroBitCount), failed: OutputSet()))
         #expect(device.controller.crossing!.phase == before.crossing!.phase)  // the test changed no lamp
         _ = run(3_000, redDark: 1, press: true)  // one red lamp of two gone, found when a pedestrian brings the red
         _ = run(1, redDark: 1, command: .lampTest)
-        #expect(buffer.events.first { $0.type == .lampTest }?.outputs == OutputSet([.vehicleRed]))
+        let checked = UInt32(config.monitor.sensed.bits.nonzeroBitCount)
+        #expect(buffer.events.first { $0.type == .lampTest }?.detail == .lampTest(checked: checked, failed: OutputSet([.vehicleRed])))
         let post = DeviceConfig(site: try shippedSite("sos-post.toml"), board: try simBoard())
         var sos = Device(config: post)
         #expect(sos.step(Inputs(command: .lampTest), events: &buffer).commandOutcome == .refused(.noLampSensing))
@@ -443,7 +443,7 @@ func runUnderFaultyComposition(_ file: String, board: BoardConfig, press role: I
             return word
         }
         if case .latched(let rule, let involved) = result.latch {
-            #expect(buffer.events.contains { $0.type == .failSafe && $0.state == .raised && $0.rule == rule })
+            #expect(buffer.events.contains { $0.detail == .failSafe(.raised, rule: rule, outputs: involved) })
             return (firstFault, tick, rule, involved, result.outputs.lit)
         }
     }

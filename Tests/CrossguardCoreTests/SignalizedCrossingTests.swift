@@ -46,7 +46,9 @@ func cycle(_ s: SiteConfig, board b: BoardConfig, pressAt: UInt64, until: UInt64
         previous = out
     }
     let events = h.events.map { e in
-        "\(e.tick * 100): \(e.type.name)" + (e.state.map { " \($0.name)" } ?? "") + (e.role.map { " \($0.name)" } ?? "") + (e.type == .demandServed ? " wait=\(e.waitTicks * 100)" : "")
+        var text = "\(e.tick * 100): \(e.type.name)" + (e.state.map { " \($0.name)" } ?? "") + (e.role.map { " \($0.name)" } ?? "")
+        if case .demandServed(_, let wait) = e.detail { text += " wait=\(wait.count * 100)" }
+        return text
     }
     return (lines, events)
 }

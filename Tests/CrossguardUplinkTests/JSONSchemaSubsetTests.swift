@@ -70,7 +70,7 @@ let invalidPayloads: [SchemaCase] = [
                errors: [#"/mode: is required but missing"#]),
     SchemaCase(schema: "event", json: #"{"device":"kz-ala-0001","seq":5,"time":"2025-03-14T08:15:02.250Z","type":"sos.alarm","severity":"critical","role":"sos.button","presses":1}"#,
                errors: [#"/state: is required but missing"#, #"/alarm: is required but missing"#]),
-    SchemaCase(schema: "event", json: #"{"device":"kz-ala-0001","seq":5,"time":"2025-03-14T08:15:02.250Z","type":"sos.alarm","severity":"info","state":"raised","alarm":12}"#,
+    SchemaCase(schema: "event", json: #"{"device":"kz-ala-0001","seq":5,"time":"2025-03-14T08:15:02.250Z","type":"sos.alarm","severity":"info","state":"raised","alarm":12,"presses":1}"#,
                errors: [#"/severity: must be "critical", found "info""#]),
     SchemaCase(schema: "event", json: #"{"device":"kz-ala-0001","seq":3,"time":"2025-03-14T08:15:02.250Z","type":"demand.served","severity":"info","role":"ped.button"}"#,
                errors: [#"/wait_ms: is required but missing"#]),
