@@ -299,8 +299,8 @@ extension SiteConfig {
             }
         }
         var tickMs = 10
-        if let t = top.duration("tick") {
-            if t < 1 || t > 100 || 1000 % t != 0 {
+        if let t = top.duration(SiteKeys.tick.name) {
+            if !SiteKeys.tick.admits(milliseconds: t) || 1000 % t != 0 {
                 top.report("tick", "= \(DurationText.format(milliseconds: t)) must be 1–100 ms and divide 1 s evenly (1, 2, 4, 5, 10, 20, 25, 50, 100 ms)")
             } else {
                 tickMs = t
@@ -310,16 +310,8 @@ extension SiteConfig {
         var flash = FlashSettings(flashesPerMinute: 60, duty: 0.5)
         if let table = top.table("flash") {
             let r = TableReader(table, path: "flash", log: log)
-            if let rate = r.integer("per_minute") {
-                if (50...60).contains(rate) { flash.flashesPerMinute = rate } else {
-                    r.report("per_minute", "= \(rate) is outside 50–60 flashes a minute (MUTCD 4G.01)")
-                }
-            }
-            if let duty = r.number("duty") {
-                if duty >= 0.5 && duty <= 2.0 / 3.0 + 1e-9 { flash.duty = duty } else {
-                    r.report("duty", "= \(duty) is outside ½–⅔ of each cycle lit (MUTCD 4G.01)")
-                }
-            }
+            if let rate = r.read(SiteKeys.flashPerMinute, default: flash.flashesPerMinute) { flash.flashesPerMinute = rate }
+            if let duty = r.read(SiteKeys.flashDuty, default: flash.duty) { flash.duty = duty }
             r.finish()
         }
 
@@ -364,11 +356,7 @@ extension SiteConfig {
         var safety = SafetySettings(lampMismatchMs: 800)
         if let table = top.table("safety") {
             let r = TableReader(table, path: "safety", log: log)
-            if let ms = r.duration("lamp_mismatch") {
-                if (200...5_000).contains(ms) { safety.lampMismatchMs = ms } else {
-                    r.report("lamp_mismatch", "= \(DurationText.format(milliseconds: ms)) is outside 200 ms–5 s (a lamp sense needs a few ticks to settle; a real failure must not wait longer)")
-                }
-            }
+            if let ms = r.read(SiteKeys.lampMismatch, default: safety.lampMismatchMs) { safety.lampMismatchMs = ms }
             r.finish()
         }
 
@@ -406,38 +394,26 @@ extension SiteConfig {
             if uplink.caFile != nil || uplink.certFile != nil, !uplink.brokers.isEmpty, !uplink.brokers.contains(where: \.tls) {
                 r.report(uplink.caFile != nil ? "ca_file" : "cert_file", "is set but no broker is mqtts://; the files would be ignored")
             }
-            func bounded(_ key: String, _ range: ClosedRange<Int>, _ unit: String) -> Int? {
-                guard let v = r.integer(key) else { return nil }
-                guard range.contains(v) else {
-                    r.report(key, "= \(v) is outside \(range.lowerBound)–\(range.upperBound) \(unit)")
-                    return nil
-                }
-                return v
-            }
-            if let v = bounded("keepalive_s", 5...3_600, "s") { uplink.keepAliveSeconds = v }
-            if let v = bounded("command_window_s", 10...86_400, "s") { uplink.commandWindowSeconds = v }
-            if let v = bounded("outbox_max_mib", 4...4_096, "MiB") { uplink.outboxMaxMiB = v }
-            if let v = bounded("healthy_after_s", 1...3_600, "s") { uplink.healthyAfterSeconds = v }
-            if let v = bounded("backoff_max_s", 1...3_600, "s") { uplink.backoffMaxSeconds = v }
+            if let v = r.read(SiteKeys.keepAlive, default: uplink.keepAliveSeconds) { uplink.keepAliveSeconds = v }
+            if let v = r.read(SiteKeys.commandWindow, default: uplink.commandWindowSeconds) { uplink.commandWindowSeconds = v }
+            if let v = r.read(SiteKeys.outboxMax, default: uplink.outboxMaxMiB) { uplink.outboxMaxMiB = v }
+            if let v = r.read(SiteKeys.healthyAfter, default: uplink.healthyAfterSeconds) { uplink.healthyAfterSeconds = v }
+            if let v = r.read(SiteKeys.backoffMax, default: uplink.backoffMaxSeconds) { uplink.backoffMaxSeconds = v }
             r.finish()
         }
 
         var daemon = DaemonSettings()
         if let table = top.table("daemon") {
             let r = TableReader(table, path: "daemon", log: log)
-            if let p = r.integer("realtime_priority") {
-                if (1...99).contains(p) { daemon.realtimePriority = p } else {
-                    r.report("realtime_priority", "= \(p) is outside 1–99 (SCHED_FIFO priorities; leave it out for the ordinary scheduler)")
-                }
-            }
-            daemon.lockMemory = r.bool("lock_memory") ?? false
+            if r.has(SiteKeys.realtimePriority.name), let p = r.read(SiteKeys.realtimePriority, default: 0) { daemon.realtimePriority = p }
+            daemon.lockMemory = r.read(SiteKeys.lockMemory, default: false)
             if let device = r.string("watchdog") {
                 if device.hasPrefix("/dev/") { daemon.watchdogDevice = device } else {
                     r.report("watchdog", "= \"\(device)\" must be a device under /dev (\"/dev/watchdog\")")
                 }
             }
-            if let ms = r.duration("watchdog_timeout") {
-                if ms % 1_000 == 0, (2_000...600_000).contains(ms) { daemon.watchdogTimeoutSeconds = ms / 1_000 } else {
+            if let ms = r.duration(SiteKeys.watchdogTimeout.name) {
+                if ms % 1_000 == 0, SiteKeys.watchdogTimeout.admits(milliseconds: ms) { daemon.watchdogTimeoutSeconds = ms / 1_000 } else {
                     r.report("watchdog_timeout", "= \(DurationText.format(milliseconds: ms)) must be whole seconds from 2 s to 10 min (the watchdog counts seconds)")
                 }
             }
@@ -473,132 +449,120 @@ extension SiteConfig {
     /// for the flashing green; it has no red+amber and no start-up all-red (it starts dark).
     private static func loadCrossing(_ r: TableReader, regime: Regime, hybrid: Bool, tickMs: Int) -> CrossingSettings? {
         let f = DurationText.format(milliseconds:)
+        let K = SiteKeys.self
+        let profile: CrossingProfile = hybrid ? .hybridBeacon : .signalized
         var ok = true
-        func within(_ key: String, _ value: Int, _ range: ClosedRange<Int>, _ rule: String) {
-            if !range.contains(value) {
-                r.report(key, "= \(f(value)) is outside \(f(range.lowerBound))–\(f(range.upperBound)) (\(rule))")
+        /// A duration key from the table: its default where absent, nil and `ok` false where refused.
+        func read(_ key: SiteKey, default value: Int) -> Int {
+            if let v = r.read(key, default: value) { return v }
+            ok = false
+            return value
+        }
+        /// A key that only some regimes or one profile use: refused (with what to use instead) elsewhere, 0 there.
+        func used(_ key: SiteKey, instead: String? = nil) -> Bool {
+            let here = (key.regimes.isEmpty || key.regimes.contains(regime)) && (key.profiles.isEmpty || key.profiles.contains(profile))
+            if !here && r.has(key.name) {
+                if !key.profiles.isEmpty && !key.profiles.contains(profile) {
+                    let usedWith = hybrid ? "is not used with profile \"hybrid-beacon\"" : "is used only with profile \"hybrid-beacon\""
+                    r.report(key.name, usedWith + "; " + (instead ?? "remove it"))
+                } else {
+                    r.report(key.name, "is not used in regime \(regime.rawValue); remove it")
+                }
                 ok = false
             }
-        }
-        func regimeOnly(_ key: String, _ allowed: Bool, default value: Int) -> Int {
-            if allowed { return r.duration(key) ?? value }
-            if r.has(key) {
-                r.report(key, "is not used in regime \(regime.rawValue); remove it")
-                ok = false
-            }
-            return 0
+            return here
         }
 
-        let length = r.number("length_m")
-        if length == nil && !r.has("length_m") { r.report("length_m", "is missing; the clearance is derived from the crossing length in metres"); ok = false }
-        if let l = length, !(l > 0 && l <= 100) { r.report("length_m", "= \(l) must be more than 0 and at most 100 m"); ok = false }
-        let speed = r.number("walking_speed_mps") ?? 1.07
-        let speedValid = speed >= 0.5 && speed <= 1.07
-        if !speedValid {
-            r.report("walking_speed_mps", "= \(speed) is outside 0.5–1.07 m/s (MUTCD 4E.06: 1.07 m/s = 3.5 ft/s at most; slower, e.g. 0.9 m/s, near schools and hospitals)")
-            ok = false
-        }
+        let length = r.number(K.crossingLength.name)
+        if length == nil && !r.has(K.crossingLength.name) { r.report(K.crossingLength.name, "is missing; the clearance is derived from the crossing length in metres"); ok = false }
+        if let l = length, !(l > 0 && l <= 100) { r.report(K.crossingLength.name, "= \(l) must be more than 0 and at most 100 m"); ok = false }
+        let speedRead = r.read(K.crossingSpeed, default: 1.07)
+        let speed = speedRead ?? 1.07
+        if speedRead == nil { ok = false }
 
-        func hybridOnly(_ key: String, instead: String) {
-            guard r.has(key) else { return }
-            r.report(key, hybrid ? "is not used with profile \"hybrid-beacon\"; \(instead)" : "is used only with profile \"hybrid-beacon\"; \(instead)")
-            ok = false
-        }
         let minGreen: Int
         let flashingGreen: Int
         if hybrid {
-            hybridOnly("min_green", instead: "the beacon rests dark: set min_dark, the least dark time between two activations")
-            hybridOnly("flashing_green", instead: "the beacon starts with flashing_amber")
-            hybridOnly("startup_all_red", instead: "the beacon starts with its flash and then rests dark")
-            minGreen = r.duration("min_dark") ?? 10_000
-            within("min_dark", minGreen, 1_000...300_000, "the least dark time between two activations, 1 s–5 min")
-            flashingGreen = r.duration("flashing_amber") ?? 3_000
-            within("flashing_amber", flashingGreen, 2_000...10_000, "MUTCD 4J: flashing yellow upon actuation, a few seconds")
+            _ = used(K.minGreen, instead: "the beacon rests dark: set min_dark, the least dark time between two activations")
+            _ = used(K.flashingGreen, instead: "the beacon starts with flashing_amber")
+            _ = used(K.startupAllRed, instead: "the beacon starts with its flash and then rests dark")
+            minGreen = read(K.minDark, default: 10_000)
+            flashingGreen = read(K.flashingAmber, default: 3_000)
         } else {
-            hybridOnly("min_dark", instead: "use min_green")
-            hybridOnly("flashing_amber", instead: regime.hasFlashingGreen ? "use flashing_green" : "remove it")
-            minGreen = r.duration("min_green") ?? 20_000
-            within("min_green", minGreen, 5_000...120_000, "a vehicle green shorter than 5 s is not a green")
-            flashingGreen = regimeOnly("flashing_green", regime.hasFlashingGreen, default: 3_000)
-            if regime.hasFlashingGreen { within("flashing_green", flashingGreen, 2_000...4_000, "kz practice: 3 s of flashing green before amber") }
+            _ = used(K.minDark, instead: "use min_green")
+            _ = used(K.flashingAmber, instead: regime.hasFlashingGreen ? "use flashing_green" : "remove it")
+            minGreen = read(K.minGreen, default: 20_000)
+            flashingGreen = used(K.flashingGreen) ? read(K.flashingGreen, default: 3_000) : 0
         }
-        let amber = r.duration("amber") ?? 3_000
-        within("amber", amber, 3_000...6_000, "MUTCD 4F.17 / ITE: amber 3–6 s")
-        let allRed = r.duration("all_red") ?? (regime == .uk ? 3_000 : 2_000)
-        if regime == .uk && allRed < 3_000 && allRed >= 1_000 {
-            r.report("all_red", "= \(f(allRed)) is below the 3 s all-red before a pedestrian walk required in regime uk (TOPAS 2500A)")
-            ok = false
-        } else {
-            within("all_red", allRed, 1_000...6_000, "all-red 1–6 s")
+        let amber = read(K.amber, default: 3_000)
+        // The regimes' own minimums: the 3 s all-red before a walk in the UK, the 3 s buffer after the
+        // clearance in the US. A value below them but inside the general range is named with its rule.
+        func allRedKey(_ key: SiteKey, default value: Int, floorIn floorRegime: Regime, _ rule: String) -> Int {
+            if regime == floorRegime, let ms = r.duration(key.name), ms < 3_000, key.admits(milliseconds: ms) {
+                r.report(key.name, "= \(f(ms)) is below \(rule)")
+                ok = false
+                return ms
+            }
+            return read(key, default: value)
         }
-        let allRedAfterGiven = r.has("all_red_after_clearance")
-        let allRedAfter = r.duration("all_red_after_clearance") ?? (regime == .us ? 3_000 : allRed)
+        let allRed = allRedKey(K.allRed, default: regime == .uk ? 3_000 : 2_000, floorIn: .uk,
+                               "the 3 s all-red before a pedestrian walk required in regime uk (TOPAS 2500A)")
         // Outside us an absent all_red_after_clearance mirrors all_red, which has been checked already.
-        if regime == .us && allRedAfter < 3_000 && allRedAfter >= 1_000 {
-            r.report("all_red_after_clearance", "= \(f(allRedAfter)) is below the 3 s buffer interval that regime us requires after the clearance (MUTCD 4I.06)")
-            ok = false
-        } else if allRedAfterGiven || regime == .us {
-            within("all_red_after_clearance", allRedAfter, 1_000...6_000, "all-red 1–6 s")
-        }
-        let redAmber = regimeOnly("red_amber", regime.hasRedAmber, default: 2_000)
-        if regime.hasRedAmber { within("red_amber", redAmber, 1_000...3_000, "red+amber before green 1–3 s; 2 s in the UK") }
+        let allRedAfter = allRedKey(K.allRedAfterClearance, default: regime == .us ? 3_000 : allRed, floorIn: .us,
+                                    "the 3 s buffer interval that regime us requires after the clearance (MUTCD 4I.06)")
+        let redAmber = used(K.redAmber) ? read(K.redAmber, default: 2_000) : 0
 
-        let allowShortWalk = r.bool("allow_short_walk") ?? false
-        let walk = r.duration("walk") ?? 7_000
+        let allowShortWalk = r.read(K.allowShortWalk, default: false)
+        let walk = r.duration(K.walk.name) ?? 7_000
+        let shortest = K.walk.lowestMilliseconds ?? 0
         if walk < 7_000 && !allowShortWalk {
-            r.report("walk", "= \(f(walk)) is below the 7 s minimum (MUTCD 4E.06); set crossing.allow_short_walk = true to allow down to 4 s")
+            r.report(K.walk.name, "= \(f(walk)) is below the 7 s minimum (MUTCD 4E.06); set crossing.allow_short_walk = true to allow down to \(f(shortest))")
             ok = false
-        } else if walk < 4_000 {
-            r.report("walk", "= \(f(walk)) is below the 4 s absolute minimum (MUTCD 4E.06)")
-            ok = false
-        } else if walk > 120_000 {
-            r.report("walk", "= \(f(walk)) is above 120 s; a walk that long is a configuration mistake")
+        } else if !K.walk.admits(milliseconds: walk) {
+            r.report(K.walk.name, walk < shortest ? "= \(f(walk)) is below the \(f(shortest)) absolute minimum (MUTCD 4E.06)"
+                : "= \(f(walk)) is above 2 min; a walk that long is a configuration mistake")
             ok = false
         }
 
         // Clearance ≥ length ÷ speed, rounded up to whole milliseconds and then to whole ticks.
         var derivedClearance = 0
-        if let l = length, l > 0 && l <= 100, speedValid {
+        if let l = length, l > 0 && l <= 100, speedRead != nil {
             let exact = l / speed * 1000
             derivedClearance = Int(exact.rounded(.up))
         }
         var clearance = derivedClearance
-        if let given = r.duration("clearance") {
+        if let given = r.duration(K.clearance.name) {
             if given < derivedClearance, let l = length {
-                r.report("clearance", "= \(f(given)) is below the crossing length ÷ walking speed = \(formatNumber(l)) m ÷ \(formatNumber(speed)) m/s = \(f(derivedClearance)); a shorter clearance strands pedestrians")
+                r.report(K.clearance.name, "= \(f(given)) is below the crossing length ÷ walking speed = \(formatNumber(l)) m ÷ \(formatNumber(speed)) m/s = \(f(derivedClearance)); a shorter clearance strands pedestrians")
                 ok = false
             }
             clearance = max(given, derivedClearance)
         }
-        if clearance > 120_000 { r.report("length_m", "gives a clearance of \(f(clearance)), above 120 s"); ok = false }
+        if clearance > 120_000 { r.report(K.crossingLength.name, "gives a clearance of \(f(clearance)), above 2 min"); ok = false }
         var clearanceMax = clearance
-        if let given = r.duration("clearance_max") {
+        if let given = r.duration(K.clearanceMax.name) {
             if given < clearance {
-                r.report("clearance_max", "= \(f(given)) is below the clearance of \(f(clearance)); the on-crossing extension runs between the two")
+                r.report(K.clearanceMax.name, "= \(f(given)) is below the clearance of \(f(clearance)); the on-crossing extension runs between the two")
                 ok = false
             } else if given > 2 * max(clearance, 1) + 30_000 {
-                r.report("clearance_max", "= \(f(given)) is more than twice the clearance plus 30 s; check the value")
+                r.report(K.clearanceMax.name, "= \(f(given)) is more than twice the clearance plus 30 s; check the value")
                 ok = false
             }
             clearanceMax = given
         }
 
-        let maxWait = r.duration("max_wait") ?? 45_000
-        let kerbDwell = r.duration("kerb_dwell") ?? 1_000
-        within("kerb_dwell", kerbDwell, 100...10_000, "a waiting pedestrian is detected after 0.1–10 s")
-        let kerbCancel = r.duration("kerb_cancel") ?? 2_000
-        within("kerb_cancel", kerbCancel, 500...30_000, "a kerb demand is cancelled 0.5–30 s after the pedestrian leaves")
-        let startupFlash = r.duration("startup_flash") ?? 6_000
-        within("startup_flash", startupFlash, 3_000...60_000, "start-up flash 3–60 s")
+        let maxWait = r.duration(K.maxWait.name) ?? 45_000
+        let kerbDwell = read(K.kerbDwell, default: 1_000)
+        let kerbCancel = read(K.kerbCancel, default: 2_000)
+        let startupFlash = read(K.startupFlash, default: 6_000)
         // A hybrid beacon rests dark after its start-up flash: one tick stands for the all-red it does not have.
-        let startupAllRed = hybrid ? tickMs : r.duration("startup_all_red") ?? 3_000
-        if !hybrid { within("startup_all_red", startupAllRed, 1_000...10_000, "start-up all-red 1–10 s") }
-        let countdown = r.bool("countdown") ?? true
+        let startupAllRed = hybrid ? tickMs : read(K.startupAllRed, default: 3_000)
+        let countdown = r.read(K.countdown, default: true)
         r.finish()
-        guard ok, length != nil else { return nil }
+        guard ok, let length else { return nil }
 
         let settings = CrossingSettings(
-            lengthMeters: length!, walkingSpeedMetersPerSecond: speed, minGreenMs: minGreen,
+            lengthMeters: length, walkingSpeedMetersPerSecond: speed, minGreenMs: minGreen,
             flashingGreenMs: flashingGreen, amberMs: amber, allRedMs: allRed, allRedAfterClearanceMs: allRedAfter,
             redAmberMs: redAmber, walkMs: walk, clearanceMs: clearance, clearanceMaxMs: clearanceMax,
             maxWaitMs: maxWait, kerbDwellMs: kerbDwell, kerbCancelMs: kerbCancel,
@@ -606,7 +570,7 @@ extension SiteConfig {
         let plan = SignalPlan(settings, regime: regime, hybrid: hybrid, tickMs: tickMs)
         let worst = plan.worstCaseWait.milliseconds(tickMs: tickMs)
         if worst > maxWait {
-            r.report("max_wait", "= \(f(maxWait)) is shorter than the worst-case wait of \(f(worst)) (\(plan.worstCaseWaitBreakdown(tickMs: tickMs))); shorten \(hybrid ? "min_dark" : "min_green") or the clearance, or raise max_wait")
+            r.report(K.maxWait.name, "= \(f(maxWait)) is shorter than the worst-case wait of \(f(worst)) (\(plan.worstCaseWaitBreakdown(tickMs: tickMs))); shorten \(hybrid ? "min_dark" : "min_green") or the clearance, or raise max_wait")
             return nil
         }
         return settings
@@ -614,45 +578,47 @@ extension SiteConfig {
 
     private static func loadBeacon(_ r: TableReader, tickMs: Int) -> BeaconSettings? {
         let f = DurationText.format(milliseconds:)
+        let K = SiteKeys.self
         var ok = true
-        let length = r.number("length_m")
-        if length == nil && !r.has("length_m") { r.report("length_m", "is missing; the activation lasts the crossing length ÷ walking speed plus a buffer"); ok = false }
-        if let l = length, !(l > 0 && l <= 100) { r.report("length_m", "= \(l) must be more than 0 and at most 100 m"); ok = false }
-        let speed = r.number("walking_speed_mps") ?? 1.07
-        if !(speed >= 0.5 && speed <= 1.07) {
-            r.report("walking_speed_mps", "= \(speed) is outside 0.5–1.07 m/s (MUTCD 4E.06: 1.07 m/s = 3.5 ft/s at most; slower, e.g. 0.9 m/s, near schools and hospitals)")
+        func read(_ key: SiteKey, default value: Int) -> Int {
+            if let v = r.read(key, default: value) { return v }
             ok = false
+            return value
         }
-        let buffer = r.duration("buffer") ?? 3_000
-        if buffer > 30_000 { r.report("buffer", "= \(f(buffer)) is above 30 s"); ok = false }
+        func read(_ key: SiteKey, default value: Double) -> Double {
+            if let v = r.read(key, default: value) { return v }
+            ok = false
+            return value
+        }
+        let length = r.number(K.beaconLength.name)
+        if length == nil && !r.has(K.beaconLength.name) { r.report(K.beaconLength.name, "is missing; the activation lasts the crossing length ÷ walking speed plus a buffer"); ok = false }
+        if let l = length, !(l > 0 && l <= 100) { r.report(K.beaconLength.name, "= \(l) must be more than 0 and at most 100 m"); ok = false }
+        let speed = read(K.beaconSpeed, default: 1.07)
+        let buffer = read(K.beaconBuffer, default: 3_000)
         var pattern = BeaconPattern.steady1Hz
-        if let text = r.string("pattern") {
+        if let text = r.string(K.beaconPattern.name) {
             if let p = BeaconPattern(rawValue: text) { pattern = p } else {
-                r.report("pattern", "= \"\(text)\" is not a pattern; use steady-1hz (MUTCD 4G.01) or rrfb (FHWA IA-21)"); ok = false
+                r.report(K.beaconPattern.name, "= \"\(text)\" is not a pattern; use steady-1hz (MUTCD 4G.01) or rrfb (FHWA IA-21)"); ok = false
             }
         }
         if pattern == .rrfb && 50 % tickMs != 0 {
-            r.report("pattern", "= \"rrfb\" needs a tick that divides its 50 ms flashes; tick = \(f(tickMs)) does not"); ok = false
+            r.report(K.beaconPattern.name, "= \"rrfb\" needs a tick that divides its 50 ms flashes; tick = \(f(tickMs)) does not"); ok = false
         }
-        let kerbDwell = r.duration("kerb_dwell") ?? 500
-        if !(100...10_000).contains(kerbDwell) { r.report("kerb_dwell", "= \(f(kerbDwell)) is outside 100 ms–10 s"); ok = false }
-        let nightBelow = r.number("night_below_lux") ?? 10
-        let dayAbove = r.number("day_above_lux") ?? 30
-        if !(nightBelow >= 0 && nightBelow <= 10_000) { r.report("night_below_lux", "= \(nightBelow) is outside 0–10000 lux"); ok = false }
+        let kerbDwell = read(K.beaconKerbDwell, default: 500)
+        let nightBelow = read(K.nightBelowLux, default: 10.0)
+        let dayAbove = r.number(K.dayAboveLux.name) ?? 30
         if !(dayAbove > nightBelow && dayAbove <= 100_000) {
-            r.report("day_above_lux", "= \(dayAbove) must be above night_below_lux = \(nightBelow) (the gap is the hysteresis that stops the floodlight flickering at dusk)"); ok = false
+            r.report(K.dayAboveLux.name, "= \(dayAbove) must be above night_below_lux = \(nightBelow) (the gap is the hysteresis that stops the floodlight flickering at dusk)"); ok = false
         }
-        let stuck = r.duration("kerb_stuck_after") ?? 300_000
-        if !(60_000...7_200_000).contains(stuck) { r.report("kerb_stuck_after", "= \(f(stuck)) is outside 1 min–2 h"); ok = false }
-        let idle = r.duration("detector_idle_after") ?? 86_400_000
-        if !(3_600_000...30 * 86_400_000).contains(idle) { r.report("detector_idle_after", "= \(f(idle)) is outside 1 h–30 days"); ok = false }
-        let maximum = r.duration("max") ?? 60_000
+        let stuck = read(K.kerbStuckAfter, default: 300_000)
+        let idle = read(K.detectorIdleAfter, default: 86_400_000)
+        let maximum = r.duration(K.beaconMax.name) ?? 60_000
         guard ok, let l = length else { r.finish(); return nil }
         let settings = BeaconSettings(
             lengthMeters: l, walkingSpeedMetersPerSecond: speed, bufferMs: buffer, maximumMs: maximum, pattern: pattern,
             kerbDwellMs: kerbDwell, nightBelowLux: nightBelow, dayAboveLux: dayAbove, kerbStuckAfterMs: stuck, detectorIdleAfterMs: idle)
         if maximum < settings.activationMs || maximum > 600_000 {
-            r.report("max", "= \(f(maximum)) must be from one activation (\(formatNumber(l)) m ÷ \(formatNumber(speed)) m/s + buffer \(f(buffer)) = \(f(settings.activationMs))) up to 10 min")
+            r.report(K.beaconMax.name, "= \(f(maximum)) must be from one activation (\(formatNumber(l)) m ÷ \(formatNumber(speed)) m/s + buffer \(f(buffer)) = \(f(settings.activationMs))) up to 10 min")
             r.finish()
             return nil
         }
@@ -662,19 +628,20 @@ extension SiteConfig {
 
     private static func loadSOS(_ r: TableReader) -> SOSSettings? {
         let f = DurationText.format(milliseconds:)
+        let K = SiteKeys.self
         var ok = true
-        let longPress = r.duration("long_press") ?? 0
-        if longPress > 5_000 { r.report("long_press", "= \(f(longPress)) is above 5 s; a person in danger must not have to hold the button that long"); ok = false }
-        let ackTimeout = r.duration("ack_timeout") ?? 60_000
-        if !(10_000...600_000).contains(ackTimeout) { r.report("ack_timeout", "= \(f(ackTimeout)) is outside 10 s–10 min"); ok = false }
-        let stuck = r.duration("stuck_after") ?? 30_000
-        if !(5_000...600_000).contains(stuck) {
-            r.report("stuck_after", "= \(f(stuck)) is outside 5 s–10 min"); ok = false
-        } else if stuck <= longPress {
-            r.report("stuck_after", "= \(f(stuck)) must be longer than sos.long_press = \(f(longPress))"); ok = false
+        func read(_ key: SiteKey, default value: Int) -> Int {
+            if let v = r.read(key, default: value) { return v }
+            ok = false
+            return value
         }
-        let selfTest = r.duration("self_test_every") ?? 86_400_000
-        if !(60_000...7 * 86_400_000).contains(selfTest) { r.report("self_test_every", "= \(f(selfTest)) is outside 1 min–7 days"); ok = false }
+        let longPress = read(K.longPress, default: 0)
+        let ackTimeout = read(K.ackTimeout, default: 60_000)
+        let stuck = read(K.stuckAfter, default: 30_000)
+        if ok && stuck <= longPress {
+            r.report(K.stuckAfter.name, "= \(f(stuck)) must be longer than sos.long_press = \(f(longPress))"); ok = false
+        }
+        let selfTest = read(K.selfTestEvery, default: 86_400_000)
         r.finish()
         guard ok else { return nil }
         return SOSSettings(longPressMs: longPress, ackTimeoutMs: ackTimeout, stuckAfterMs: stuck, selfTestEveryMs: selfTest)
