@@ -1,9 +1,9 @@
 import ArgumentParser
 import CrossguardCLI
 import CrossguardCore
-import CrossguardDrivers
 import CrossguardHAL
 import CrossguardLinux
+import CrossguardRuntime
 import CrossguardTOML
 import Foundation
 import Synchronization
@@ -67,7 +67,12 @@ struct Diag: ParsableCommand {
                         bus = try LinuxI2CBus(path: part.bus)
                         buses[part.bus] = bus
                     }
-                    report(true, "\(board.roleNames(servedBy: part)): \(part.label): \(try Diag.read(part, board: board, on: bus))")
+                    // The part the daemon's sensor thread would poll, brought up and read once.
+                    guard let polled = try I2CParts.part(part, board: board, on: bus) else {
+                        report(true, "\(board.roleNames(servedBy: part)): \(part.label): no line placed on it, left alone")
+                        continue
+                    }
+                    report(true, "\(board.roleNames(servedBy: part)): \(part.label): \(try polled.probe { usleep(UInt32($0) * 1_000) })")
                 } catch {
                     report(false, "\(board.roleNames(servedBy: part)): \(part.label): \(error)")
                 }
@@ -102,64 +107,6 @@ struct Diag: ParsableCommand {
         }
         print(problems == 0 ? "diag: everything answers" : "diag: \(problems) problem\(problems == 1 ? "" : "s")")
         if problems > 0 { throw ExitCode(1) }
-    }
-
-    /// Brings one part up and reads it once, as the technician wants to see it: a distance, a current,
-    /// a light level, each expander line's level; the display shows 8888 for a moment, then goes blank.
-    static func read(_ part: I2CDeviceConfig, board: BoardConfig, on bus: LinuxI2CBus) throws(HardwareError) -> String {
-        switch part.part {
-        case .vl53l0x:
-            let sensor = VL53L0X(bus: bus, address: part.address)
-            try sensor.start()
-            for _ in 0..<50 {  // a sample takes about 30 ms
-                if let reading = try sensor.readDistance() {
-                    if case .millimeters(let mm) = reading { return "\(mm) mm" }
-                    return "nothing in range"
-                }
-                usleep(10_000)
-            }
-            return "started, but no sample within 0.5 s"
-        case .ina219, .ina226:
-            let shuntMilliohms = UInt32(shunt(part))
-            let monitor: any CurrentMonitor = part.part == .ina219
-                ? try INA219(bus: bus, address: part.address, shuntMilliohms: shuntMilliohms)
-                : try INA226(bus: bus, address: part.address, shuntMilliohms: shuntMilliohms)
-            try monitor.start()
-            usleep(UInt32(monitor.resultMicroseconds + 2_000))  // one whole result, and a little
-            return "\(try monitor.readCurrentMilliamps()) mA"
-        case .veml7700:
-            let sensor = VEML7700(bus: bus)
-            try sensor.start()
-            usleep(150_000)  // one 100 ms integration
-            return String(format: "%.1f lx", try sensor.readLux())
-        case .ht16k33:
-            let display = HT16K33(bus: bus, address: part.address)
-            try display.start()
-            try display.show(8888)
-            usleep(1_000_000)
-            try display.show(nil)
-            return "showed 8888 for 1 s"
-        case .mcp23017:
-            guard let layout = board.expanderLayout(part) else { return "not an expander" }
-            let expander = MCP23017(bus: bus, address: part.address)
-            try expander.configure(inputs: layout.directions, pullUps: layout.pullUps, outputLevels: layout.inactiveLatch)
-            usleep(1_000)  // the 100 kΩ pull-ups charge the line
-            let raw = try expander.readLines()
-            let levels = layout.inputLevels(raw: raw)
-            let lines = layout.lines.map { line in
-                let bit: UInt16 = 1 << UInt16(line.pin)
-                let level = raw & bit != 0 ? "high" : "low"
-                return line.isInput
-                    ? "\(line.roleName) \(ExpanderPin.name(line.pin)) \(levels & bit != 0 ? "active" : "inactive") (\(level))"
-                    : "\(line.roleName) \(ExpanderPin.name(line.pin)) output, left inactive (\(level))"
-            }
-            return lines.isEmpty ? "configured; no lines placed on it" : "\n          " + lines.joined(separator: "\n          ")
-        }
-    }
-
-    private static func shunt(_ part: I2CDeviceConfig) -> Int {
-        if case .lampCurrent(let shunt, _, _) = part.function { return shunt }
-        return 1
     }
 
     private func kernelRelease() -> String {

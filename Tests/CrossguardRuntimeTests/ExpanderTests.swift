@@ -150,7 +150,7 @@ struct ExpanderTests {
         rig.poller.pass(nowMs: 2_000)
         #expect(rig.bus.word(0x20, 0x00) == 0x7E3F && rig.bus.word(0x20, 0x0C) == 0x7C3F)
         #expect(rig.latch == 0x0140)
-        let health = try #require(rig.poller.sensorHealth.first)
+        let health = try #require(rig.poller.health.expanders.first)
         #expect(!health.silent && health.lastError?.detail == "mcp23017 x1 at 0x20 on /dev/i2c-1: IODIR reads 0xffff, expected 0x7e3f; configured again")
     }
 
@@ -171,7 +171,7 @@ struct ExpanderTests {
         #expect(rig.hub.expanders[0].peek() == ExpanderPort.Snapshot(levels: 0x0200, edges: 0x0200, silent: true))
         runtime.tick(observer: log)
         #expect(log.faults() == ["ped.button raised", "ped.crossing raised"])
-        #expect(rig.poller.sensorHealth[0].silent && rig.poller.sensorHealth[0].lastError?.kind == .noAcknowledge)
+        #expect(rig.poller.health.expanders[0].silent && rig.poller.health.expanders[0].lastError?.kind == .noAcknowledge)
         let triesBefore = rig.bus.log.count
         rig.poller.pass(nowMs: 15)                                 // brought up again: no answer
         rig.poller.pass(nowMs: 500)
@@ -184,7 +184,7 @@ struct ExpanderTests {
         #expect(rig.hub.expanders[0].peek().levels == 0x0001 && !rig.hub.expanders[0].peek().silent)
         runtime.tick(observer: log)
         #expect(log.faults() == ["ped.button raised", "ped.crossing raised", "ped.button cleared", "ped.crossing cleared"])
-        #expect(!rig.poller.sensorHealth[0].silent)
+        #expect(!rig.poller.health.expanders[0].silent)
         rig.setLines(idleLines)
         rig.poller.pass(nowMs: 1_020)                              // read at its own period again, not a second later
         #expect(rig.hub.expanders[0].peek().levels == 0x0000)

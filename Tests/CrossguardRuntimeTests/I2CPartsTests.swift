@@ -53,7 +53,7 @@ struct I2CPartsTests {
         bus.detach(0x29)
         for t: UInt64 in [150, 200, 250] { poller.pass(nowMs: t) }
         #expect(hub.sample(0) == (false, true))
-        #expect(poller.sensorHealth[0].lastError?.kind == .noAcknowledge)
+        #expect(poller.health.sensors[0].lastError?.kind == .noAcknowledge)
         runtime.tick(observer: log)
         #expect(log.faults() == ["ped.kerb raised"])
         preloadRangingSensor(bus, 0x29, millimeters: 400)  // plugged back in: it needs its start-up again
@@ -95,6 +95,23 @@ struct I2CPartsTests {
         bus.setWord(0x40, 0x01, bigEndianRegister(150))    // 15 mA: dark
         poller.pass(nowMs: 150)
         #expect(hub.sample(0) == (false, false))
+    }
+
+    /// `diag` reads the very parts the sensor thread polls: the probe shows what the technician checks.
+    @Test func diagProbesThePartsTheDaemonPolls() throws {
+        let bus = SimulatedI2CBus(path: "/dev/i2c-1")
+        preloadRangingSensor(bus, 0x29, millimeters: 800)
+        bus.attach(0x40)
+        bus.setWord(0x40, 0x01, bigEndianRegister(1_000))  // 10 mV over 100 mΩ: 100 mA
+        let board = sensorBoard([kerb, redLamp])
+        var slept: [Int] = []
+        let ranging = try #require(try I2CParts.part(kerb, board: board, on: bus))
+        #expect(try ranging.probe { slept.append($0) } == "800 mm")
+        let current = try #require(try I2CParts.part(redLamp, board: board, on: bus))
+        #expect(try current.probe { slept.append($0) } == "100 mA")
+        #expect(slept.last.map { $0 >= 2 } == true)  // waited for a whole result before reading
+        bus.detach(0x29)
+        #expect(throws: HardwareError.self) { try ranging.probe { _ in } }
     }
 
     @Test func aBusThatCannotBeOpenedNamesThePart() {

@@ -80,8 +80,8 @@ struct SensorPollerTests {
         #expect(hub.sample(0) == (false, true))         // the third: silent, and nobody is known to wait
         runtime.tick(observer: log)
         #expect(log.faults() == ["ped.kerb raised"])
-        #expect(poller.sensorHealth[0].silent && poller.sensorHealth[0].failures == 3)
-        #expect(poller.sensorHealth[0].lastError?.kind == .noAcknowledge)
+        #expect(poller.health.sensors[0].silent && poller.health.sensors[0].failures == 3)
+        #expect(poller.health.sensors[0].lastError?.kind == .noAcknowledge)
         sensor.startFails = true
         poller.pass(nowMs: 200)                           // brought up again at once, and it does not answer
         #expect(poller.pass(nowMs: 300) == 900)          // the next try a second after the last
@@ -120,7 +120,7 @@ struct SensorPollerTests {
         #expect(hub.sample(0) == (true, false))
         poller.pass(nowMs: 500)
         #expect(hub.sample(0) == (false, true))
-        #expect(poller.sensorHealth[0].lastError?.kind == .timeout)
+        #expect(poller.health.sensors[0].lastError?.kind == .timeout)
         poller.pass(nowMs: 1_500)                         // brought up again, no sample yet
         #expect(sensor.starts == 2)
         #expect(hub.sample(0) == (false, false))         // not the "present" it read before it went silent
@@ -168,12 +168,12 @@ struct SensorPollerTests {
         try hub.show(nil)
         display.unplugged = true
         poller.pass(nowMs: 30)
-        #expect(poller.sensorHealth[0].silent)
+        #expect(poller.health.display?.silent == true)
         display.unplugged = false
         poller.pass(nowMs: 500)                           // not yet: a second between tries
         #expect(display.shown == [8])
         poller.pass(nowMs: 1_030)
         #expect(display.shown == [8, nil])
-        #expect(!poller.sensorHealth[0].silent)
+        #expect(poller.health.display?.silent == false)
     }
 }
