@@ -148,19 +148,3 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
         next?.didTick(tick, result: result, events: events, runtime: runtime)
     }
 }
-
-/// The tick thread's pulse for a supervisor on another thread (the daemon's watchdog and systemd
-/// notifications): how many ticks have finished. One relaxed atomic store per tick, nothing else.
-public final class TickHeartbeat: TickObserver, @unchecked Sendable {
-    private let finished = Atomic<UInt64>(0)
-
-    /// A heartbeat at zero ticks.
-    public init() {}
-
-    /// Ticks finished so far, from any thread.
-    public var ticks: UInt64 { finished.load(ordering: .acquiring) }
-
-    public func didTick(_ tick: UInt64, result: StepResult, events: [Event], runtime: DeviceRuntime) {
-        finished.store(tick + 1, ordering: .releasing)
-    }
-}

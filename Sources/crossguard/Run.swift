@@ -40,6 +40,9 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        // First, before any thread starts: SIGTERM and SIGINT become this stop request.
+        let stop = StopRequest()
+        StopSignals.deliver(to: { stop.request() })
         let device = try loadDevice(board: board, site: site)
         // Lines and I2C parts are both tried, so one start names every problem the technician must fix.
         var problems: [HardwareError] = []
@@ -55,7 +58,7 @@ struct Run: ParsableCommand {
             for problem in problems { logLine("run: \(device.boardPath): \(problem.detail)") }
             throw ExitCode(1)
         }
-        try Daemon(device: device, bank: bank, parts: parts, uplink: uplink).run()
+        try Daemon(device: device, bank: bank, parts: parts, uplink: uplink, stop: stop).run()
     }
 
     /// The board's I2C parts, each brought up once: a part that does not answer at start is a start-up
@@ -159,29 +162,29 @@ struct I2CPartsOpened {
     let poller: SensorPoller?
 }
 
-/// The daemon's lifetime: start in order, tick on a real-time thread, supervise, stop in order.
+/// Wires one device for `DaemonService`: the latch keeper, the uplink, the runtime, the watchdog and
+/// systemd, on this process's clock, threads and stop signals. The order of start and stop is the service's.
 struct Daemon {
     let device: DeviceFiles
     let bank: LineBank
     let parts: I2CPartsOpened
     let uplink: UplinkOptions
+    let stop: StopRequest
 
     func run() throws {
         let site = device.site
         let settings = site.daemon
-        StopSignal.install()
         if settings.lockMemory, let warning = Realtime.lockMemory() { logLine("run: \(warning)") }
         let stateDir = uplink.stateDir!
         try FileRecord.checkDirectory(stateDir, writable: false)
         let keeper = LatchKeeper(record: FileRecord(directory: stateDir, name: "latch"))
         let commands = CommandMailbox()
-        let heartbeat = TickHeartbeat()
-        let feed = UplinkFeed(site: site, stamp: eventStamp(tickMs: site.tickMs)).chained(to: heartbeat)
+        let feed = UplinkFeed(site: site, stamp: eventStamp(tickMs: site.tickMs))
         let start: UplinkStart
         do {
             start = try startUplink(site: site, options: uplink, feed: feed, commands: commands, logEvents: true,
-                                                  diagnostics: { latchDiagnostics(keeper) },
-                                  latchPersisted: { !keeper.health.pending }, log: logLine)
+                                    diagnostics: { latchDiagnostics(keeper) },
+                                    latchPersisted: { !keeper.health.pending }, log: logLine)
         } catch {
             logLine("run: \(error)")
             throw ExitCode(1)
@@ -209,86 +212,38 @@ struct Daemon {
                 logLine("run: \(error.detail); running without the hardware watchdog")
             }
         }
-        let notifier = SystemdNotifier()
-        start.service.start()
-
-        // The tick thread: real-time set-up first, then the loop until a stop signal.
-        let ended = AtomicFlag()
-        let work = Handoff((runtime, feed))
-        let periodNs = UInt64(site.tickMs) * 1_000_000
-        let tickThread = Thread {
-            for warning in Realtime.configureCurrentThread(priority: settings.realtimePriority) { logLine("run: \(warning)") }
-            let (runtime, feed) = work.value
-            runtime.run(clock: MonotonicTickClock(periodNs: periodNs), observer: feed, shouldStop: { StopSignal.requested })
-            ended.set()
-        }
-        tickThread.name = "crossguard-tick"
-        tickThread.start()
-        // The sensor thread: I2C transfers block for their bus time, so they never run on the tick thread.
-        let sensorsEnded = AtomicFlag()
-        if let poller = parts.poller {
-            let sensorThread = Thread {
-                poller.run(nowMs: { MonotonicTickClock.nowNs() / 1_000_000 }, sleepMs: { usleep(UInt32($0 * 1_000)) },
-                           shouldStop: { StopSignal.requested })
-                sensorsEnded.set()
-            }
-            sensorThread.name = "crossguard-i2c"
-            sensorThread.start()
-        } else {
-            sensorsEnded.set()
-        }
+        let service = DaemonService(
+            parts: DaemonService.Parts(runtime: runtime, observer: feed, poller: parts.poller, keeper: keeper, uplink: start.service,
+                                       watchdog: watchdog, notifier: SystemdNotifier()),
+            clock: ProcessClock(), threads: ProcessThreads(), stop: stop, log: logLine,
+            configureTickThread: { Realtime.configureCurrentThread(priority: settings.realtimePriority) })
         logLine("run: \(site.deviceID) on \(device.boardPath) (\(site.profile.kind.rawValue), \(site.regime.rawValue)), \(site.tickMs) ms ticks, firmware \(firmwareVersion)")
-
-        supervise(heartbeat: heartbeat, ended: ended, periodNs: periodNs, watchdog: watchdog, notifier: notifier)
-
-        // The tick thread has ended: the runtime is ours again.
-        notifier?.send("STOPPING=1")
-        var status: Int32 = 0
-        do {
-            try runtime.writeSafeState()
-        } catch {
-            logLine("run: the safe state could not be written: \(error.detail)")
-            status = 1
-        }
-        // The sensor thread sleeps at most 100 ms between passes; once it has ended, one last pass on this
-        // thread blanks the countdown the safe state asked for.
-        while !sensorsEnded.isSet { usleep(10_000) }
-        parts.poller?.pass(nowMs: MonotonicTickClock.nowNs() / 1_000_000)
-        keeper.flush()
-        start.service.stop()
-        watchdog?.closeCleanly()
+        let status = service.run()
         let s = runtime.statistics, l = runtime.latencySummary
         logLine("run: stopped after \(s.ticks) ticks, \(s.overruns) overruns, \(s.hardwareErrors) hardware errors; wake-up lateness p50 \(l.p50Ns / 1_000) µs, "
                 + "p99 \(l.p99Ns / 1_000) µs, p99.9 \(l.p999Ns / 1_000) µs, max \(s.maxLatenessNs / 1_000) µs; outputs left inactive")
         if status != 0 { throw ExitCode(status) }
     }
+}
 
-    /// Until the tick thread ends: READY after the first tick, then every half second the watchdog is petted
-    /// and systemd told WATCHDOG=1, but only while ticks are healthy (at least half of those due ran).
-    private func supervise(heartbeat: TickHeartbeat, ended: AtomicFlag, periodNs: UInt64, watchdog: HardwareWatchdog?, notifier: SystemdNotifier?) {
-        let checkNs: UInt64 = 500_000_000
-        var ready = false
-        var lastTicks: UInt64 = 0
-        var lastCheck = MonotonicTickClock.nowNs()
-        while !ended.isSet {
-            usleep(100_000)  // a stop is seen within 100 ms; waking more often was CPU for nothing
-            let ticks = heartbeat.ticks
-            if !ready && ticks > 0 {
-                ready = true
-                notifier?.send("READY=1\nSTATUS=ticking")
-            }
-            let now = MonotonicTickClock.nowNs()
-            guard now - lastCheck >= checkNs else { continue }
-            let due = (now - lastCheck) / periodNs
-            if ticks - lastTicks >= due / 2 && ticks > 0 {
-                do { try watchdog?.pet() } catch { logLine("run: \(error.detail)") }
-                notifier?.send("WATCHDOG=1")
-            }
-            lastTicks = ticks
-            lastCheck = now
-        }
+/// The process's monotonic clock, for the daemon.
+struct ProcessClock: DaemonClock {
+    func tickClock(periodNs: UInt64) -> TickClock { MonotonicTickClock(periodNs: periodNs) }
+    func nowNs() -> UInt64 { MonotonicTickClock.nowNs() }
+}
+
+/// The process's threads, named for `top -H`.
+struct ProcessThreads: DaemonThreads {
+    func start(name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = name
+        thread.start()
     }
 }
+
+extension UplinkService: DaemonUplink {}
+extension HardwareWatchdog: DaemonWatchdog {}
+extension SystemdNotifier: DaemonNotifier {}
 
 /// The latch record's state for `diag.run`: "ok", or what keeps the kept latch from being current.
 func latchDiagnostics(_ keeper: LatchKeeper) -> String {
