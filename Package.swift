@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "CrossguardUplinkNIO",
             dependencies: [
-                "CrossguardCore", "CrossguardHAL", "CrossguardRuntime", "CrossguardUplink",
+                "CrossguardCore", "CrossguardHAL", "CrossguardLinux", "CrossguardRuntime", "CrossguardUplink",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]

@@ -1,15 +1,12 @@
 import CrossguardCore
 import CrossguardHAL
+import CrossguardLinux
 import CrossguardRuntime
 import CrossguardUplink
 import NIOCore
 import NIOPosix
 import NIOSSL
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What the service needs besides the outbox: who the device is, where the brokers are, and clocks.
 public struct UplinkServiceSettings: Sendable {
@@ -82,27 +79,18 @@ public final class UplinkService: @unchecked Sendable {
     private var connected: String?
     private var currentBroker = 0
     private var acknowledged: UInt64 = 0
-    private var pendingCommands: [UInt32: (id: String, type: String)] = [:]
-    private var nextToken: UInt32 = 1
-    private var nextReplyID: UInt64 = 1 << 63
-    private var lastStatus: StatusReport?
-    private var lastStorage: StorageStatus?
-    private var lastStatusMs: UInt64 = 0
+    /// The decisions: status pacing, command replies, reply ids, rejection reports.
+    private var coordinator = UplinkCoordinator()
     private var poller: RepeatedTask?
-    /// The doorbell: the tick thread writes a byte into `bellFD`, the pipe's read end is a channel on `loop`.
+    /// The doorbell: the tick thread rings it, its read end is a channel on `loop`.
     private var bell: Channel?
-    private var bellFD: Int32 = -1
+    private var doorbell: Doorbell?
     private var batch: [OutboxRecord] = []
-    /// The `result` of the last `lamp.test`, from its event, until its reply goes.
-    private var lampTestResult: String?
     private var stopped = false
     /// What the uplink must tell the centre, waiting for room in the command mailbox (never dropped).
     private var reports: [UplinkReport] = []
     /// When the journal stopped taking writes, milliseconds since 1970 (for the status).
     private var storageFaultSinceUnixMs: Int64?
-    /// Oversized commands not yet reported, and when the last report went (at most one a second).
-    private var rejected: (count: Int, largest: Int) = (0, 0)
-    private var lastRejectedReportMs: UInt64?
 
     /// A service over an opened outbox. `diagnostics` adds to `diag.run` (the latch record's health);
     /// `latchPersisted` says whether the latch record on disk is current (for `storage` in the status);
@@ -157,30 +145,23 @@ public final class UplinkService: @unchecked Sendable {
     /// whose read end the loop watches; without one (no descriptors left) the service still drains the
     /// feed every `pollMs` and says so in the log.
     public func start() {
-        var fds: [Int32] = [-1, -1]
-        if pipe(&fds) == 0 {
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)  // the tick never waits on a full pipe
-            let writeEnd = fds[1]
+        do throws(HardwareError) {
+            let doorbell = try Doorbell()
             let opened = NIOPipeBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DoorbellHandler(service: self)) }
                 }
-                .takingOwnershipOfDescriptor(input: fds[0])
+                .takingOwnershipOfDescriptor(input: doorbell.readFD)
             do {
                 bell = try opened.wait()
-                bellFD = writeEnd
-                feed.doorbell = {
-                    var byte: UInt8 = 1
-                    _ = Glibc.write(writeEnd, &byte, 1)  // a full pipe (EAGAIN) has woken the loop already
-                }
+                self.doorbell = doorbell
+                feed.doorbell = { doorbell.ring() }
             } catch {
-                close(fds[0])
-                close(writeEnd)
+                doorbell.closeBoth()
                 log("uplink: no doorbell (\(UplinkService.describe(error))): the feed is drained every \(settings.pollMs) ms")
             }
-        } else {
-            log("uplink: no doorbell (pipe: errno \(errno)): the feed is drained every \(settings.pollMs) ms")
+        } catch {
+            log("uplink: no doorbell (\(error.detail)): the feed is drained every \(settings.pollMs) ms")
         }
         loop.execute {
             self.poller = self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(self.settings.pollMs)) { _ in self.poll() }
@@ -212,10 +193,10 @@ public final class UplinkService: @unchecked Sendable {
             }
         }
         _ = try? done.wait()
-        if bellFD >= 0 {
+        if let doorbell {
             feed.doorbell = nil
-            close(bellFD)
-            bellFD = -1
+            doorbell.closeWriteEnd()
+            self.doorbell = nil
         }
         try? group.syncShutdownGracefully()
     }
@@ -284,10 +265,7 @@ public final class UplinkService: @unchecked Sendable {
 
     /// One `uplink.rejected` report a second at most, for all the oversized commands since the last.
     private func reportRejections(now: UInt64) {
-        guard rejected.count > 0, lastRejectedReportMs.map({ now >= $0 + 1_000 }) ?? true else { return }
-        reports.append(.uplinkRejected(count: UInt32(clamping: rejected.count), largestBytes: UInt32(clamping: rejected.largest)))
-        rejected = (0, 0)
-        lastRejectedReportMs = now
+        if let report = coordinator.rejectionReport(nowMs: now) { reports.append(report) }
     }
 
     /// The `storage` object of the status and `diag.run`.
@@ -305,17 +283,12 @@ public final class UplinkService: @unchecked Sendable {
         while let item = feed.ring.pop() {
             switch item {
             case .event(let event, let unixMs):
-                // The answer to `lamp.test` comes as its event, in the same tick as the command's outcome.
-                if case .lampTest(let checked, let failed) = event.detail { lampTestResult = "{\"lamps_checked\":\(checked),\"failed\":\(failed.jsonNames)}" }
+                coordinator.saw(event)
                 let payload = UplinkPayload.event(event, device: settings.deviceID, unixMs: unixMs, tickMs: settings.tickMs)
                 batch.append(OutboxRecord(seq: event.seq, priority: event.severity.rawValue, payload: payload))
                 if settings.logEvents { log("event " + String(decoding: payload, as: UTF8.self)) }
             case .outcome(let token, let outcome):
-                guard let pending = pendingCommands.removeValue(forKey: token) else { continue }
-                let error: String? = if case .refused(let why) = outcome { why.description } else { nil }
-                let result = error == nil && pending.type == "lamp.test" ? lampTestResult : nil
-                if pending.type == "lamp.test" { lampTestResult = nil }
-                reply(id: pending.id, type: pending.type, error: error, result: result, now: now)
+                if let r = coordinator.outcome(token, outcome) { reply(id: r.id, type: r.type, error: r.error, result: r.result, now: now) }
             }
         }
         guard !batch.isEmpty else { return }
@@ -325,12 +298,14 @@ public final class UplinkService: @unchecked Sendable {
     /// Keeps the session's queue topped up from the outbox, a window's worth at a time.
     private func refill(now: UInt64) {
         let window = session.settings.inFlightWindow
-        while session.pending.count < window, outbox.unhandedCount > 0 {
-            let records = outbox.take(window - session.pending.count, nowMs: now)
+        var room = UplinkCoordinator.refill(inFlight: session.pending.count, window: window, waiting: outbox.unhandedCount)
+        while room > 0 {
+            let records = outbox.take(room, nowMs: now)
             if records.isEmpty { break }  // a read failed: tried again on the next pass
             for r in records {
                 perform(session.enqueue(OutboundMessage(id: r.seq, topic: session.settings.baseTopic + "/events", payload: r.payload), nowMs: now))
             }
+            room = UplinkCoordinator.refill(inFlight: session.pending.count, window: window, waiting: outbox.unhandedCount)
         }
         healthBox.withLock {
             $0.outbox = outbox.statistics
@@ -342,13 +317,9 @@ public final class UplinkService: @unchecked Sendable {
         guard case .online = session.state else { return }
         let status = feed.status
         let storage = storageStatus
-        let changed = lastStatus.map { !$0.sameSignal(as: status) } ?? true || storage != lastStorage
-        guard (changed && now >= lastStatusMs + 1_000) || now >= lastStatusMs + 60_000 else { return }
-        lastStatus = status
-        lastStorage = storage
-        lastStatusMs = now
+        guard coordinator.statusDue(status, storage: storage, nowMs: now) else { return }
         let payload = status.json(device: settings.deviceID, firmware: settings.firmware, unixMs: settings.wallClockMs(), outbox: outbox.statistics,
-                                  storage: storageStatus)
+                                  storage: storage)
         perform(session.publishNow(topic: session.settings.baseTopic + "/status", payload: payload, retain: true, nowMs: now))
     }
 
@@ -359,15 +330,13 @@ public final class UplinkService: @unchecked Sendable {
     }
 
     private func send(reply payload: [UInt8], now: UInt64) {
-        nextReplyID += 1
-        perform(session.enqueue(OutboundMessage(id: nextReplyID, topic: session.settings.baseTopic + "/cmd/result", payload: payload), nowMs: now))
+        perform(session.enqueue(OutboundMessage(id: coordinator.replyID(), topic: session.settings.baseTopic + "/cmd/result", payload: payload), nowMs: now))
     }
 
     /// A command over the size limit, consumed unread and acknowledged (the broker forgets it): a reply
     /// says why, and an `uplink.rejected` event (at most one a second) tells the centre how many and how large.
     private func refuseOversized(bytes: Int, now: UInt64) {
-        rejected.count += 1
-        rejected.largest = max(rejected.largest, bytes)
+        coordinator.rejected(bytes: bytes)
         healthBox.withLock { $0.rejectedCommands += 1 }
         log("uplink: a command of \(bytes) bytes was refused unread; the most is \(CommandGate.maximumPayload)")
         send(reply: UplinkPayload.commandResult(id: nil, type: nil, error: "the command is \(bytes) bytes; the most is \(CommandGate.maximumPayload)"), now: now)
@@ -384,12 +353,9 @@ public final class UplinkService: @unchecked Sendable {
                                                    broker: connected, uptimeMs: status.uptimeMs)
             reply(id: id, type: "diag.run", error: nil, result: result, now: now)
         case .execute(let id, let command):
-            let token = nextToken
-            nextToken = nextToken == UInt32.max ? 1 : nextToken + 1
-            pendingCommands[token] = (id, command.typeName)
-            if !commands.post(command, token: token) {
-                pendingCommands[token] = nil
-                reply(id: id, type: command.typeName, error: "the device is busy: its command queue is full; send again", now: now)
+            let token = coordinator.track(id: id, type: command.typeName)
+            if !commands.post(command, token: token), let r = coordinator.notTaken(token) {
+                reply(id: r.id, type: r.type, error: r.error, now: now)
             }
         }
     }
@@ -402,7 +368,7 @@ public final class UplinkService: @unchecked Sendable {
             case .close(let reason): disconnected(reason)
             case .wakeAt(let ms): wakeAtMs = min(wakeAtMs ?? .max, ms)
             case .delivered(let id):
-                guard id < 1 << 63 else { continue }  // a command reply: not journaled
+                guard !UplinkCoordinator.isReply(id) else { continue }  // a command reply: not journaled
                 outbox.acknowledge(id, nowMs: nowMs)
                 acknowledged += 1
             case .command(let payload): command(payload, now: nowMs)
