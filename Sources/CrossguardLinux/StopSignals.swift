@@ -7,6 +7,10 @@ import Glibc
 public enum StopSignals {
     /// Delivers the first SIGTERM or SIGINT to `onStop` (later ones too: each calls it again).
     public static func deliver(to onStop: @escaping @Sendable () -> Void) {
+        // An ignored signal is discarded before sigwait could take it, and a parent may have left either
+        // ignored across exec: both get their default disposition (they are blocked next, so it never acts).
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGTERM)

@@ -55,25 +55,3 @@ public final class Terminal {
 
     deinit { restore() }
 }
-
-/// A flag set by SIGTERM or SIGINT, polled by long-running loops so they stop cleanly and restore
-/// outputs and the terminal first.
-public enum StopSignal {
-    nonisolated(unsafe) private static var raised: sig_atomic_t = 0
-
-    /// Installs the handlers for SIGTERM and SIGINT.
-    public static func install() {
-        signal(SIGTERM) { _ in StopSignal.raised = 1 }
-        signal(SIGINT) { _ in StopSignal.raised = 1 }
-        // A blocked mask is inherited across exec (a parent's worker thread may have spawned us with both
-        // blocked): unblock them, or a stop request would wait forever.
-        var stops = sigset_t()
-        sigemptyset(&stops)
-        sigaddset(&stops, SIGTERM)
-        sigaddset(&stops, SIGINT)
-        sigprocmask(SIG_UNBLOCK, &stops, nil)
-    }
-
-    /// Whether a stop was requested.
-    public static var requested: Bool { raised != 0 }
-}

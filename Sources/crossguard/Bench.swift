@@ -72,7 +72,9 @@ struct Bench: ParsableCommand {
             }
         }
         let device = try loadDevice(board: files.boardPath(scenario: named.board), site: files.sitePath(scenario: named.site))
-        StopSignal.install()
+        // SIGTERM and SIGINT become this stop request, before the uplink starts its threads.
+        let stop = StopRequest()
+        StopSignals.deliver(to: { stop.request() })
         if scenario == nil && trace == nil && Terminal.isInteractive {
             let bank = SimulatedLineBank(board: device.board)
             let light = SimulatedLightSensor()
@@ -95,7 +97,7 @@ struct Bench: ParsableCommand {
             defer { keeper?.flush() }
             link?.service.start()
             defer { link?.service.stop() }
-            var bench = InteractiveBench(device: device, runtime: runtime, bank: bank, light: light)
+            var bench = InteractiveBench(device: device, runtime: runtime, bank: bank, light: light, stop: stop)
             if link != nil { bench.observe = { feed.chained(to: $0) } }
             try bench.run()
             return
@@ -111,7 +113,7 @@ struct Bench: ParsableCommand {
         } else {
             script = DemoScenario.make(board: device.board)
         }
-        try runHeadless(script, device: device)
+        try runHeadless(script, device: device, stop: stop)
     }
 
     /// The uplink when a broker is given (on the command line or in the site file) and a state directory
@@ -122,7 +124,7 @@ struct Bench: ParsableCommand {
                                latchPersisted: { keeper.map { !$0.health.pending } ?? true }, log: logLine)
     }
 
-    private func runHeadless(_ script: Scenario, device: DeviceFiles) throws {
+    private func runHeadless(_ script: Scenario, device: DeviceFiles, stop: StopRequest) throws {
         var traceFile: FileHandle?
         if let path = trace {
             guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -144,7 +146,7 @@ struct Bench: ParsableCommand {
             timeline: quiet ? nil : { FileHandle.standardOutput.write(Data($0.utf8)) },
             commands: commands, firstSeq: link?.firstSeq ?? 1, skippedSeqs: link?.skippedSeqs,
             observe: { link == nil ? $0 : feed.chained(to: $0) },
-            shouldStop: { StopSignal.requested })
+            shouldStop: { stop.isRequested })
         link?.service.stop()
         try traceFile?.close()
         let wallMs = Double(MonotonicTickClock.nowNs() - started) / 1e6

@@ -21,6 +21,8 @@ struct InteractiveBench {
     let runtime: DeviceRuntime
     let bank: SimulatedLineBank
     let light: SimulatedLightSensor
+    /// Set by SIGTERM or SIGINT, and by the q key: the tick thread stops at its next tick.
+    let stop: StopRequest
     /// Puts the uplink's feed in front of the screen's observer, when the uplink runs.
     var observe: (TickObserver) -> TickObserver = { $0 }
 
@@ -29,21 +31,20 @@ struct InteractiveBench {
         guard terminal.enterRawMode() else { return }
         defer { terminal.restore() }
         let monitor = BenchMonitor()
-        let finished = AtomicFlag()
-        let box = Handoff((runtime, observe(monitor)))
+        let finished = DispatchSemaphore(value: 0)
+        let box = Handoff((runtime, observe(monitor), stop))
         let periodNs = UInt64(device.site.tickMs) * 1_000_000
-        let stopFlag = AtomicFlag()
         let thread = Thread {
-            let (runtime, monitor) = box.value
-            runtime.run(clock: MonotonicTickClock(periodNs: periodNs), observer: monitor, shouldStop: { stopFlag.isSet || StopSignal.requested })
-            finished.set()
+            let (runtime, monitor, stop) = box.value
+            runtime.run(clock: MonotonicTickClock(periodNs: periodNs), observer: monitor, shouldStop: { stop.isRequested })
+            finished.signal()
         }
         thread.start()
 
         let screen = BenchScreen(site: device.site, board: device.board, siteFile: device.sitePath, boardFile: device.boardPath)
         var releases: [(role: String, atNs: UInt64)] = []
         var quit = false
-        while !quit && !StopSignal.requested {
+        while !quit && !stop.isRequested {
             for key in terminal.readKeys(timeoutMs: 50) {
                 let now = MonotonicTickClock.nowNs()
                 func press(_ role: String) {
@@ -83,16 +84,8 @@ struct InteractiveBench {
             }
             terminal.write(screen.render(monitor.snapshot, inputs: bank.input))
         }
-        stopFlag.set()
-        while !finished.isSet { usleep(1_000) }
+        stop.request()
+        finished.wait()
         try runtime.writeSafeState()
     }
-}
-
-/// A flag one thread sets once and others poll: a stop request the tick thread reads once a tick, or the
-/// tick thread's word that its loop has ended.
-final class AtomicFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    func set() { flag.store(true, ordering: .releasing) }
-    var isSet: Bool { flag.load(ordering: .acquiring) }
 }
