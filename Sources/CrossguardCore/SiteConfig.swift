@@ -452,12 +452,6 @@ extension SiteConfig {
         let K = SiteKeys.self
         let profile: CrossingProfile = hybrid ? .hybridBeacon : .signalized
         var ok = true
-        /// A duration key from the table: its default where absent, nil and `ok` false where refused.
-        func read(_ key: SiteKey, default value: Int) -> Int {
-            if let v = r.read(key, default: value) { return v }
-            ok = false
-            return value
-        }
         /// A key that only some regimes or one profile use: refused (with what to use instead) elsewhere, 0 there.
         func used(_ key: SiteKey, instead: String? = nil) -> Bool {
             let here = (key.regimes.isEmpty || key.regimes.contains(regime)) && (key.profiles.isEmpty || key.profiles.contains(profile))
@@ -486,15 +480,15 @@ extension SiteConfig {
             _ = used(K.minGreen, instead: "the beacon rests dark: set min_dark, the least dark time between two activations")
             _ = used(K.flashingGreen, instead: "the beacon starts with flashing_amber")
             _ = used(K.startupAllRed, instead: "the beacon starts with its flash and then rests dark")
-            minGreen = read(K.minDark, default: 10_000)
-            flashingGreen = read(K.flashingAmber, default: 3_000)
+            minGreen = r.read(K.minDark, default: 10_000, ok: &ok)
+            flashingGreen = r.read(K.flashingAmber, default: 3_000, ok: &ok)
         } else {
             _ = used(K.minDark, instead: "use min_green")
             _ = used(K.flashingAmber, instead: regime.hasFlashingGreen ? "use flashing_green" : "remove it")
-            minGreen = read(K.minGreen, default: 20_000)
-            flashingGreen = used(K.flashingGreen) ? read(K.flashingGreen, default: 3_000) : 0
+            minGreen = r.read(K.minGreen, default: 20_000, ok: &ok)
+            flashingGreen = used(K.flashingGreen) ? r.read(K.flashingGreen, default: 3_000, ok: &ok) : 0
         }
-        let amber = read(K.amber, default: 3_000)
+        let amber = r.read(K.amber, default: 3_000, ok: &ok)
         // The regimes' own minimums: the 3 s all-red before a walk in the UK, the 3 s buffer after the
         // clearance in the US. A value below them but inside the general range is named with its rule.
         func allRedKey(_ key: SiteKey, default value: Int, floorIn floorRegime: Regime, _ rule: String) -> Int {
@@ -503,14 +497,14 @@ extension SiteConfig {
                 ok = false
                 return ms
             }
-            return read(key, default: value)
+            return r.read(key, default: value, ok: &ok)
         }
         let allRed = allRedKey(K.allRed, default: regime == .uk ? 3_000 : 2_000, floorIn: .uk,
                                "the 3 s all-red before a pedestrian walk required in regime uk (TOPAS 2500A)")
         // Outside us an absent all_red_after_clearance mirrors all_red, which has been checked already.
         let allRedAfter = allRedKey(K.allRedAfterClearance, default: regime == .us ? 3_000 : allRed, floorIn: .us,
                                     "the 3 s buffer interval that regime us requires after the clearance (MUTCD 4I.06)")
-        let redAmber = used(K.redAmber) ? read(K.redAmber, default: 2_000) : 0
+        let redAmber = used(K.redAmber) ? r.read(K.redAmber, default: 2_000, ok: &ok) : 0
 
         let allowShortWalk = r.read(K.allowShortWalk, default: false)
         let walk = r.duration(K.walk.name) ?? 7_000
@@ -552,11 +546,11 @@ extension SiteConfig {
         }
 
         let maxWait = r.duration(K.maxWait.name) ?? 45_000
-        let kerbDwell = read(K.kerbDwell, default: 1_000)
-        let kerbCancel = read(K.kerbCancel, default: 2_000)
-        let startupFlash = read(K.startupFlash, default: 6_000)
+        let kerbDwell = r.read(K.kerbDwell, default: 1_000, ok: &ok)
+        let kerbCancel = r.read(K.kerbCancel, default: 2_000, ok: &ok)
+        let startupFlash = r.read(K.startupFlash, default: 6_000, ok: &ok)
         // A hybrid beacon rests dark after its start-up flash: one tick stands for the all-red it does not have.
-        let startupAllRed = hybrid ? tickMs : read(K.startupAllRed, default: 3_000)
+        let startupAllRed = hybrid ? tickMs : r.read(K.startupAllRed, default: 3_000, ok: &ok)
         let countdown = r.read(K.countdown, default: true)
         r.finish()
         guard ok, let length else { return nil }
@@ -580,21 +574,11 @@ extension SiteConfig {
         let f = DurationText.format(milliseconds:)
         let K = SiteKeys.self
         var ok = true
-        func read(_ key: SiteKey, default value: Int) -> Int {
-            if let v = r.read(key, default: value) { return v }
-            ok = false
-            return value
-        }
-        func read(_ key: SiteKey, default value: Double) -> Double {
-            if let v = r.read(key, default: value) { return v }
-            ok = false
-            return value
-        }
         let length = r.number(K.beaconLength.name)
         if length == nil && !r.has(K.beaconLength.name) { r.report(K.beaconLength.name, "is missing; the activation lasts the crossing length ÷ walking speed plus a buffer"); ok = false }
         if let l = length, !(l > 0 && l <= 100) { r.report(K.beaconLength.name, "= \(l) must be more than 0 and at most 100 m"); ok = false }
-        let speed = read(K.beaconSpeed, default: 1.07)
-        let buffer = read(K.beaconBuffer, default: 3_000)
+        let speed = r.read(K.beaconSpeed, default: 1.07, ok: &ok)
+        let buffer = r.read(K.beaconBuffer, default: 3_000, ok: &ok)
         var pattern = BeaconPattern.steady1Hz
         if let text = r.string(K.beaconPattern.name) {
             if let p = BeaconPattern(rawValue: text) { pattern = p } else {
@@ -604,14 +588,14 @@ extension SiteConfig {
         if pattern == .rrfb && 50 % tickMs != 0 {
             r.report(K.beaconPattern.name, "= \"rrfb\" needs a tick that divides its 50 ms flashes; tick = \(f(tickMs)) does not"); ok = false
         }
-        let kerbDwell = read(K.beaconKerbDwell, default: 500)
-        let nightBelow = read(K.nightBelowLux, default: 10.0)
+        let kerbDwell = r.read(K.beaconKerbDwell, default: 500, ok: &ok)
+        let nightBelow = r.read(K.nightBelowLux, default: 10.0, ok: &ok)
         let dayAbove = r.number(K.dayAboveLux.name) ?? 30
         if !(dayAbove > nightBelow && dayAbove <= 100_000) {
             r.report(K.dayAboveLux.name, "= \(dayAbove) must be above night_below_lux = \(nightBelow) (the gap is the hysteresis that stops the floodlight flickering at dusk)"); ok = false
         }
-        let stuck = read(K.kerbStuckAfter, default: 300_000)
-        let idle = read(K.detectorIdleAfter, default: 86_400_000)
+        let stuck = r.read(K.kerbStuckAfter, default: 300_000, ok: &ok)
+        let idle = r.read(K.detectorIdleAfter, default: 86_400_000, ok: &ok)
         let maximum = r.duration(K.beaconMax.name) ?? 60_000
         guard ok, let l = length else { r.finish(); return nil }
         let settings = BeaconSettings(
@@ -630,18 +614,13 @@ extension SiteConfig {
         let f = DurationText.format(milliseconds:)
         let K = SiteKeys.self
         var ok = true
-        func read(_ key: SiteKey, default value: Int) -> Int {
-            if let v = r.read(key, default: value) { return v }
-            ok = false
-            return value
-        }
-        let longPress = read(K.longPress, default: 0)
-        let ackTimeout = read(K.ackTimeout, default: 60_000)
-        let stuck = read(K.stuckAfter, default: 30_000)
+        let longPress = r.read(K.longPress, default: 0, ok: &ok)
+        let ackTimeout = r.read(K.ackTimeout, default: 60_000, ok: &ok)
+        let stuck = r.read(K.stuckAfter, default: 30_000, ok: &ok)
         if ok && stuck <= longPress {
             r.report(K.stuckAfter.name, "= \(f(stuck)) must be longer than sos.long_press = \(f(longPress))"); ok = false
         }
-        let selfTest = read(K.selfTestEvery, default: 86_400_000)
+        let selfTest = r.read(K.selfTestEvery, default: 86_400_000, ok: &ok)
         r.finish()
         guard ok else { return nil }
         return SOSSettings(longPressMs: longPress, ackTimeoutMs: ackTimeout, stuckAfterMs: stuck, selfTestEveryMs: selfTest)

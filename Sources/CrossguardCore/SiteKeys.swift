@@ -274,6 +274,21 @@ extension TableReader {
         return x
     }
 
+    /// A duration or integer key for a loader that keeps going after a problem: the value, or the
+    /// default with `ok` cleared when it was refused (the problem is reported).
+    func read(_ key: SiteKey, default fallback: Int, ok: inout Bool) -> Int {
+        if let v = read(key, default: fallback) { return v }
+        ok = false
+        return fallback
+    }
+
+    /// A number key, the same way.
+    func read(_ key: SiteKey, default fallback: Double, ok: inout Bool) -> Double {
+        if let v = read(key, default: fallback) { return v }
+        ok = false
+        return fallback
+    }
+
     /// A flag key.
     func read(_ key: SiteKey, default fallback: Bool) -> Bool { bool(key.name) ?? fallback }
 }

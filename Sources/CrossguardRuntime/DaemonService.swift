@@ -105,7 +105,7 @@ public final class DaemonService: @unchecked Sendable {
     private let watchdogCheckNs: UInt64
     private let heartbeat: Heartbeat
     /// Signalled at the first tick and when the tick thread ends: what the supervisor waits for.
-    private let supervisorWake = DispatchSemaphore(value: 0)
+    private let supervisorWake: DispatchSemaphore
     private let tickEnded = Atomic<Bool>(false)
     private let sensorsEnded = DispatchSemaphore(value: 0)
 
@@ -120,7 +120,9 @@ public final class DaemonService: @unchecked Sendable {
         self.log = log
         self.configureTickThread = configureTickThread
         self.watchdogCheckNs = watchdogCheckNs
-        heartbeat = Heartbeat(next: parts.observer)
+        let wake = DispatchSemaphore(value: 0)
+        supervisorWake = wake
+        heartbeat = Heartbeat(next: parts.observer, firstTick: wake)
     }
 
     /// Ticks finished so far, from any thread.
@@ -131,9 +133,8 @@ public final class DaemonService: @unchecked Sendable {
     public func run() -> Int32 {
         let runtime = parts.runtime
         let periodNs = UInt64(runtime.site.tickMs) * 1_000_000
-        heartbeat.onFirstTick = { [supervisorWake] in supervisorWake.signal() }
         parts.uplink?.start()
-        let work = Unchecked((runtime, heartbeat, clock, stop, configureTickThread, log))
+        let work = Handoff((runtime, heartbeat, clock, stop, configureTickThread, log))
         threads.start(name: "crossguard-tick") { [self] in
             let (runtime, heartbeat, clock, stop, configure, log) = work.value
             for warning in configure() { log("run: \(warning)") }
@@ -142,7 +143,7 @@ public final class DaemonService: @unchecked Sendable {
             supervisorWake.signal()
         }
         if let poller = parts.poller {
-            let sensors = Unchecked((poller, clock, stop))
+            let sensors = Handoff((poller, clock, stop))
             threads.start(name: "crossguard-i2c") { [sensorsEnded] in
                 let (poller, clock, stop) = sensors.value
                 poller.run(nowMs: { clock.nowNs() / 1_000_000 }, sleepMs: { stop.wait(ns: $0 * 1_000_000) }, shouldStop: { stop.isRequested })
@@ -198,14 +199,17 @@ public final class DaemonService: @unchecked Sendable {
     }
 }
 
-/// Counts finished ticks for the supervisor and passes each tick on to the observer behind it.
+/// Counts finished ticks for the supervisor, wakes it after the first, and passes each tick on to the
+/// observer behind it.
 private final class Heartbeat: TickObserver, @unchecked Sendable {
     private let finished = Atomic<UInt64>(0)
     private let next: TickObserver?
-    /// Called once, on the tick thread, after the first tick.
-    var onFirstTick: (@Sendable () -> Void)?
+    private let firstTick: DispatchSemaphore
 
-    init(next: TickObserver?) { self.next = next }
+    init(next: TickObserver?, firstTick: DispatchSemaphore) {
+        self.next = next
+        self.firstTick = firstTick
+    }
 
     var ticks: UInt64 { finished.load(ordering: .acquiring) }
 
@@ -213,13 +217,14 @@ private final class Heartbeat: TickObserver, @unchecked Sendable {
 
     func didTick(_ tick: UInt64, result: StepResult, events: [Event], runtime: DeviceRuntime) {
         next?.didTick(tick, result: result, events: events, runtime: runtime)
-        if finished.load(ordering: .relaxed) == 0, let first = onFirstTick { first() }
-        finished.store(tick + 1, ordering: .releasing)
+        if finished.exchange(tick + 1, ordering: .acquiringAndReleasing) == 0 { firstTick.signal() }
     }
 }
 
-/// Hands values that are not `Sendable` to the one thread that uses them from then on.
-private struct Unchecked<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// Hands values that are not `Sendable` to the one thread that uses them from then on (the runtime to
+/// its tick thread): the sender does not touch them again until that thread has finished.
+public final class Handoff<Value>: @unchecked Sendable {
+    public let value: Value
+    /// Wraps `value` for the thread it goes to.
+    public init(_ value: Value) { self.value = value }
 }

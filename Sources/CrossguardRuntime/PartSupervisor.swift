@@ -60,10 +60,7 @@ public struct PartSupervisor: Sendable {
     }
 
     /// The part answered but had nothing new (a ranging sensor between samples): not a failure, not an answer.
-    public mutating func answeredWithNothingNew(nextMs: UInt64) {
-        state = .up(failuresInARow: 0)
-        dueMs = nextMs
-    }
+    public mutating func answeredWithNothingNew(nextMs: UInt64) { cameUp(nextMs: nextMs) }
 
     /// A transfer failed; the next is due at `nextMs`. Returns whether this failure made it silent.
     @discardableResult

@@ -102,7 +102,7 @@ public final class SensorPoller: @unchecked Sendable {
             recordDisplay()
         }
         for k in expanders.indices {
-            do throws(HardwareError) { try bringUp(k, nowMs: nowMs) } catch {
+            do throws(HardwareError) { try bringUp(k, nowMs: nowMs, nextMs: nowMs) } catch {
                 failed.append((expanders[k].expander.config, error))
                 silenceExpander(k, error, nextMs: nowMs)
             }
@@ -253,8 +253,9 @@ public final class SensorPoller: @unchecked Sendable {
 
     // MARK: Expanders
 
-    /// Configures expander `k` with the latch the tick wants and reads its lines: it answers again.
-    private func bringUp(_ k: Int, nowMs: UInt64) throws(HardwareError) {
+    /// Configures expander `k` with the latch the tick wants and reads its lines: it answers again, and
+    /// its next poll is due at `nextMs`.
+    private func bringUp(_ k: Int, nowMs: UInt64, nextMs: UInt64) throws(HardwareError) {
         let slot = expanders[k]
         let latch = slot.port.wantedLatch()
         try slot.expander.configure(latch: latch)
@@ -262,8 +263,7 @@ public final class SensorPoller: @unchecked Sendable {
         expanders[k].refreshDue = nowMs + refreshEveryMs
         let raw = try slot.expander.readLines()
         slot.port.publish(levels: slot.port.layout.inputLevels(raw: raw))
-        expanders[k].supervisor.cameUp(nextMs: nowMs)
-        expanders[k].supervisor.answered(nextMs: nowMs)
+        expanders[k].supervisor.answered(nextMs: nextMs)
     }
 
     private func pollExpander(_ k: Int, nowMs: UInt64) {
@@ -271,8 +271,7 @@ public final class SensorPoller: @unchecked Sendable {
         let next = nowMs + UInt64(slot.expander.config.pollMs)
         if slot.supervisor.isSilent {
             do throws(HardwareError) {
-                try bringUp(k, nowMs: nowMs)
-                expanders[k].supervisor.cameUp(nextMs: next)
+                try bringUp(k, nowMs: nowMs, nextMs: next)
             } catch {
                 expanders[k].supervisor.startFailed(error, nowMs: nowMs)
             }

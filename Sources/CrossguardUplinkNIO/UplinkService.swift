@@ -288,7 +288,7 @@ public final class UplinkService: @unchecked Sendable {
                 batch.append(OutboxRecord(seq: event.seq, priority: event.severity.rawValue, payload: payload))
                 if settings.logEvents { log("event " + String(decoding: payload, as: UTF8.self)) }
             case .outcome(let token, let outcome):
-                if let r = coordinator.outcome(token, outcome) { reply(id: r.id, type: r.type, error: r.error, result: r.result, now: now) }
+                if let r = coordinator.outcome(token, outcome) { reply(r, now: now) }
             }
         }
         guard !batch.isEmpty else { return }
@@ -323,9 +323,9 @@ public final class UplinkService: @unchecked Sendable {
         perform(session.publishNow(topic: session.settings.baseTopic + "/status", payload: payload, retain: true, nowMs: now))
     }
 
-    private func reply(id: String, type: String?, error: String?, result: String? = nil, now: UInt64) {
-        let payload = UplinkPayload.commandResult(id: id, type: type, error: error, result: result)
-        gate.answered(id: id, reply: payload)
+    private func reply(_ r: UplinkCoordinator.Reply, now: UInt64) {
+        let payload = UplinkPayload.commandResult(id: r.id, type: r.type, error: r.error, result: r.result)
+        gate.answered(id: r.id, reply: payload)
         send(reply: payload, now: now)
     }
 
@@ -351,12 +351,10 @@ public final class UplinkService: @unchecked Sendable {
             let status = feed.status
             let result = UplinkPayload.diagnostics(ticks: status.ticks, outbox: outbox.statistics, storage: storageStatus, latch: diagnostics(),
                                                    broker: connected, uptimeMs: status.uptimeMs)
-            reply(id: id, type: "diag.run", error: nil, result: result, now: now)
+            reply(.init(id: id, type: "diag.run", error: nil, result: result), now: now)
         case .execute(let id, let command):
             let token = coordinator.track(id: id, type: command.typeName)
-            if !commands.post(command, token: token), let r = coordinator.notTaken(token) {
-                reply(id: r.id, type: r.type, error: r.error, now: now)
-            }
+            if !commands.post(command, token: token), let r = coordinator.notTaken(token) { reply(r, now: now) }
         }
     }
 

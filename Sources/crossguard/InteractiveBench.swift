@@ -7,13 +7,6 @@ import CrossguardTOML
 import Foundation
 import Synchronization
 
-/// Lets a value cross to the tick thread; the bench hands the runtime over and does not touch it again
-/// until the thread has finished.
-final class Handoff<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
 /// The interactive bench: the runtime ticks in real time on its own thread; this thread reads keys,
 /// drives the simulated inputs and draws the screen about 20 times a second.
 struct InteractiveBench {
