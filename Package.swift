@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "CrossguardIntegrationTests", dependencies: ["crossguard", "crossguard-load"]),
         .testTarget(
             name: "CrossguardRuntimeTests",
-            dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardLinux"]
+            dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink"]
         ),
     ],
     swiftLanguageModes: [.v6]

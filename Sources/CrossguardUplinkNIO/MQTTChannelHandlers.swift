@@ -24,33 +24,33 @@ final class MQTTStreamHandler: ChannelInboundHandler {
     }
 }
 
-/// Hands packets, errors and the end of the connection to the service, on the channel's event loop.
+/// Hands packets, errors and the end of the connection to the transport, on the channel's event loop.
 final class MQTTInboundHandler: ChannelInboundHandler {
     typealias InboundIn = MQTTInbound
-    private let service: UplinkService
+    private let connection: NIOConnection
     private let generation: UInt64
 
-    init(service: UplinkService, generation: UInt64) {
-        self.service = service
+    init(connection: NIOConnection, generation: UInt64) {
+        self.connection = connection
         self.generation = generation
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        service.received(unwrapInboundIn(data), generation: generation)
+        connection.received(unwrapInboundIn(data), generation: generation)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        service.readComplete(generation: generation)
+        connection.readComplete(generation: generation)
         context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        service.connectionEnded(generation: generation, reason: "the broker closed the connection")
+        connection.connectionEnded(generation: generation, reason: "the broker closed the connection")
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        service.connectionEnded(generation: generation, reason: UplinkService.describe(error))
+        connection.connectionEnded(generation: generation, reason: UplinkService.describe(error))
         context.close(promise: nil)
     }
 }
@@ -58,11 +58,11 @@ final class MQTTInboundHandler: ChannelInboundHandler {
 /// The read end of the feed's doorbell pipe: each read means the tick left events or a command's outcome.
 final class DoorbellHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
-    private let service: UplinkService
+    private let rang: () -> Void
 
-    init(service: UplinkService) { self.service = service }
+    init(rang: @escaping () -> Void) { self.rang = rang }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 
-    func channelReadComplete(context: ChannelHandlerContext) { service.rang() }
+    func channelReadComplete(context: ChannelHandlerContext) { rang() }
 }
