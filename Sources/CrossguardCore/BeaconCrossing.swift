@@ -12,39 +12,39 @@ public struct BeaconSettings: Equatable, Sendable {
     public var lengthMeters: Double
     public var walkingSpeedMetersPerSecond: Double
     /// Added to length ÷ speed for one activation.
-    public var bufferMs: Int
+    public var buffer: Milliseconds
     /// The longest an activation may be extended to by on-crossing presence.
-    public var maximumMs: Int
+    public var maximum: Milliseconds
     public var pattern: BeaconPattern
     /// Kerbside presence must last this long to activate the crossing.
-    public var kerbDwellMs: Int
+    public var kerbDwell: Milliseconds
     /// Ambient light below this (lux) is night: the floodlight lights the crosswalk.
     public var nightBelowLux: Double
     /// Ambient light above this (lux) is day again (hysteresis).
     public var dayAboveLux: Double
     /// A kerb detector active longer than this is stuck: ignored (buttons still work) until it clears.
-    public var kerbStuckAfterMs: Int
+    public var kerbStuckAfter: Milliseconds
     /// A presence detector that has not been active for this long raises a warning.
-    public var detectorIdleAfterMs: Int
+    public var detectorIdleAfter: Milliseconds
 
     /// Settings as given; `SiteConfig.load` validates them.
-    public init(lengthMeters: Double, walkingSpeedMetersPerSecond: Double, bufferMs: Int, maximumMs: Int, pattern: BeaconPattern,
-                kerbDwellMs: Int, nightBelowLux: Double, dayAboveLux: Double, kerbStuckAfterMs: Int, detectorIdleAfterMs: Int) {
+    public init(lengthMeters: Double, walkingSpeedMetersPerSecond: Double, buffer: Milliseconds, maximum: Milliseconds, pattern: BeaconPattern,
+                kerbDwell: Milliseconds, nightBelowLux: Double, dayAboveLux: Double, kerbStuckAfter: Milliseconds, detectorIdleAfter: Milliseconds) {
         self.lengthMeters = lengthMeters
         self.walkingSpeedMetersPerSecond = walkingSpeedMetersPerSecond
-        self.bufferMs = bufferMs
-        self.maximumMs = maximumMs
+        self.buffer = buffer
+        self.maximum = maximum
         self.pattern = pattern
-        self.kerbDwellMs = kerbDwellMs
+        self.kerbDwell = kerbDwell
         self.nightBelowLux = nightBelowLux
         self.dayAboveLux = dayAboveLux
-        self.kerbStuckAfterMs = kerbStuckAfterMs
-        self.detectorIdleAfterMs = detectorIdleAfterMs
+        self.kerbStuckAfter = kerbStuckAfter
+        self.detectorIdleAfter = detectorIdleAfter
     }
 
-    /// One activation: the time to cross plus the buffer, in milliseconds (rounded up).
-    public var activationMs: Int {
-        Int((lengthMeters / walkingSpeedMetersPerSecond * 1000).rounded(.up)) + bufferMs
+    /// One activation: the time to cross (rounded up to the millisecond) plus the buffer.
+    public var activation: Milliseconds {
+        Milliseconds(Int((lengthMeters / walkingSpeedMetersPerSecond * 1000).rounded(.up))) + buffer
     }
 }
 
@@ -65,15 +65,15 @@ public struct BeaconPlan: Hashable, Sendable {
 
     /// The plan for validated settings; durations round up to whole ticks.
     public init(_ s: BeaconSettings, tickMs: Int) {
-        let t = { Ticks(roundingUp: $0, tickMs: tickMs) }
-        activation = t(s.activationMs)
-        maximum = max(t(s.maximumMs), activation)
+        let t = { (d: Milliseconds) in Ticks(roundingUp: d, tickMs: tickMs) }
+        activation = t(s.activation)
+        maximum = max(t(s.maximum), activation)
         pattern = s.pattern
-        kerbDwell = t(s.kerbDwellMs)
+        kerbDwell = t(s.kerbDwell)
         nightBelowLux = s.nightBelowLux
         dayAboveLux = s.dayAboveLux
-        kerbStuckAfter = t(s.kerbStuckAfterMs)
-        detectorIdleAfter = t(s.detectorIdleAfterMs)
+        kerbStuckAfter = t(s.kerbStuckAfter)
+        detectorIdleAfter = t(s.detectorIdleAfter)
         rrfbSegment = Ticks(max(1, 50 / tickMs))
         audioPulse = t(1_000)
     }

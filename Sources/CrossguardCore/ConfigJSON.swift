@@ -65,29 +65,29 @@ public enum ConfigJSON {
         case .none: out += ",\"crossing\":null,\"beacon\":null"
         }
         if let s = site.sos {
-            out += ",\"sos\":{\"long_press_ms\":\(s.longPressMs),\"ack_timeout_ms\":\(s.ackTimeoutMs),\"stuck_after_ms\":\(s.stuckAfterMs),\"self_test_every_ms\":\(s.selfTestEveryMs)}"
+            out += ",\"sos\":{\"long_press_ms\":\(s.longPress.value),\"ack_timeout_ms\":\(s.ackTimeout.value),\"stuck_after_ms\":\(s.stuckAfter.value),\"self_test_every_ms\":\(s.selfTestEvery.value)}"
         } else {
             out += ",\"sos\":null"
         }
-        return out + ",\"lamp_mismatch_ms\":\(site.safety.lampMismatchMs)}"
+        return out + ",\"lamp_mismatch_ms\":\(site.safety.lampMismatch.value)}"
     }
 
     /// The `[crossing]` keys in milliseconds; a hybrid beacon's are named as its site file names them.
     static func crossing(_ c: CrossingSettings, hybrid: Bool) -> String {
-        let timings: [(String, Int)] = [
-            (hybrid ? "min_dark" : "min_green", c.minGreenMs), (hybrid ? "flashing_amber" : "flashing_green", c.flashingGreenMs),
-            ("amber", c.amberMs), ("all_red", c.allRedMs), ("all_red_after_clearance", c.allRedAfterClearanceMs), ("red_amber", c.redAmberMs),
-            ("walk", c.walkMs), ("clearance", c.clearanceMs), ("clearance_max", c.clearanceMaxMs), ("max_wait", c.maxWaitMs),
-            ("kerb_dwell", c.kerbDwellMs), ("kerb_cancel", c.kerbCancelMs), ("startup_flash", c.startupFlashMs), ("startup_all_red", c.startupAllRedMs),
+        let timings: [(String, Milliseconds)] = [
+            (hybrid ? "min_dark" : "min_green", c.minGreen), (hybrid ? "flashing_amber" : "flashing_green", c.flashingGreen),
+            ("amber", c.amber), ("all_red", c.allRed), ("all_red_after_clearance", c.allRedAfterClearance), ("red_amber", c.redAmber),
+            ("walk", c.walk), ("clearance", c.clearance), ("clearance_max", c.clearanceMax), ("max_wait", c.maxWait),
+            ("kerb_dwell", c.kerbDwell), ("kerb_cancel", c.kerbCancel), ("startup_flash", c.startupFlash), ("startup_all_red", c.startupAllRed),
         ]
         return "{\"length_m\":\(c.lengthMeters),\"walking_speed_mps\":\(c.walkingSpeedMetersPerSecond),\"countdown\":\(c.countdown)"
-            + timings.map { ",\"\($0.0)_ms\":\($0.1)" }.joined() + "}"
+            + timings.map { ",\"\($0.0)_ms\":\($0.1.value)" }.joined() + "}"
     }
 
     static func beacon(_ b: BeaconSettings) -> String {
-        "{\"length_m\":\(b.lengthMeters),\"walking_speed_mps\":\(b.walkingSpeedMetersPerSecond),\"buffer_ms\":\(b.bufferMs),\"max_ms\":\(b.maximumMs)"
-            + ",\"pattern\":\(quote(b.pattern.rawValue)),\"kerb_dwell_ms\":\(b.kerbDwellMs),\"night_below_lux\":\(b.nightBelowLux)"
-            + ",\"day_above_lux\":\(b.dayAboveLux),\"kerb_stuck_after_ms\":\(b.kerbStuckAfterMs),\"detector_idle_after_ms\":\(b.detectorIdleAfterMs)}"
+        "{\"length_m\":\(b.lengthMeters),\"walking_speed_mps\":\(b.walkingSpeedMetersPerSecond),\"buffer_ms\":\(b.buffer.value),\"max_ms\":\(b.maximum.value)"
+            + ",\"pattern\":\(quote(b.pattern.rawValue)),\"kerb_dwell_ms\":\(b.kerbDwell.value),\"night_below_lux\":\(b.nightBelowLux)"
+            + ",\"day_above_lux\":\(b.dayAboveLux),\"kerb_stuck_after_ms\":\(b.kerbStuckAfter.value),\"detector_idle_after_ms\":\(b.detectorIdleAfter.value)}"
     }
 
     /// A JSON string literal: the loader's own quoting, which escapes for TOML and JSON alike.

@@ -38,7 +38,7 @@ public struct ControllerConfig: Equatable, Sendable {
         flasher = Flasher(site.flash, tickMs: site.tickMs)
         let quarter = max(2, 250 / site.tickMs)
         fastBlink = Flasher(periodTicks: quarter, onTicks: max(1, quarter / 2))
-        selfTestEvery = Ticks(roundingUp: site.sos?.selfTestEveryMs ?? 86_400_000, tickMs: site.tickMs)
+        selfTestEvery = Ticks(roundingUp: site.sos?.selfTestEvery ?? 86_400_000, tickMs: site.tickMs)
     }
 
     /// The signalized crossing's or hybrid beacon's timings, nil for any other street.

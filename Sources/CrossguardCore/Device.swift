@@ -156,7 +156,7 @@ extension MonitorPlan {
         var sensed = board.inputRoles.sensedLamps
         sensed.bits &= ~SafetyMonitor.sosLamps.bits
         if site.profile.kind != .hybridBeacon { sensed.remove(.vehicleRedRight) }
-        let mismatch = Ticks(roundingUp: site.safety.lampMismatchMs, tickMs: site.tickMs)
+        let mismatch = Ticks(roundingUp: site.safety.lampMismatch, tickMs: site.tickMs)
         if let crossing = controller.crossing {
             self.init(crossing, flasher: controller.flasher, sensed: sensed, mismatchTicks: mismatch, drivable: drivable)
         } else {

@@ -6,9 +6,9 @@ public struct SOSPlan: Hashable, Sendable {
 
     /// The plan for validated settings; every duration rounds up to whole ticks.
     public init(_ s: SOSSettings, tickMs: Int) {
-        longPress = Ticks(roundingUp: s.longPressMs, tickMs: tickMs)
-        ackTimeout = Ticks(roundingUp: s.ackTimeoutMs, tickMs: tickMs)
-        stuckAfter = Ticks(roundingUp: s.stuckAfterMs, tickMs: tickMs)
+        longPress = Ticks(roundingUp: s.longPress, tickMs: tickMs)
+        ackTimeout = Ticks(roundingUp: s.ackTimeout, tickMs: tickMs)
+        stuckAfter = Ticks(roundingUp: s.stuckAfter, tickMs: tickMs)
     }
 }
 

@@ -29,46 +29,46 @@ public enum CrossingProfile: String, CaseIterable, Sendable {
 public struct CrossingSettings: Equatable, Sendable {
     public var lengthMeters: Double
     public var walkingSpeedMetersPerSecond: Double
-    public var minGreenMs: Int
+    public var minGreen: Milliseconds
     /// kz only; 0 elsewhere.
-    public var flashingGreenMs: Int
-    public var amberMs: Int
+    public var flashingGreen: Milliseconds
+    public var amber: Milliseconds
     /// Vehicle all-red before the walk.
-    public var allRedMs: Int
+    public var allRed: Milliseconds
     /// Vehicle all-red after the pedestrian clearance (the MUTCD buffer interval).
-    public var allRedAfterClearanceMs: Int
+    public var allRedAfterClearance: Milliseconds
     /// kz and uk only; 0 in us.
-    public var redAmberMs: Int
-    public var walkMs: Int
+    public var redAmber: Milliseconds
+    public var walk: Milliseconds
     /// The fixed clearance, ≥ length ÷ speed.
-    public var clearanceMs: Int
+    public var clearance: Milliseconds
     /// The longest clearance an on-crossing detector may extend to (= clearance when there is no extension).
-    public var clearanceMaxMs: Int
-    public var maxWaitMs: Int
-    public var kerbDwellMs: Int
-    public var kerbCancelMs: Int
-    public var startupFlashMs: Int
-    public var startupAllRedMs: Int
+    public var clearanceMax: Milliseconds
+    public var maxWait: Milliseconds
+    public var kerbDwell: Milliseconds
+    public var kerbCancel: Milliseconds
+    public var startupFlash: Milliseconds
+    public var startupAllRed: Milliseconds
     public var countdown: Bool
 
     /// Values as given; `SiteConfig.load` is what validates a file.
-    public init(lengthMeters: Double, walkingSpeedMetersPerSecond: Double, minGreenMs: Int, flashingGreenMs: Int, amberMs: Int, allRedMs: Int, allRedAfterClearanceMs: Int, redAmberMs: Int, walkMs: Int, clearanceMs: Int, clearanceMaxMs: Int, maxWaitMs: Int, kerbDwellMs: Int, kerbCancelMs: Int, startupFlashMs: Int, startupAllRedMs: Int, countdown: Bool) {
+    public init(lengthMeters: Double, walkingSpeedMetersPerSecond: Double, minGreen: Milliseconds, flashingGreen: Milliseconds, amber: Milliseconds, allRed: Milliseconds, allRedAfterClearance: Milliseconds, redAmber: Milliseconds, walk: Milliseconds, clearance: Milliseconds, clearanceMax: Milliseconds, maxWait: Milliseconds, kerbDwell: Milliseconds, kerbCancel: Milliseconds, startupFlash: Milliseconds, startupAllRed: Milliseconds, countdown: Bool) {
         self.lengthMeters = lengthMeters
         self.walkingSpeedMetersPerSecond = walkingSpeedMetersPerSecond
-        self.minGreenMs = minGreenMs
-        self.flashingGreenMs = flashingGreenMs
-        self.amberMs = amberMs
-        self.allRedMs = allRedMs
-        self.allRedAfterClearanceMs = allRedAfterClearanceMs
-        self.redAmberMs = redAmberMs
-        self.walkMs = walkMs
-        self.clearanceMs = clearanceMs
-        self.clearanceMaxMs = clearanceMaxMs
-        self.maxWaitMs = maxWaitMs
-        self.kerbDwellMs = kerbDwellMs
-        self.kerbCancelMs = kerbCancelMs
-        self.startupFlashMs = startupFlashMs
-        self.startupAllRedMs = startupAllRedMs
+        self.minGreen = minGreen
+        self.flashingGreen = flashingGreen
+        self.amber = amber
+        self.allRed = allRed
+        self.allRedAfterClearance = allRedAfterClearance
+        self.redAmber = redAmber
+        self.walk = walk
+        self.clearance = clearance
+        self.clearanceMax = clearanceMax
+        self.maxWait = maxWait
+        self.kerbDwell = kerbDwell
+        self.kerbCancel = kerbCancel
+        self.startupFlash = startupFlash
+        self.startupAllRed = startupAllRed
         self.countdown = countdown
     }
 }
@@ -88,30 +88,30 @@ public struct FlashSettings: Equatable, Sendable {
 /// SOS post behaviour (the site file's `[sos]` table), in milliseconds.
 public struct SOSSettings: Equatable, Sendable {
     /// 0: a press raises the alarm at once; otherwise the button must be held this long.
-    public var longPressMs: Int
+    public var longPress: Milliseconds
     /// Without the centre's acknowledgement by then the yellow light blinks fast.
-    public var ackTimeoutMs: Int
+    public var ackTimeout: Milliseconds
     /// A button held longer than this is stuck: one fault, no flood of alarms.
-    public var stuckAfterMs: Int
+    public var stuckAfter: Milliseconds
     /// Period of the self-test report (default daily).
-    public var selfTestEveryMs: Int
+    public var selfTestEvery: Milliseconds
 
     /// Settings as given; `SiteConfig.load` is what validates them.
-    public init(longPressMs: Int, ackTimeoutMs: Int, stuckAfterMs: Int, selfTestEveryMs: Int) {
-        self.longPressMs = longPressMs
-        self.ackTimeoutMs = ackTimeoutMs
-        self.stuckAfterMs = stuckAfterMs
-        self.selfTestEveryMs = selfTestEveryMs
+    public init(longPress: Milliseconds, ackTimeout: Milliseconds, stuckAfter: Milliseconds, selfTestEvery: Milliseconds) {
+        self.longPress = longPress
+        self.ackTimeout = ackTimeout
+        self.stuckAfter = stuckAfter
+        self.selfTestEvery = selfTestEvery
     }
 }
 
 /// The safety monitor's settings.
 public struct SafetySettings: Equatable, Sendable {
     /// How long a lamp must read differently from its command before it counts (default 800 ms, the MMU red-fail time).
-    public var lampMismatchMs: Int
+    public var lampMismatch: Milliseconds
 
     /// Settings as given; `SiteConfig.load` validates them.
-    public init(lampMismatchMs: Int) { self.lampMismatchMs = lampMismatchMs }
+    public init(lampMismatch: Milliseconds) { self.lampMismatch = lampMismatch }
 }
 
 /// One MQTT broker: `mqtt://host[:port]` (TCP, port 1883 by default) or `mqtts://host[:port]` (TLS, 8883).
@@ -251,12 +251,12 @@ public struct SiteConfig: Equatable, Sendable {
     /// nil when the site has no `[sos]` table.
     public var sos: SOSSettings?
     public var uplink: UplinkSettings
-    public var safety: SafetySettings = SafetySettings(lampMismatchMs: 800)
+    public var safety: SafetySettings = SafetySettings(lampMismatch: 800)
     public var daemon = DaemonSettings()
 
     /// Values as given; `SiteConfig.load` is what validates a file.
     public init(deviceID: String, profile: SiteProfile, regime: Regime, tickMs: Int, flash: FlashSettings, sos: SOSSettings?, uplink: UplinkSettings,
-                safety: SafetySettings = SafetySettings(lampMismatchMs: 800)) {
+                safety: SafetySettings = SafetySettings(lampMismatch: 800)) {
         self.safety = safety
         self.deviceID = deviceID
         self.profile = profile
@@ -353,18 +353,18 @@ extension SiteConfig {
             log.report("", "has profile \"none\" and no [sos] table: there is nothing to control")
         }
 
-        var safety = SafetySettings(lampMismatchMs: 800)
+        var safety = SafetySettings(lampMismatch: 800)
         if let table = top.table("safety") {
             let r = TableReader(table, path: "safety", log: log)
-            if let ms = r.read(SiteKeys.lampMismatch, default: safety.lampMismatchMs) { safety.lampMismatchMs = ms }
+            if let ms = r.read(SiteKeys.lampMismatch, default: safety.lampMismatch.value) { safety.lampMismatch = Milliseconds(ms) }
             r.finish()
         }
 
         // A red lamp found dark when the all-red before the walk begins must be found before the walk:
         // the monitor needs the mismatch time, and the crossing a tick to see it, within the all-red.
-        if let c = crossing, safety.lampMismatchMs + 2 * tickMs > c.allRedMs {
+        if let c = crossing, safety.lampMismatch + Milliseconds(2 * tickMs) > c.allRed {
             let f = DurationText.format(milliseconds:)
-            log.report("safety.lamp_mismatch", "= \(f(safety.lampMismatchMs)) must be at least two ticks (\(f(2 * tickMs))) shorter than crossing.all_red = \(f(c.allRedMs)), or a walk could start over a red lamp that is already dark")
+            log.report("safety.lamp_mismatch", "= \(f(safety.lampMismatch.value)) must be at least two ticks (\(f(2 * tickMs))) shorter than crossing.all_red = \(f(c.allRed.value)), or a walk could start over a red lamp that is already dark")
         }
 
         var uplink = UplinkSettings()
@@ -555,12 +555,13 @@ extension SiteConfig {
         r.finish()
         guard ok, let length else { return nil }
 
+        let m = { (ms: Int) in Milliseconds(ms) }
         let settings = CrossingSettings(
-            lengthMeters: length, walkingSpeedMetersPerSecond: speed, minGreenMs: minGreen,
-            flashingGreenMs: flashingGreen, amberMs: amber, allRedMs: allRed, allRedAfterClearanceMs: allRedAfter,
-            redAmberMs: redAmber, walkMs: walk, clearanceMs: clearance, clearanceMaxMs: clearanceMax,
-            maxWaitMs: maxWait, kerbDwellMs: kerbDwell, kerbCancelMs: kerbCancel,
-            startupFlashMs: startupFlash, startupAllRedMs: startupAllRed, countdown: countdown)
+            lengthMeters: length, walkingSpeedMetersPerSecond: speed, minGreen: m(minGreen),
+            flashingGreen: m(flashingGreen), amber: m(amber), allRed: m(allRed), allRedAfterClearance: m(allRedAfter),
+            redAmber: m(redAmber), walk: m(walk), clearance: m(clearance), clearanceMax: m(clearanceMax),
+            maxWait: m(maxWait), kerbDwell: m(kerbDwell), kerbCancel: m(kerbCancel),
+            startupFlash: m(startupFlash), startupAllRed: m(startupAllRed), countdown: countdown)
         let plan = SignalPlan(settings, regime: regime, hybrid: hybrid, tickMs: tickMs)
         let worst = plan.worstCaseWait.milliseconds(tickMs: tickMs)
         if worst > maxWait {
@@ -598,11 +599,12 @@ extension SiteConfig {
         let idle = r.read(K.detectorIdleAfter, default: 86_400_000, ok: &ok)
         let maximum = r.duration(K.beaconMax.name) ?? 60_000
         guard ok, let l = length else { r.finish(); return nil }
+        let m = { (ms: Int) in Milliseconds(ms) }
         let settings = BeaconSettings(
-            lengthMeters: l, walkingSpeedMetersPerSecond: speed, bufferMs: buffer, maximumMs: maximum, pattern: pattern,
-            kerbDwellMs: kerbDwell, nightBelowLux: nightBelow, dayAboveLux: dayAbove, kerbStuckAfterMs: stuck, detectorIdleAfterMs: idle)
-        if maximum < settings.activationMs || maximum > 600_000 {
-            r.report(K.beaconMax.name, "= \(f(maximum)) must be from one activation (\(formatNumber(l)) m ÷ \(formatNumber(speed)) m/s + buffer \(f(buffer)) = \(f(settings.activationMs))) up to 10 min")
+            lengthMeters: l, walkingSpeedMetersPerSecond: speed, buffer: m(buffer), maximum: m(maximum), pattern: pattern,
+            kerbDwell: m(kerbDwell), nightBelowLux: nightBelow, dayAboveLux: dayAbove, kerbStuckAfter: m(stuck), detectorIdleAfter: m(idle))
+        if maximum < settings.activation.value || maximum > 600_000 {
+            r.report(K.beaconMax.name, "= \(f(maximum)) must be from one activation (\(formatNumber(l)) m ÷ \(formatNumber(speed)) m/s + buffer \(f(buffer)) = \(f(settings.activation.value))) up to 10 min")
             r.finish()
             return nil
         }
@@ -623,7 +625,8 @@ extension SiteConfig {
         let selfTest = r.read(K.selfTestEvery, default: 86_400_000, ok: &ok)
         r.finish()
         guard ok else { return nil }
-        return SOSSettings(longPressMs: longPress, ackTimeoutMs: ackTimeout, stuckAfterMs: stuck, selfTestEveryMs: selfTest)
+        let m = { (ms: Int) in Milliseconds(ms) }
+        return SOSSettings(longPress: m(longPress), ackTimeout: m(ackTimeout), stuckAfter: m(stuck), selfTestEvery: m(selfTest))
     }
 }
 

@@ -13,6 +13,12 @@ public struct Ticks: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral
     /// Milliseconds on a grid of `tickMs`, rounded up, so a minimum is never shortened by the grid.
     public init(roundingUp milliseconds: Int, tickMs: Int) { self.init((milliseconds + tickMs - 1) / tickMs) }
 
+    /// A site-file duration on a grid of `tickMs`, rounded up, so a minimum is never shortened by the grid.
+    public init(roundingUp duration: Milliseconds, tickMs: Int) { self.init(roundingUp: duration.value, tickMs: tickMs) }
+
+    /// A site-file duration on a grid of `tickMs`, rounded down, so a maximum is never lengthened by it.
+    public init(roundingDown duration: Milliseconds, tickMs: Int) { self.init(duration.value / tickMs) }
+
     /// No time at all.
     public static let zero = Ticks(0)
 
@@ -26,6 +32,28 @@ public struct Ticks: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral
     @inline(__always) public static func += (a: inout Ticks, b: Ticks) { a = a + b }
 
     public var description: String { "\(count) ticks" }
+}
+
+/// A length of time as the site file gives it: milliseconds, before it is put on the tick grid. Settings
+/// hold it, plans hold `Ticks`, so neither can be taken for the other.
+public struct Milliseconds: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+    /// The number of milliseconds.
+    public var value: Int
+
+    /// `value` milliseconds.
+    @inline(__always) public init(_ value: Int) { self.value = value }
+
+    /// A literal number of milliseconds, as settings are written in tests.
+    public init(integerLiteral value: Int) { self.value = value }
+
+    /// No time at all.
+    public static let zero = Milliseconds(0)
+
+    public static func < (a: Milliseconds, b: Milliseconds) -> Bool { a.value < b.value }
+    public static func + (a: Milliseconds, b: Milliseconds) -> Milliseconds { Milliseconds(a.value + b.value) }
+
+    /// As an engineer writes it: `7 s`, `250 ms`.
+    public var description: String { DurationText.format(milliseconds: value) }
 }
 
 /// A timer that runs down by one each tick and stops at zero, the way a PELICAN controller holds its

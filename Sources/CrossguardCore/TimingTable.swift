@@ -4,6 +4,7 @@ public enum TimingTable {
     /// The table for a validated site, one row a line.
     public static func render(_ site: SiteConfig) -> String {
         let f = DurationText.format(milliseconds:)
+        let d = { (m: Milliseconds) in m.description }
         var rows: [(String, String)] = []
         rows.append(("device", "\(site.deviceID), profile \(site.profile.kind.rawValue), regime \(site.regime.rawValue), tick \(f(site.tickMs))"))
         let flasher = Flasher(site.flash, tickMs: site.tickMs)
@@ -25,26 +26,26 @@ public enum TimingTable {
             let countdown = !plan.countdownWanted ? "off" : plan.clearance > plan.countdownThreshold
                 ? "during a fixed clearance (longer than 7 s)" : "dark: clearance is not longer than 7 s"
             rows.append(("countdown", countdown))
-            rows.append(("kerb dwell / cancel", "\(f(c.kerbDwellMs)) / \(f(c.kerbCancelMs))"))
-            rows.append(("start-up", "flash \(f(c.startupFlashMs)), then " + (h ? "dark" : "all-red \(f(c.startupAllRedMs))")))
-            rows.append(("worst-case wait", "\(f(plan.worstCaseWait.milliseconds(tickMs: site.tickMs))) ≤ max wait \(f(c.maxWaitMs))"))
+            rows.append(("kerb dwell / cancel", "\(d(c.kerbDwell)) / \(d(c.kerbCancel))"))
+            rows.append(("start-up", "flash \(d(c.startupFlash)), then " + (h ? "dark" : "all-red \(d(c.startupAllRed))")))
+            rows.append(("worst-case wait", "\(f(plan.worstCaseWait.milliseconds(tickMs: site.tickMs))) ≤ max wait \(d(c.maxWait))"))
             rows.append(("  made of", plan.worstCaseWaitBreakdown(tickMs: site.tickMs)))
         }
         if let b = site.beacon {
             let plan = BeaconPlan(b, tickMs: site.tickMs)
             let t = { (ticks: Ticks) in "\(f(ticks.milliseconds(tickMs: site.tickMs))) (\(ticks.count) ticks)" }
-            rows.append(("activation", t(plan.activation) + " (\(formatNumber(b.lengthMeters)) m ÷ \(formatNumber(b.walkingSpeedMetersPerSecond)) m/s + buffer \(f(b.bufferMs)))"))
+            rows.append(("activation", t(plan.activation) + " (\(formatNumber(b.lengthMeters)) m ÷ \(formatNumber(b.walkingSpeedMetersPerSecond)) m/s + buffer \(d(b.buffer)))"))
             rows.append(("maximum with presence", t(plan.maximum)))
             rows.append(("pattern", b.pattern == .rrfb ? "rrfb: 75 sequences a minute, 800 ms each (FHWA IA-21)" : "steady-1hz, left and right alternating"))
-            rows.append(("kerb dwell", f(b.kerbDwellMs)))
+            rows.append(("kerb dwell", d(b.kerbDwell)))
             rows.append(("floodlight", "at night: on below \(formatNumber(b.nightBelowLux)) lux, off above \(formatNumber(b.dayAboveLux)) lux"))
-            rows.append(("detector faults", "kerb stuck after \(f(b.kerbStuckAfterMs)); idle warning after \(f(b.detectorIdleAfterMs))"))
+            rows.append(("detector faults", "kerb stuck after \(d(b.kerbStuckAfter)); idle warning after \(d(b.detectorIdleAfter))"))
         }
         if let s = site.sos {
-            rows.append(("SOS long press", s.longPressMs == 0 ? "none (a press raises the alarm)" : f(s.longPressMs)))
-            rows.append(("SOS acknowledgement", "within \(f(s.ackTimeoutMs)), else the yellow light blinks fast"))
-            rows.append(("SOS stuck button", "held longer than \(f(s.stuckAfterMs))"))
-            rows.append(("self-test", "every \(f(s.selfTestEveryMs))"))
+            rows.append(("SOS long press", s.longPress == 0 ? "none (a press raises the alarm)" : d(s.longPress)))
+            rows.append(("SOS acknowledgement", "within \(d(s.ackTimeout)), else the yellow light blinks fast"))
+            rows.append(("SOS stuck button", "held longer than \(d(s.stuckAfter))"))
+            rows.append(("self-test", "every \(d(s.selfTestEvery))"))
         }
         rows.append(("uplink", site.uplink.brokers.isEmpty ? "none configured: events are kept and shown" : site.uplink.brokers.map(\.description).joined(separator: ", ")))
         let width = rows.map(\.0.count).max() ?? 0

@@ -272,8 +272,8 @@ struct ConfigJSONTests {
         #expect((board["outputs"] as? [Any])?.count == b.outputs.count)
         let crossing = try #require(site["crossing"] as? [String: Any])
         // The clearance is the loader's, derived from the length when the file gives less.
-        #expect(crossing["clearance_ms"] as? Int == s.crossing?.clearanceMs)
-        #expect(crossing["min_green_ms"] as? Int == s.crossing?.minGreenMs)
+        #expect(crossing["clearance_ms"] as? Int == s.crossing?.clearance.value)
+        #expect(crossing["min_green_ms"] as? Int == s.crossing?.minGreen.value)
         #expect(site["profile"] as? String == "signalized")
     }
 

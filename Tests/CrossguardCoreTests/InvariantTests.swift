@@ -230,7 +230,7 @@ func shippedSite(_ name: String) throws -> SiteConfig {
     let s = try TOMLDocument.load(path: path).flatMap { SiteConfig.load($0, file: path) }.get()
     // Every shipped crossing also gets an SOS post, so one run checks both.
     var withSOS = s
-    if withSOS.sos == nil { withSOS.sos = SOSSettings(longPressMs: 0, ackTimeoutMs: 20_000, stuckAfterMs: 10_000, selfTestEveryMs: 3_600_000) }
+    if withSOS.sos == nil { withSOS.sos = SOSSettings(longPress: 0, ackTimeout: 20_000, stuckAfter: 10_000, selfTestEvery: 3_600_000) }
     return withSOS
 }
 

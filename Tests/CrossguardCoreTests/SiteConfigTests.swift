@@ -23,13 +23,13 @@ struct SiteConfigTests {
         #expect(s.deviceID == "kz-test-1")
         #expect(s.tickMs == 10)
         let c = try #require(s.crossing)
-        #expect(c.walkMs == 7_000)
-        #expect(c.amberMs == 3_000)
-        #expect(c.flashingGreenMs == 3_000)
-        #expect(c.redAmberMs == 2_000)
-        #expect(c.clearanceMs == 10_000)
-        #expect(c.clearanceMaxMs == 10_000)
-        #expect(c.maxWaitMs == 45_000)
+        #expect(c.walk == 7_000)
+        #expect(c.amber == 3_000)
+        #expect(c.flashingGreen == 3_000)
+        #expect(c.redAmber == 2_000)
+        #expect(c.clearance == 10_000)
+        #expect(c.clearanceMax == 10_000)
+        #expect(c.maxWait == 45_000)
         #expect(s.sos == nil)
     }
 
@@ -48,7 +48,7 @@ struct SiteConfigTests {
     }
 
     @Test func shortWalkAllowedDownToFourSeconds() throws {
-        #expect(try site(crossing("walk = \"4s\"\nallow_short_walk = true")).crossing?.walkMs == 4_000)
+        #expect(try site(crossing("walk = \"4s\"\nallow_short_walk = true")).crossing?.walk == 4_000)
         #expect(siteProblems(crossing("walk = \"3.5s\"\nallow_short_walk = true")) == [
             "site.toml: crossing.walk = 3.5 s is below the 4 s absolute minimum (MUTCD 4E.06)",
         ])
@@ -68,7 +68,7 @@ struct SiteConfigTests {
 
     @Test func clearanceIsDerivedWhenNotGiven() throws {
         let s = try site(baseSite.replacingOccurrences(of: "clearance = \"10s\"", with: "walking_speed_mps = 0.9"))
-        #expect(s.crossing?.clearanceMs == 11_667)  // 10.5 m ÷ 0.9 m/s = 11.6667 s, rounded up
+        #expect(s.crossing?.clearance == 11_667)  // 10.5 m ÷ 0.9 m/s = 11.6667 s, rounded up
     }
 
     @Test func walkingSpeedOutOfRange() {
@@ -209,7 +209,7 @@ struct SiteConfigTests {
     @Test func sosPostAlone() throws {
         let s = try site("device_id = \"sos-1\"\nprofile = \"none\"\n[sos]\n")
         #expect(s.crossing == nil)
-        #expect(s.sos?.ackTimeoutMs == 60_000)
+        #expect(s.sos?.ackTimeout == 60_000)
         #expect(siteProblems("device_id = \"sos-1\"\nprofile = \"none\"\n") == [
             "site.toml: has profile \"none\" and no [sos] table: there is nothing to control",
         ])
@@ -294,11 +294,11 @@ struct HybridBeaconSiteTests {
         let s = try site(hybridSite + "\nmin_dark = \"8s\"\nflashing_amber = \"4s\"")
         #expect(s.profile.kind == .hybridBeacon)
         let c = try #require(s.crossing)
-        #expect(c.minGreenMs == 8_000)       // the dark rest stands where the green is
-        #expect(c.flashingGreenMs == 4_000)  // the flashing amber where the flashing green is
-        #expect(c.redAmberMs == 0)
-        #expect(c.startupAllRedMs == 10)     // one tick: it rests dark after the start-up flash
-        #expect(c.allRedAfterClearanceMs == 3_000)
+        #expect(c.minGreen == 8_000)       // the dark rest stands where the green is
+        #expect(c.flashingGreen == 4_000)  // the flashing amber where the flashing green is
+        #expect(c.redAmber == 0)
+        #expect(c.startupAllRed == 10)     // one tick: it rests dark after the start-up flash
+        #expect(c.allRedAfterClearance == 3_000)
         #expect(SignalPlan(c, regime: .us, hybrid: true, tickMs: 10).hybrid)
     }
 

@@ -7,12 +7,12 @@ import Testing
 /// Parses a TOML-free site: the runtime tests build their configs from values.
 func testSite(tickMs: Int = 10) -> SiteConfig {
     let crossing = CrossingSettings(
-        lengthMeters: 8, walkingSpeedMetersPerSecond: 1.0, minGreenMs: 5_000, flashingGreenMs: 0, amberMs: 3_000,
-        allRedMs: 1_000, allRedAfterClearanceMs: 3_000, redAmberMs: 0, walkMs: 7_000, clearanceMs: 8_000, clearanceMaxMs: 8_000,
-        maxWaitMs: 45_000, kerbDwellMs: 1_000, kerbCancelMs: 2_000, startupFlashMs: 3_000, startupAllRedMs: 1_000, countdown: true)
+        lengthMeters: 8, walkingSpeedMetersPerSecond: 1.0, minGreen: 5_000, flashingGreen: 0, amber: 3_000,
+        allRed: 1_000, allRedAfterClearance: 3_000, redAmber: 0, walk: 7_000, clearance: 8_000, clearanceMax: 8_000,
+        maxWait: 45_000, kerbDwell: 1_000, kerbCancel: 2_000, startupFlash: 3_000, startupAllRed: 1_000, countdown: true)
     return SiteConfig(
         deviceID: "rt", profile: .signalized(crossing), regime: .us, tickMs: tickMs, flash: FlashSettings(flashesPerMinute: 60, duty: 0.5),
-        sos: SOSSettings(longPressMs: 0, ackTimeoutMs: 60_000, stuckAfterMs: 30_000, selfTestEveryMs: 86_400_000),
+        sos: SOSSettings(longPress: 0, ackTimeout: 60_000, stuckAfter: 30_000, selfTestEvery: 86_400_000),
         uplink: UplinkSettings())
 }
 

@@ -4,13 +4,13 @@ import CrossguardCore
 /// with every input including current sensing on every lamp, at 10 ms ticks. Built from values so the benchmarks need no TOML parser.
 public func benchmarkDevice() -> Device {
     let crossing = CrossingSettings(
-        lengthMeters: 10.5, walkingSpeedMetersPerSecond: 1.07, minGreenMs: 15_000, flashingGreenMs: 3_000, amberMs: 3_000,
-        allRedMs: 2_000, allRedAfterClearanceMs: 2_000, redAmberMs: 2_000, walkMs: 7_000, clearanceMs: 10_000,
-        clearanceMaxMs: 14_000, maxWaitMs: 45_000, kerbDwellMs: 1_000, kerbCancelMs: 2_000, startupFlashMs: 6_000,
-        startupAllRedMs: 3_000, countdown: true)
+        lengthMeters: 10.5, walkingSpeedMetersPerSecond: 1.07, minGreen: 15_000, flashingGreen: 3_000, amber: 3_000,
+        allRed: 2_000, allRedAfterClearance: 2_000, redAmber: 2_000, walk: 7_000, clearance: 10_000,
+        clearanceMax: 14_000, maxWait: 45_000, kerbDwell: 1_000, kerbCancel: 2_000, startupFlash: 6_000,
+        startupAllRed: 3_000, countdown: true)
     let site = SiteConfig(
         deviceID: "bench", profile: .signalized(crossing), regime: .kz, tickMs: 10, flash: FlashSettings(flashesPerMinute: 60, duty: 0.5),
-        sos: SOSSettings(longPressMs: 0, ackTimeoutMs: 60_000, stuckAfterMs: 30_000, selfTestEveryMs: 86_400_000),
+        sos: SOSSettings(longPress: 0, ackTimeout: 60_000, stuckAfter: 30_000, selfTestEvery: 86_400_000),
         uplink: UplinkSettings())
     let address = LineAddress.named("L", chip: "bench")
     let board = BoardConfig(
