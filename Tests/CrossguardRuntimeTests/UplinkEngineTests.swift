@@ -14,6 +14,8 @@ final class MemoryBroker: UplinkTransport {
     private(set) var link = Link.closed
     /// Every connection the engine asked for, with the virtual time it asked.
     private(set) var opens: [(ms: UInt64, broker: BrokerAddress)] = []
+    /// The client id of every CONNECT, in order.
+    private(set) var clientIDs: [String] = []
     /// Every PUBLISH the broker took, in order.
     private(set) var published: [MQTTPublish] = []
     /// While down, every connection attempt is refused.
@@ -51,7 +53,9 @@ final class MemoryBroker: UplinkTransport {
 
     private func answer(_ packet: MQTTPacket) {
         switch packet {
-        case .connect: send(.connack(sessionPresent: false, returnCode: 0))
+        case .connect(let c):
+            clientIDs.append(c.clientID)
+            send(.connack(sessionPresent: false, returnCode: 0))
         case .subscribe(let id, let subscriptions): send(.suback(packetID: id, returnCodes: subscriptions.map { _ in 1 }))
         case .publish(let p):
             published.append(p)
@@ -301,6 +305,34 @@ struct UplinkEngineTests {
         let again = rig.broker.replies(device: rig.device).dropFirst(100)
         #expect(again.map(\.id) == firstAnswers.map(\.id))
         #expect(again.map(\.error) == firstAnswers.map(\.error))
+    }
+
+    @Test func twoDevicesInOneProcessKeepTheirOwnClientIDsTopicsOutboxesAndOutages() throws {
+        let north = try EngineRig(device: "north"), south = try EngineRig(device: "south")
+        func both(until ms: UInt64) {
+            while north.now < ms {
+                north.run(until: north.now + 10)
+                south.run(until: south.now + 10)
+            }
+        }
+        both(until: 2_000)
+        north.broker.down = true
+        north.broker.cut(north.engine)
+        north.pressSOS()
+        south.pressSOS()
+        both(until: 20_000)
+        // South never noticed north's outage; north caught up once its broker was back.
+        #expect(south.engine.health.connects == 1 && south.broker.eventSeqs(device: "south") == south.tally.seqs)
+        let northMissing = Set(north.tally.seqs).subtracting(north.broker.eventSeqs(device: "north"))
+        #expect(!northMissing.isEmpty)  // still down: held in north's outbox
+        north.broker.down = false
+        both(until: 30_000)
+        #expect(Set(north.broker.eventSeqs(device: "north")) == Set(north.tally.seqs) && north.engine.health.connects == 2)
+        // Each connects as itself and publishes only under its own topics, from its own state directory.
+        #expect(Set(north.broker.clientIDs) == ["north"] && Set(south.broker.clientIDs) == ["south"])
+        #expect(north.broker.published.allSatisfy { $0.topic.hasPrefix("crossguard/north/") })
+        #expect(south.broker.published.allSatisfy { $0.topic.hasPrefix("crossguard/south/") })
+        #expect(north.stateDir != south.stateDir)
     }
 
     @Test func aStopSaysOfflineAndLeavesTheOutboxCleanlyClosed() throws {
