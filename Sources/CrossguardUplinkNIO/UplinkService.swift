@@ -6,7 +6,6 @@ import CrossguardUplink
 import NIOCore
 import NIOPosix
 import NIOSSL
-import Synchronization
 
 /// The uplink's SwiftNIO driver: one event-loop thread runs the `UplinkEngine` (which decides everything)
 /// over a TCP connection (TLS through swift-nio-ssl), wakes it every `pollMs` and whenever the tick rings
