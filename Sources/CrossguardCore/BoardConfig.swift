@@ -274,8 +274,7 @@ extension BoardConfig {
                     r.report("bias", "= \"\(b)\" is not a bias; use one of: \(LineBias.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
             }
-            let debounce = r.duration("debounce") ?? 30
-            if debounce > 1000 { r.report("debounce", "= \(DurationText.format(milliseconds: debounce)) is above 1 s; a press would be missed") }
+            let debounce = r.read(BoardKeys.debounce, default: 30) ?? 30
             if case .expanderPin(_, let pin)? = addr {
                 if (1 << UInt16(pin)) & ExpanderPin.outputOnlyMask != 0 {
                     r.report("pin", "= \"\(ExpanderPin.name(pin))\" is output-only on the MCP23017 (datasheet rev. D: read as an input it can corrupt SDA); use it for an output, or put the input on another pin")
@@ -290,7 +289,7 @@ extension BoardConfig {
             }
             r.finish()
             if let p = parsed, let role = inputRole, let a = addr {
-                inputs.append(InputLine(role: role, copy: p.copy, address: a, activeLow: activeLow, bias: bias, debounceMs: min(debounce, 1000)))
+                inputs.append(InputLine(role: role, copy: p.copy, address: a, activeLow: activeLow, bias: bias, debounceMs: debounce))
             }
         }
 

@@ -124,7 +124,7 @@ extension I2CDeviceConfig {
         var address = part?.defaultAddress
         if let a = r.integer("address") {
             // 0x00–0x07 and 0x78–0x7F are reserved by the I2C specification.
-            if (0x08...0x77).contains(a) { address = UInt8(a) } else {
+            if BoardKeys.address.admits(number: Double(a)) { address = UInt8(a) } else {
                 r.report("address", "= \(a) is outside the 7-bit device addresses 0x08–0x77"); address = nil
             }
         }
@@ -147,15 +147,15 @@ extension I2CDeviceConfig {
                     r.report("role", "= \"\(claimed.base)\" is not a presence role; a vl53l0x plays ped.kerb or ped.crossing"); role = nil
                 }
             }
-            let near = r.integer("near_mm") ?? 30
-            let far = r.integer("far_mm")
-            let hysteresis = r.integer("hysteresis_mm") ?? 50
-            if far == nil && !r.has("far_mm") { r.report("far_mm", "is missing; how far from the sensor (mm) a person still counts as present") }
-            if !(0...2_000).contains(near) { r.report("near_mm", "= \(near) is outside 0–2000 mm (the VL53L0X ranges to about 2 m)") }
-            if let far, !(1...2_000).contains(far) || far <= near {
-                r.report("far_mm", "= \(far) must be above near_mm (\(near)) and at most 2000 mm (the VL53L0X ranges to about 2 m)")
+            let K = BoardKeys.self
+            let near = r.read(K.nearMm, default: 30) ?? 30
+            let far = r.integer(K.farMm.name)
+            let hysteresis = r.read(K.hysteresisMm, default: 50) ?? 50
+            if far == nil && !r.has(K.farMm.name) { r.report(K.farMm.name, "is missing; how far from the sensor (mm) a person still counts as present") }
+            if let far, !K.farMm.admits(integer: far) || far <= near {
+                let most = if case .integer(let range?, let unit) = K.farMm.value { "\(range.upperBound) \(unit)" } else { "" }
+                r.report(K.farMm.name, "= \(far) must be above near_mm (\(near)) and at most \(most) (\(K.farMm.because ?? ""))")
             }
-            if !(0...500).contains(hysteresis) { r.report("hysteresis_mm", "= \(hysteresis) is outside 0–500 mm") }
             if let far { function = .presence(nearMm: near, farMm: far, hysteresisMm: hysteresis) }
         case .ina219?, .ina226?:
             if let claimed = claim(r, nil) {
@@ -165,12 +165,12 @@ extension I2CDeviceConfig {
                     r.report("role", "= \"\(claimed.base)\" is not a lamp sense role; a current monitor plays lamp.<output role>"); role = nil
                 }
             }
-            let shunt = r.integer("shunt_mohm")
-            let lit = r.integer("lit_above_ma")
-            if shunt == nil && !r.has("shunt_mohm") { r.report("shunt_mohm", "is missing; the shunt resistor in milliohms (100 on most INA219 boards)") }
-            if let shunt, !(1...10_000).contains(shunt) { r.report("shunt_mohm", "= \(shunt) is outside 1–10000 mΩ") }
-            if lit == nil && !r.has("lit_above_ma") { r.report("lit_above_ma", "is missing; the current (mA) above which the lamp counts as lit") }
-            if let lit, !(1...20_000).contains(lit) { r.report("lit_above_ma", "= \(lit) is outside 1–20000 mA") }
+            let K = BoardKeys.self
+            // Both required: read only when present, so a refused value is reported once and an absent one as missing.
+            let shunt = r.has(K.shuntMohm.name) ? r.read(K.shuntMohm, default: 0) : nil
+            let lit = r.has(K.litAboveMa.name) ? r.read(K.litAboveMa, default: 0) : nil
+            if !r.has(K.shuntMohm.name) { r.report(K.shuntMohm.name, "is missing; the shunt resistor in milliohms (100 on most INA219 boards)") }
+            if !r.has(K.litAboveMa.name) { r.report(K.litAboveMa.name, "is missing; the current (mA) above which the lamp counts as lit") }
             let dark = r.integer("dark_below_ma") ?? (lit ?? 2) / 2
             if let lit, dark >= lit || dark < 0 { r.report("dark_below_ma", "= \(dark) must be at least 0 and below lit_above_ma (\(lit)), so a lamp at the threshold does not flicker between lit and dark") }
             if let shunt, let lit { function = .lampCurrent(shuntMilliohm: shunt, litAboveMa: lit, darkBelowMa: dark) }

@@ -27,7 +27,7 @@ public enum SiteKeyValue: Sendable {
     }
 }
 
-/// One key of the site file, declared once: its table and name, what it holds and its range, its default,
+/// One key of the site file (or of the board file, `BoardKeys`), declared once: its table and name, what it holds and its range, its default,
 /// the rule or standard behind it, and where it applies. The loader takes its ranges and messages from
 /// here, `check-config --keys` prints the tables, and the tables in `docs/configuration.md` and
 /// `docs/uplink.md` are those tables (a test compares them).
@@ -230,9 +230,9 @@ public enum SiteKeys {
 
     /// One documentation table as Markdown: `| key | default | rule |` and a row per key; keys of a
     /// table other than the first are named with it (`[flash] per_minute`).
-    public static func markdown(_ tables: [String]) -> String {
+    public static func markdown(_ tables: [String], keys: [SiteKey] = all) -> String {
         var lines = ["| key | default | rule |", "| --- | --- | --- |"]
-        for key in all where tables.contains(key.table) {
+        for key in keys where tables.contains(key.table) {
             let name = key.table == tables[0] ? "`\(key.name)`" : "`[\(key.table)] \(key.name)`"
             lines.append("| \(name) | \(key.defaultText) | \(key.rule) |")
         }

@@ -16,12 +16,14 @@ struct CheckConfig: ParsableCommand {
     @Flag(help: "Print the resolved configuration as JSON (lines, I2C parts with defaults, every timing in ms), or the problems.")
     var json = false
 
-    @Flag(help: "Print every site-file key (default, range, rule) as the Markdown tables of docs/configuration.md, and read no file.")
+    @Flag(help: "Print every site-file and board-file key (default, range, rule) as the Markdown tables of docs/configuration.md, and read no file.")
     var keys = false
 
     func run() throws {
         if keys {
-            print(SiteKeys.documentedTables.map { "[\($0.title)]\n" + SiteKeys.markdown($0.tables) }.joined(separator: "\n\n"))
+            let site = SiteKeys.documentedTables.map { "[\($0.title)]\n" + SiteKeys.markdown($0.tables) }
+            let board = BoardKeys.documentedTables.map { "[board: \($0.title)]\n" + SiteKeys.markdown($0.tables, keys: BoardKeys.all) }
+            print((site + board).joined(separator: "\n\n"))
             return
         }
         let loaded = DeviceFiles.load(boardPath: files.boardPath(), sitePath: files.sitePath())

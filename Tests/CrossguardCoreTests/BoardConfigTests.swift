@@ -245,7 +245,7 @@ struct BoardConfigTests {
         let text = "name = \"t\"\nchip = \"c\"\n[[input]]\nrole = \"ped.button\"\noffset = 1\nbias = \"up\"\ndebounce = \"2s\"\n"
         #expect(boardProblems(text) == [
             "board.toml: input[0].bias = \"up\" is not a bias; use one of: as-is, pull-up, pull-down, disabled",
-            "board.toml: input[0].debounce = 2 s is above 1 s; a press would be missed",
+            "board.toml: input[0].debounce = 2 s is outside 0 s–1 s (a press would be missed)",
         ])
     }
 
