@@ -83,8 +83,8 @@ public final class UplinkEngine: @unchecked Sendable {
     private var coordinator = UplinkCoordinator()
     /// Whether the transport holds a connection (opened, not yet closed).
     private var linked = false
-    /// When the session wants `.timer` next; 0 at first, so the first poll connects.
-    private var wakeAtMs: UInt64? = 0
+    /// When the session wants `.timer` next; the start time at first, so the first poll connects.
+    private var wakeAtMs: UInt64?
     /// The broker the session is online with (mirrored into `health`), and the one being opened.
     private var connected: String?
     private var currentBroker = 0
