@@ -95,9 +95,14 @@ let package = Package(
             exclude: ["Fixtures"]  // golden traces, read by path
         ),
         .testTarget(name: "CrossguardDriversTests", dependencies: ["CrossguardDrivers", "CrossguardHAL"]),
-        .testTarget(name: "CrossguardUplinkTests", dependencies: ["CrossguardUplink", "CrossguardHAL", "CrossguardLinux"]),
+        // What several test targets share: the JSON Schema checker that holds payloads to schemas/.
+        .target(name: "CrossguardTestSupport", path: "Tests/CrossguardTestSupport"),
+        .testTarget(name: "CrossguardUplinkTests", dependencies: ["CrossguardUplink", "CrossguardHAL", "CrossguardLinux", "CrossguardTestSupport"]),
         // Processes only (the built `crossguard`, mosquitto, mosquitto_sub): no NIO in this target.
-        .testTarget(name: "CrossguardIntegrationTests", dependencies: ["crossguard", "crossguard-load"]),
+        .testTarget(
+            name: "CrossguardIntegrationTests", dependencies: ["crossguard", "crossguard-load", "CrossguardTestSupport"],
+            exclude: ["Fixtures"]  // expected reports, read by path
+        ),
         .testTarget(
             name: "CrossguardRuntimeTests",
             dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink"]

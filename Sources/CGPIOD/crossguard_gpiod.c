@@ -49,6 +49,12 @@ int cg_line_consumer(const char *chip_path, unsigned offset, char *consumer, siz
     cg_copy(consumer, len, "");
     return CG_NOSYS(err, err_len);
 }
+int cg_chip_info(const char *chip_path, char *label, size_t len, unsigned *nlines, char *err, size_t err_len) {
+    (void)chip_path;
+    cg_copy(label, len, "");
+    if (nlines) *nlines = 0;
+    return CG_NOSYS(err, err_len);
+}
 static cg_request *cg_nosys_request(int *err_no, char *err, size_t err_len) {
     if (err_no) *err_no = ENOSYS;
     (void)CG_NOSYS(err, err_len);
@@ -203,6 +209,23 @@ int cg_line_consumer(const char *chip_path, unsigned offset, char *consumer, siz
     }
     if (!used) cg_copy(consumer, len, "");
     return used ? 1 : 0;
+}
+
+int cg_chip_info(const char *chip_path, char *label, size_t len, unsigned *nlines, char *err, size_t err_len) {
+    cg_copy(label, len, "");
+    unsigned n = 0;
+    if (nlines) *nlines = 0;
+    if (chip_path == NULL) {
+        cg_msg(err, err_len, "cg_chip_info: no chip path");
+        return -EINVAL;
+    }
+    struct gpiod_chip *c = gpiod_chip_open(chip_path);
+    if (c == NULL) return cg_fail(errno, err, err_len, chip_path);
+    int rc = cg_chip_props(c, label, len, &n);
+    gpiod_chip_close(c);
+    if (rc < 0) return cg_fail(-rc, err, err_len, chip_path);
+    if (nlines) *nlines = n;
+    return 0;
 }
 
 /* --------------------------------------------------------------- requests ---- */

@@ -4,6 +4,7 @@
 #include <linux/watchdog.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/timex.h>
 
 int cg_set_timerslack_ns(unsigned long ns) {
     return prctl(PR_SET_TIMERSLACK, ns, 0, 0, 0) == 0 ? 0 : -errno;
@@ -16,4 +17,11 @@ int cg_watchdog_set_timeout(int fd, int *seconds) {
 int cg_watchdog_keepalive(int fd) {
     int dummy = 0;
     return ioctl(fd, WDIOC_KEEPALIVE, &dummy) == 0 ? 0 : -errno;
+}
+
+int cg_clock_synchronised(void) {
+    struct timex tx = {0};  /* modes 0: read only */
+    int state = adjtimex(&tx);
+    if (state < 0) return -errno;
+    return state == TIME_ERROR ? 0 : 1;
 }

@@ -58,6 +58,9 @@ public final class GPIODLineBank: LineBank {
         "libgpiod \(String(cString: cg_gpiod_version())) (API \(cg_gpiod_api_major()))"
     }
 
+    /// The libgpiod API this build was compiled against: 1 or 2, 0 when built without libgpiod.
+    public static var apiMajor: Int { Int(cg_gpiod_api_major()) }
+
     /// Finds and requests every line. Errors name the role and the line: a chip or line that does not
     /// exist (`not-found`), a line another consumer holds (`busy`, with the holder's name), one physical
     /// line named twice through different addresses, or missing rights (`permission-denied`).

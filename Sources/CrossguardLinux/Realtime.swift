@@ -32,6 +32,47 @@ public enum Realtime {
     }
 }
 
+/// What a trial of the tick thread's set-up found: the steps refused, and how late each of a run of
+/// wake-ups came. For `diag`, which runs it on a thread of its own so the calling thread stays as it was.
+public struct RealtimeTrial: Sendable {
+    /// Whether 1 ns timer slack and (when asked for) `SCHED_FIFO` were granted; the refusals, as warnings.
+    public var slackGranted: Bool
+    public var priorityRefusal: String?
+    /// Lateness of each wake-up past its absolute deadline, in nanoseconds, in the order they came.
+    public var latenessNs: [UInt64]
+
+    /// Configures a new thread as the daemon's tick thread (`priority` nil: the ordinary scheduler), then
+    /// sleeps to `ticks` deadlines `periodNs` apart and records how late each wake-up was. Blocks until done.
+    public static func run(priority: Int?, periodNs: UInt64, ticks: Int) -> RealtimeTrial {
+        final class Box {
+            let priority: Int?, periodNs: UInt64, ticks: Int
+            var result = RealtimeTrial(slackGranted: false, priorityRefusal: nil, latenessNs: [])
+            init(priority: Int?, periodNs: UInt64, ticks: Int) { (self.priority, self.periodNs, self.ticks) = (priority, periodNs, ticks) }
+        }
+        let box = Box(priority: priority, periodNs: periodNs, ticks: ticks)
+        let raw = Unmanaged.passRetained(box).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeUnretainedValue()
+            let warnings = Realtime.configureCurrentThread(priority: box.priority)
+            box.result.slackGranted = !warnings.contains { $0.hasPrefix("timer slack") }
+            box.result.priorityRefusal = warnings.first { $0.hasPrefix("SCHED_FIFO") }
+            var lateness: [UInt64] = []
+            lateness.reserveCapacity(box.ticks)
+            let clock = MonotonicTickClock(periodNs: box.periodNs)
+            for tick in 1...max(1, box.ticks) { lateness.append(clock.waitForTick(UInt64(tick))) }
+            box.result.latenessNs = lateness
+            return nil
+        }, raw)
+        if started == 0 { pthread_join(thread, nil) }
+        Unmanaged<Box>.fromOpaque(raw).release()
+        if started != 0 {
+            return RealtimeTrial(slackGranted: false, priorityRefusal: "no thread for the trial: \(String(cString: strerror(started)))", latenessNs: [])
+        }
+        return box.result
+    }
+}
+
 /// The board's hardware watchdog (`/dev/watchdog`): once opened it resets the board unless petted within
 /// its timeout, so a hung controller cannot leave lamps frozen. The daemon pets it only while ticks are
 /// healthy and closes it with the magic character on a clean stop (the driver then disarms it).

@@ -36,6 +36,6 @@ final class ExpanderChip<Bus: I2CBus>: PolledExpander {
                 ? "\(line.roleName) \(ExpanderPin.name(line.pin)) \(levels & bit != 0 ? "active" : "inactive") (\(level))"
                 : "\(line.roleName) \(ExpanderPin.name(line.pin)) output, left inactive (\(level))"
         }
-        return lines.isEmpty ? "configured; no lines placed on it" : "\n          " + lines.joined(separator: "\n          ")
+        return lines.isEmpty ? "configured; no lines placed on it" : lines.joined(separator: "; ")
     }
 }

@@ -1,3 +1,4 @@
+@testable import CrossguardTestSupport
 import Foundation
 import Testing
 
@@ -203,7 +204,7 @@ let refusedSchemas: [RefusedSchema] = [
     RefusedSchema(text: #"true"#, message: "schema: (root): a schema must be a JSON object"),
 ]
 
-let uplinkSchemaNames = ["event", "status", "command", "command-result"]
+let publishedSchemaNames = ["event", "status", "command", "command-result", "diag"]
 
 @Suite("JSON Schema subset: the validator and the uplink payload schemas")
 struct JSONSchemaSubsetTests {
@@ -214,7 +215,7 @@ struct JSONSchemaSubsetTests {
         return try JSONSchemaSubset.parse([UInt8](Data(contentsOf: url)))
     }
 
-    @Test("each schema loads, and its own examples are valid", arguments: uplinkSchemaNames)
+    @Test("each schema loads, and its own examples are valid", arguments: publishedSchemaNames)
     func schemaLoads(name: String) throws {
         let schema = try JSONSchemaSubset.load(name)
         #expect(!schema.examples.isEmpty)
@@ -223,7 +224,7 @@ struct JSONSchemaSubsetTests {
         }
     }
 
-    @Test("each schema names itself, closes every object and describes every property", arguments: uplinkSchemaNames)
+    @Test("each schema names itself, closes every object and describes every property", arguments: publishedSchemaNames)
     func schemaIsClosedAndDescribed(name: String) throws {
         let file = try fileValue(name)
         guard case .object(let top) = file else {

@@ -1,3 +1,4 @@
+@testable import CrossguardTestSupport
 import CrossguardCore
 import CrossguardUplink
 import Testing

@@ -81,6 +81,13 @@ int cg_line_consumer(const char *chip_path, unsigned offset, char *consumer, siz
                      char *err, size_t err_len);
 
 /**
+ * The label of the chip at `chip_path` (written into `label`, `len` bytes, truncated) and its number
+ * of lines (into *nlines). For `diag`, which names each chip the board uses. 0 or -errno (ENOENT:
+ * no such chip; EACCES: no rights to open it).
+ */
+int cg_chip_info(const char *chip_path, char *label, size_t len, unsigned *nlines, char *err, size_t err_len);
+
+/**
  * Requests n (1...CG_MAX_LINES) distinct lines of one chip as push-pull outputs, each driven at
  * its `initial` logical value from the moment of the request, with its own active_low and bias.
  * consumer: the name other programs see (gpioinfo), e.g. "crossguard".

@@ -14,4 +14,8 @@ int cg_watchdog_set_timeout(int fd, int *seconds);
 /// Pets a hardware watchdog (WDIOC_KEEPALIVE).
 int cg_watchdog_keepalive(int fd);
 
+/// Whether the kernel holds the system clock synchronised (adjtimex, read only; Swift's Glibc module does
+/// not carry <sys/timex.h>): 1 yes, 0 no (TIME_ERROR), or -errno.
+int cg_clock_synchronised(void);
+
 #endif

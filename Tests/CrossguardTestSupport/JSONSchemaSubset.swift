@@ -13,9 +13,9 @@ import Foundation
 /// types by; an integer is a number with no fraction (`1.0` is one); `pattern` searches (it is not anchored
 /// unless the pattern says `^…$`), and `$` outside a bracket matches only at the very end, as in ECMA-262
 /// (ICU's `$` would also match before a final line break); a string's length counts Unicode code points.
-struct JSONSchemaSubset: Sendable {
+public struct JSONSchemaSubset: Sendable {
     /// A JSON value as the validator sees it: booleans apart from numbers, every number a `Double`.
-    enum Value: Equatable, Sendable {
+    public enum Value: Equatable, Sendable {
         case null
         case bool(Bool)
         case number(Double)
@@ -25,8 +25,8 @@ struct JSONSchemaSubset: Sendable {
     }
 
     /// A schema that uses something this validator does not implement, or a file that is not JSON.
-    struct SchemaError: Error, Equatable, CustomStringConvertible {
-        var description: String
+    public struct SchemaError: Error, Equatable, CustomStringConvertible {
+        public var description: String
     }
 
     /// One compiled schema (a node of the schema tree).
@@ -80,7 +80,7 @@ struct JSONSchemaSubset: Sendable {
 
     /// Loads and compiles a schema file; throws on a file that cannot be read, is not JSON, or uses a keyword
     /// (or a form of one) outside the subset.
-    init(schemaFile url: URL) throws {
+    public init(schemaFile url: URL) throws {
         let name = url.lastPathComponent
         let bytes: [UInt8]
         do {
@@ -92,7 +92,7 @@ struct JSONSchemaSubset: Sendable {
     }
 
     /// Compiles a schema given as JSON text; `name` prefixes the messages.
-    init(schemaText: [UInt8], name: String = "schema") throws {
+    public init(schemaText: [UInt8], name: String = "schema") throws {
         let value: Value
         do {
             value = try Self.parse(schemaText)
@@ -113,7 +113,7 @@ struct JSONSchemaSubset: Sendable {
 
     /// Every way `json` breaks the schema, each as `<JSON pointer>: <what is wrong>`, in a fixed order; empty
     /// when it is valid. Text that is not JSON gives one error.
-    func errors(in json: [UInt8]) -> [String] {
+    public func errors(in json: [UInt8]) -> [String] {
         let value: Value
         do {
             value = try Self.parse(json)
@@ -124,32 +124,32 @@ struct JSONSchemaSubset: Sendable {
     }
 
     /// Every way `value` breaks the schema (the same message is reported once).
-    func errors(in value: Value) -> [String] {
+    public func errors(in value: Value) -> [String] {
         var found: [String] = []
         root.check(value, at: "", into: &found)
         var seen = Set<String>()
         return found.filter { seen.insert($0).inserted }
     }
 
-    /// The repository's `schemas/` folder, found from this file: `Tests/CrossguardUplinkTests/` is two levels
+    /// The repository's `schemas/` folder, found from this file: `Tests/CrossguardTestSupport/` is two levels
     /// below the package root.
-    static var schemasFolder: URL {
+    public static var schemasFolder: URL {
         URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()  // Tests/CrossguardUplinkTests
+            .deletingLastPathComponent()  // Tests/CrossguardTestSupport
             .deletingLastPathComponent()  // Tests
             .deletingLastPathComponent()  // the package root
             .appendingPathComponent("schemas", isDirectory: true)
     }
 
     /// `schemas/<name>.schema.json`, compiled.
-    static func load(_ name: String) throws -> JSONSchemaSubset {
+    public static func load(_ name: String) throws -> JSONSchemaSubset {
         try JSONSchemaSubset(schemaFile: schemasFolder.appendingPathComponent(name + ".schema.json"))
     }
 
     // MARK: - Parsing
 
     /// JSON text into a `Value`, through Foundation's `JSONSerialization`.
-    static func parse(_ bytes: [UInt8]) throws -> Value {
+    public static func parse(_ bytes: [UInt8]) throws -> Value {
         let object = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
         guard let value = Value(foundation: object) else {
             throw SchemaError(description: "JSONSerialization returned a \(type(of: object))")

@@ -1,0 +1,388 @@
+import CrossguardCLI
+import CrossguardCore
+import CrossguardHAL
+import CrossguardLinux
+import CrossguardRuntime
+import CrossguardSim
+import CrossguardTOML
+import CrossguardUplink
+import Glibc
+
+/// The checks of `crossguard diag`, in the order a technician works: what runs here, whether the files
+/// load, the GPIO chips and lines, the rights to the device files, the I2C buses and parts, real time, the
+/// watchdog and systemd, the clock, the state directory. Each finding is a `DiagCheck` with a stable id;
+/// every warning and failure carries the remedy. Nothing here changes the board: outputs are requested
+/// only at their inactive level and released again, the watchdog is never opened.
+struct DiagChecks {
+    /// True: the built-in simulated board stands in for the kernel's chips and buses.
+    let simulated: Bool
+    /// How long the wake-up latency trial runs, in ms.
+    let durationMs: Int
+    /// The daemon's state directory, nil when none is to be checked.
+    let stateDir: String?
+    private var checks: [DiagCheck] = []
+
+    /// Checks of the given kind.
+    init(simulated: Bool, durationMs: Int, stateDir: String?) {
+        self.simulated = simulated
+        self.durationMs = durationMs
+        self.stateDir = stateDir
+    }
+
+    private mutating func add(_ id: String, _ outcome: DiagOutcome, _ detail: String) {
+        checks.append(DiagCheck(id, outcome, detail))
+    }
+
+    /// Runs every check for the board and site files and returns the report.
+    mutating func run(boardPath: String, sitePath: String) -> DiagReport {
+        checks = []
+        versions()
+        let device: DeviceFiles
+        switch DeviceFiles.load(boardPath: boardPath, sitePath: sitePath) {
+        case .failure(let errors):
+            add("config", .fail(remedy: "fix every problem listed; crossguard check-config --board \(boardPath) --site \(sitePath) shows them one a line"),
+                errors.problems.map(\.description).joined(separator: "; "))
+            return DiagReport(board: boardPath, site: sitePath, simulated: simulated, checks: checks)
+        case .success(let loaded): device = loaded
+        }
+        add("config", .pass, "board \(device.board.name) and site \(device.site.deviceID) load and agree")
+        boardModel(device.board)
+        let daemon = simulated ? [] : SystemFacts.daemonProcesses()
+        if simulated { simulatedLines(device.board) } else { gpio(device.board, daemon: daemon) }
+        i2c(device.board, daemon: daemon)
+        realTime(device.site)
+        watchdog(device.site, daemon: daemon)
+        systemd()
+        clock()
+        state()
+        return DiagReport(board: "\(device.board.name) (\(boardPath))", site: "\(device.site.deviceID) (\(sitePath))",
+                          simulated: simulated, checks: checks)
+    }
+
+    // MARK: - versions and model
+
+    private mutating func versions() {
+        add("version.crossguard", .pass, "crossguard \(firmwareVersion)")
+        if GPIODLineBank.apiMajor == 0 && !simulated {
+            add("version.libgpiod", .fail(remedy: "install libgpiod (sudo apt install libgpiod2, or libgpiod3 on Debian 13) and rebuild against libgpiod-dev"),
+                "this build has no libgpiod")
+        } else {
+            add("version.libgpiod", .pass, GPIODLineBank.libraryDescription)
+        }
+        add("version.kernel", .pass, "Linux \(SystemFacts.kernelRelease())")
+    }
+
+    private mutating func boardModel(_ board: BoardConfig) {
+        if simulated { return add("board.model", .skip, "the simulated board has no model to compare") }
+        guard let model = SystemFacts.deviceTreeModel() else {
+            return add("board.model", .skip, "no /proc/device-tree/model: not a device-tree board, nothing to compare")
+        }
+        add("board.model", .pass, "\(model); the board file is \"\(board.description)\"")
+    }
+
+    // MARK: - GPIO
+
+    /// The simulated chip: every GPIO line of the board maps onto it; inputs are read once.
+    private mutating func simulatedLines(_ board: BoardConfig) {
+        let gpio = board.gpioLinesOnly
+        let bank = SimulatedLineBank(board: gpio)
+        add("gpio.chip.simulated", .pass, "simulated chip: \(gpio.inputs.count) inputs, \(gpio.outputs.count) outputs")
+        var samples = [LineSample](repeating: LineSample(level: false), count: gpio.inputs.count)
+        do throws(HardwareError) {
+            try bank.sampleInputs(into: &samples)
+            for (i, line) in gpio.inputs.enumerated() {
+                add("gpio.line.\(line.roleName)", .pass, "\(line.address) on the simulated chip: \(samples[i].level ? "active" : "inactive")")
+            }
+        } catch {
+            add("gpio.lines", .fail(remedy: "report this: the simulated board refused a read"), error.detail)
+        }
+        for line in gpio.outputs {
+            add("gpio.line.\(line.roleName)", .pass, "\(line.address) on the simulated chip: output, inactive")
+        }
+        add("access.devices", .skip, "the simulated board opens no device file")
+    }
+
+    /// Every chip the board names, then every line: who holds it, and whether it can be requested.
+    private mutating func gpio(_ board: BoardConfig, daemon: [Int32]) {
+        let gpio = board.gpioLinesOnly
+        let specs = gpio.inputs.map { (spec: $0.gpio, input: true) } + gpio.outputs.map { (spec: $0.gpio, input: false) }
+        guard !specs.isEmpty else { return add("gpio.lines", .skip, "the board places no line on a GPIO chip") }
+        var chips: [GPIOChipInfo] = []
+        var unreadable: [(path: String, error: HardwareError)] = []
+        for path in SystemFacts.gpioChipPaths() {
+            do throws(HardwareError) { chips.append(try GPIOChipInfo.read(path)) } catch { unreadable.append((path, error)) }
+        }
+        let present = chips.map { "\($0.path) (\($0.label))" }.joined(separator: ", ")
+        let labels = Set(specs.compactMap(\.spec.chip)).sorted()
+        var missing: Set<String> = []
+        for label in labels {
+            if let chip = chips.first(where: { $0.label == label }) {
+                add("gpio.chip.\(label)", .pass, "\(chip.path): \(chip.label), \(chip.lines) lines")
+            } else if !unreadable.isEmpty {
+                // The chip may be among those this user cannot open: the access checks below say why.
+                missing.insert(label)
+                add("gpio.chip.\(label)", .fail(remedy: "give \(SystemFacts.userName()) the GPIO chips (see the access checks below), then run diag again"),
+                    "no readable GPIO chip labelled \"\(label)\"; cannot open \(unreadable.map(\.path).joined(separator: ", ")) (\(unreadable[0].error.kind.rawValue))")
+            } else {
+                missing.insert(label)
+                add("gpio.chip.\(label)", .fail(remedy: chips.isEmpty
+                        ? "this kernel shows no GPIO chip: boot the board's own kernel (Raspberry Pi OS), or use diag --simulated off the board"
+                        : "the board file names chip \"\(label)\": pick the board file for this board (boards/), or set chip = to one of: \(chips.map(\.label).joined(separator: ", "))"),
+                    "no GPIO chip labelled \"\(label)\"" + (chips.isEmpty ? " (no /dev/gpiochip* at all)" : "; present: \(present)"))
+            }
+        }
+        // Who holds each line, found without requesting any.
+        var holders: [(spec: GPIOLineSpec, input: Bool, holder: Result<GPIOLineHolder, HardwareError>)] = []
+        for (spec, input) in specs {
+            holders.append((spec, input, Result { () throws(HardwareError) in try GPIOLineHolder.find(spec) }))
+        }
+        let heldByDaemon = holders.filter { if case .success(let h) = $0.holder { h.consumer == "crossguard" } else { false } }
+        if !daemon.isEmpty || !heldByDaemon.isEmpty {
+            let pids = daemon.isEmpty ? "" : " (pid \(daemon.map(String.init).joined(separator: ", ")))"
+            add("gpio.lines", .skip, "the daemon is running\(pids) and holds \(heldByDaemon.count) of the board's \(specs.count) lines; "
+                + "to check them, stop it first: sudo systemctl stop crossguard")
+            deviceAccess(paths: Set(holders.compactMap { try? $0.holder.get().chip } + unreadable.map(\.path)).sorted(), kind: "gpio")
+            return
+        }
+        for (spec, input, holder) in holders {
+            let id = "gpio.line.\(spec.role)"
+            if let chip = spec.chip, missing.contains(chip) {
+                // One missing chip is one failure (gpio.chip.*), not one per line on it.
+                add(id, .skip, "\(spec.address): its chip \"\(chip)\" is missing or unreadable")
+                continue
+            }
+            switch holder {
+            case .failure(let error):
+                add(id, .fail(remedy: remedy(for: error, line: spec)), error.detail)
+            case .success(let found) where found.consumer != nil:
+                let consumer = found.consumer ?? ""
+                let chipName = found.chip.split(separator: "/").last.map(String.init) ?? found.chip
+                let pids = SystemFacts.processes(holdingLine: found.offset, chip: chipName, consumer: consumer)
+                let who = (consumer.isEmpty ? "a holder with no name" : "\"\(consumer)\"") + (pids.isEmpty ? "" : " (pid \(pids.map(String.init).joined(separator: ", ")))")
+                add(id, .fail(remedy: "line \(spec.address) is held by \(who): stop that program" + (pids.isEmpty ? "" : " (sudo kill \(pids[0]))")
+                        + ", or free the pin from a dtoverlay in /boot/firmware/config.txt"),
+                    "\(spec.address) (\(chipName) line \(found.offset)) is held by \(who)")
+            case .success(let found):
+                let chipName = found.chip.split(separator: "/").last.map(String.init) ?? found.chip
+                do throws(HardwareError) {
+                    if input {
+                        let bank = try GPIODLineBank(inputs: [spec], outputs: [], consumer: "crossguard-diag")
+                        var samples = [LineSample(level: false)]
+                        try bank.sampleInputs(into: &samples)
+                        add(id, .pass, "\(spec.address) (\(chipName) line \(found.offset)): input, \(samples[0].level ? "active" : "inactive")")
+                    } else {
+                        _ = try GPIODLineBank(inputs: [], outputs: [spec], consumer: "crossguard-diag")
+                        add(id, .pass, "\(spec.address) (\(chipName) line \(found.offset)): output, requested at its inactive level and released")
+                    }
+                } catch {
+                    add(id, .fail(remedy: remedy(for: error, line: spec)), error.detail)
+                }
+            }
+        }
+        deviceAccess(paths: Set(holders.compactMap { try? $0.holder.get().chip } + unreadable.map(\.path)).sorted(), kind: "gpio")
+    }
+
+    private func remedy(for error: HardwareError, line spec: GPIOLineSpec) -> String {
+        switch error.kind {
+        case .notFound: "the board file names line \(spec.address), which this board does not have: compare with gpioinfo, or pick the board file for this board (boards/)"
+        case .permissionDenied: "give the user the GPIO chip: sudo usermod -aG gpio \(SystemFacts.userArgument()) and log in again (or install udev/99-crossguard.rules)"
+        case .busy: "another program holds the line: gpioinfo names it; stop it"
+        default: "check the board file's line \(spec.address) with gpioinfo and gpioget"
+        }
+    }
+
+    /// Read and write access to each device file, the owning group, and whether this user is in it.
+    private mutating func deviceAccess(paths: [String], kind: String) {
+        let user = SystemFacts.userName()
+        for path in paths {
+            let access = SystemFacts.access(path)
+            let id = "access.\(path.split(separator: "/").last.map(String.init) ?? path)"
+            if access.readWrite {
+                add(id, .pass, "\(path): read and write for \(user) (group \(access.group ?? "?"))")
+            } else if !access.exists {
+                add(id, .fail(remedy: kind == "i2c" ? "enable the bus: add dtparam=i2c_arm=on to /boot/firmware/config.txt and reboot (and sudo modprobe i2c-dev)" : "check the board's GPIO driver is loaded (gpiodetect lists the chips)"),
+                    "\(path) does not exist")
+            } else if let gid = access.gid, let group = access.group, gid != 0, !access.userInGroup {
+                add(id, .fail(remedy: "sudo usermod -aG \(group) \(SystemFacts.userArgument()), then log in again (the crossguard service gets it through the unit's SupplementaryGroups=)"),
+                    "\(path): \(access.problem ?? "no access") for \(user), who is not in its group \(group)")
+            } else {
+                add(id, .fail(remedy: "install the udev rules: sudo cp udev/99-crossguard.rules /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger"),
+                    "\(path): \(access.problem ?? "no access") for \(user) (group \(access.group ?? "?"))")
+            }
+        }
+    }
+
+    // MARK: - I2C
+
+    /// Each bus the board uses, then each part: brought up and read once, as the sensor thread would.
+    private mutating func i2c(_ board: BoardConfig, daemon: [Int32]) {
+        guard !board.i2c.isEmpty else { return }
+        if !daemon.isEmpty {
+            return add("i2c.parts", .skip, "the daemon is running and polls the \(board.i2c.count) I2C parts; stop it first to probe them: sudo systemctl stop crossguard")
+        }
+        let paths = Array(Set(board.i2c.map(\.bus))).sorted()
+        if !simulated { deviceAccess(paths: paths, kind: "i2c") }
+        var buses: [String: Result<any I2CBus, HardwareError>] = [:]
+        for config in board.i2c {
+            let id = "i2c.\(config.bus.split(separator: "/").last.map(String.init) ?? config.bus).\(hexByte(config.address))"
+            let roles = board.roleNames(servedBy: config)
+            if simulated && config.expanderName == nil {
+                add(id, .skip, "\(roles): \(config.label): only expanders are simulated")
+                continue
+            }
+            if !simulated && !SystemFacts.access(config.bus).exists {
+                // One missing bus is one failure (access.i2c-N), not one per part on it.
+                add(id, .skip, "\(roles): \(config.label): its bus \(config.bus) is missing")
+                continue
+            }
+            let opened = buses[config.bus] ?? Result { () throws(HardwareError) -> any I2CBus in
+                simulated ? SimulatedExpanders.bus(config.bus, board: board) : try LinuxI2CBus(path: config.bus)
+            }
+            buses[config.bus] = opened
+            do throws(HardwareError) {
+                let bus = try opened.get()
+                guard let part = try I2CParts.part(config, board: board, on: bus) else {
+                    add(id, .skip, "\(roles): \(config.label): no line placed on it, left alone")
+                    continue
+                }
+                let seen = try part.probe { ms in var t = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000); nanosleep(&t, nil) }
+                add(id, .pass, "\(roles): \(config.label): \(seen)")
+            } catch {
+                add(id, .fail(remedy: remedy(for: error, part: config)), "\(roles): \(config.label): \(error.detail)")
+            }
+        }
+    }
+
+    private func remedy(for error: HardwareError, part config: I2CDeviceConfig) -> String {
+        let bus = config.bus.split(separator: "-").last.map(String.init) ?? "1"
+        let device = "\(bus)-00\(hexByte(config.address).dropFirst(2).lowercased())"
+        switch error.kind {
+        case .notFound: return "enable the bus: add dtparam=i2c_arm=on to /boot/firmware/config.txt and reboot (and sudo modprobe i2c-dev)"
+        case .noAcknowledge: return "nothing answers at \(hexByte(config.address)) on \(config.bus): check the part's power, wiring and address (sudo i2cdetect -y \(bus))"
+        case .busy: return "a kernel driver owns the part: remove its dtoverlay from /boot/firmware/config.txt, or unbind it (echo \(device) | sudo tee /sys/bus/i2c/devices/\(device)/driver/unbind)"
+        case .permissionDenied: return "sudo usermod -aG i2c \(SystemFacts.userArgument()), then log in again (or install udev/99-crossguard.rules)"
+        default: return "check the part and its wiring; i2cdetect -y \(bus) shows what answers"
+        }
+    }
+
+    // MARK: - real time
+
+    /// The tick thread's set-up as the daemon makes it, then wake-up lateness against the tick's period.
+    private mutating func realTime(_ site: SiteConfig) {
+        let settings = site.daemon
+        let periodNs = UInt64(site.tickMs) * 1_000_000
+        let trial = RealtimeTrial.run(priority: settings.realtimePriority, periodNs: periodNs, ticks: max(1, durationMs / site.tickMs))
+        add("rt.timer_slack", trial.slackGranted ? .pass : .warn(remedy: "run a kernel that allows PR_SET_TIMERSLACK (any Linux since 2.6.28)"),
+            trial.slackGranted ? "1 ns timer slack granted" : "1 ns timer slack refused")
+        if let priority = settings.realtimePriority {
+            if let refusal = trial.priorityRefusal {
+                add("rt.sched_fifo", .warn(remedy: "run it as the service (the unit grants CAP_SYS_NICE and LimitRTPRIO), or by hand: sudo setcap cap_sys_nice,cap_ipc_lock+ep $(command -v crossguard)"), refusal)
+            } else {
+                add("rt.sched_fifo", .pass, "SCHED_FIFO priority \(priority) granted")
+            }
+        } else {
+            add("rt.sched_fifo", .skip, "the site sets no [daemon] realtime_priority")
+        }
+        if settings.lockMemory {
+            if let refusal = Realtime.lockMemory() {
+                add("rt.mlockall", .warn(remedy: "run it as the service (the unit grants CAP_IPC_LOCK and LimitMEMLOCK=infinity)"), refusal)
+            } else {
+                munlockall()
+                add("rt.mlockall", .pass, "mlockall granted")
+            }
+        } else {
+            add("rt.mlockall", .skip, "the site does not set [daemon] lock_memory")
+        }
+        let sorted = trial.latenessNs.sorted()
+        guard !sorted.isEmpty else { return add("rt.latency", .skip, "no wake-up measured") }
+        func us(_ ns: UInt64) -> String { ns < 10_000 ? "\(ns / 1_000).\((ns % 1_000) / 100) µs" : "\(ns / 1_000) µs" }
+        let p50 = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)], worst = sorted[sorted.count - 1]
+        let overruns = sorted.count { $0 > periodNs }
+        let detail = "\(sorted.count) wake-ups at \(site.tickMs) ms: late by p50 \(us(p50)), p99 \(us(p99)), max \(us(worst)); \(overruns) overrun\(overruns == 1 ? "" : "s")"
+        add("rt.latency", overruns == 0 ? .pass : .warn(remedy: "give the tick real-time priority ([daemon] realtime_priority = 80 in the site file) and keep other load off the board"), detail)
+    }
+
+    // MARK: - watchdog, systemd, clock
+
+    private mutating func watchdog(_ site: SiteConfig, daemon: [Int32]) {
+        guard let device = site.daemon.watchdogDevice else { return add("watchdog", .skip, "the site sets no [daemon] watchdog") }
+        if simulated { return add("watchdog", .skip, "the simulated board has no watchdog; \(device) is checked on the board") }
+        let access = SystemFacts.access(device)
+        guard access.exists else {
+            return add("watchdog", .fail(remedy: "enable the board's watchdog: add dtparam=watchdog=on to /boot/firmware/config.txt and reboot"), "\(device) does not exist")
+        }
+        let sysfs = SystemFacts.watchdogSysfs(device)
+        let timeout = sysfs.flatMap { SystemFacts.readText("\($0)/timeout") }.map { $0.filter(\.isNumber) }
+        let state = sysfs.flatMap { SystemFacts.readText("\($0)/state") }.map { $0.filter(\.isLetter) }
+        let facts = "\(device)" + (timeout.map { ", timeout \($0) s" } ?? "") + (state.map { ", \($0)" } ?? "")
+        if !access.readWrite {
+            add("watchdog", .fail(remedy: "install the udev rules (udev/99-crossguard.rules gives the watchdog to group crossguard), or run it as the service"),
+                "\(facts): \(access.problem ?? "no access") for \(SystemFacts.userName())")
+        } else if state == "active" && daemon.isEmpty {
+            add("watchdog", .fail(remedy: "another process holds the watchdog (systemd's RuntimeWatchdogSec=, or the watchdog package): turn that off, or remove [daemon] watchdog from the site"),
+                "\(facts): armed, and not by the daemon")
+        } else {
+            add("watchdog", .pass, "\(facts) (not opened: that would arm it)")
+        }
+    }
+
+    private mutating func systemd() {
+        if simulated { return add("systemd.unit", .skip, "the simulated board is not run as a service") }
+        guard SystemFacts.writableDirectory("/run/systemd/system").exists else {
+            return add("systemd.unit", .skip, "this machine does not run systemd")
+        }
+        let places = ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"].map { "\($0)/crossguard.service" }
+        if let unit = places.first(where: { SystemFacts.readText($0) != nil }) {
+            add("systemd.unit", .pass, "crossguard.service installed at \(unit)")
+        } else {
+            add("systemd.unit", .warn(remedy: "install the service: sudo apt install ./crossguard_\(firmwareVersion)_$(dpkg --print-architecture).deb, or deploy/install.sh from a source tree"),
+                "no crossguard.service in \(places.joined(separator: ", "))")
+        }
+    }
+
+    private mutating func clock() {
+        switch SystemFacts.clockSynchronised() {
+        case true?: add("clock.sync", .pass, "the system clock is synchronised")
+        case false? where simulated: add("clock.sync", .skip, "the system clock is not synchronised; event times only matter on a roadside board")
+        case false?: add("clock.sync", .warn(remedy: "turn on time synchronisation (sudo timedatectl set-ntp true) and let the cabinet reach an NTP server: events carry this clock's time to the centre"),
+                         "the system clock is not synchronised")
+        case nil: add("clock.sync", .skip, "adjtimex refused: the clock's state is unknown")
+        }
+    }
+
+    // MARK: - state directory
+
+    private mutating func state() {
+        guard let dir = stateDir else { return add("state.dir", .skip, "no --state-dir given") }
+        let found = SystemFacts.writableDirectory(dir)
+        guard found.exists else {
+            return add("state.dir", .fail(remedy: "make it: sudo install -d -o crossguard -g crossguard -m 0750 \(dir) (the unit's StateDirectory= makes it when the service starts)"),
+                       "\(dir) does not exist")
+        }
+        guard found.writable else {
+            return add("state.dir", .fail(remedy: "sudo chown -R crossguard:crossguard \(dir), or run diag as the daemon's user (sudo -u crossguard crossguard diag ...)"),
+                       "\(dir) is not writable for \(SystemFacts.userName())")
+        }
+        let free = SystemFacts.freeBytes(dir) ?? 0
+        let mib = free / (1024 * 1024)
+        add("state.dir", mib < 16 ? .warn(remedy: "free space on the file system of \(dir): the outbox holds events there while the link is down") : .pass,
+            "\(dir): writable, \(mib) MiB free")
+        let keeper = LatchKeeper(record: FileRecord(directory: dir, name: "latch"))
+        let (latch, problem) = keeper.load()
+        if let problem {
+            add("state.latch", .warn(remedy: "the daemon stays in fail-safe until fault.reset: find the cause, then send fault.reset from the operations centre"), problem)
+        } else if let latch {
+            let since = SystemFacts.modifiedUnixMs("\(dir)/latch").map { " since \(RFC3339.format(unixMs: $0))" } ?? ""
+            add("state.latch", .warn(remedy: "find and fix the cause (docs/field-guide.md), then send fault.reset from the operations centre"),
+                "fail-safe latched by \(latch.rule.name)\(since)")
+        } else {
+            add("state.latch", .pass, "no fail-safe latched")
+        }
+    }
+}
+
+/// `0x29`.
+private func hexByte(_ value: UInt8) -> String {
+    let digits = Array("0123456789abcdef")
+    return "0x\(digits[Int(value >> 4)])\(digits[Int(value & 15)])"
+}
