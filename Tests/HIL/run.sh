@@ -458,6 +458,71 @@ if check "(f) absent I2C part: nothing answers at 0x31 on /dev/i2c-$BUS" nothing
   check "(f) absent I2C part: stderr names the board file" has "$ERR" "$ABSENT_I2C"
 fi
 
+# ------------------------------------------------------------------- (j) diag ----
+# `crossguard diag` on the kernel's own lines and bus: each failure the VM can produce, with its remedy.
+# One line per check: STATUS  id  detail, and "-> remedy" on the line under a warning or a failure.
+run_diag() {  # BOARD [runner...]: DIAG (stdout) and DIAG_EXIT
+  _b=$1; shift
+  DIAG=$("$@" "$CG" diag --board "$_b" --site "$SITE" --state-dir /tmp --duration 100ms 2>&1); DIAG_EXIT=$?
+}
+# The line of check ID and the remedy under it, as one string.
+diag_line() { printf '%s\n' "$DIAG" | awk -v id="$1" '$2 == id { print; getline; if ($1 == "->") print; exit }'; }
+diag_has() {  # ID STATUS TEXT
+  _l=$(diag_line "$1")
+  case $_l in "$2  "*"$3"*) return 0 ;; esac
+  echo "  expected $2 $1 with '$3', got: ${_l:-no such check}"; printf '%s\n' "$DIAG" | sed 's/^/    /' | head -60; return 1
+}
+no_fail() { ! printf '%s\n' "$DIAG" | grep -q '^FAIL' || { printf '%s\n' "$DIAG" | grep -A1 '^FAIL' | sed 's/^/  /'; return 1; }; }
+
+mkdir -p /tmp/state
+run_diag "$BOARD"
+check "(j) diag: the HIL board has no failure (exit $DIAG_EXIT: 0, or 2 for warnings)" no_fail
+check "(j) diag: the chip is found with its lines" diag_has "gpio.chip.$HIL_CHIP_LABEL" PASS "/dev/$CHIP: $HIL_CHIP_LABEL"
+check "(j) diag: the vehicle red line is requested and released" diag_has gpio.line.vehicle.red PASS "output, requested at its inactive level"
+check "(j) diag: the kerb sensor is read on i2c-stub" diag_has "i2c.i2c-$BUS.0x29" PASS "vl53l0x at 0x29"
+
+if check "(j) diag, busy line: gpioset holds vehicle.amber" hold_line vehicle.amber 0; then
+  run_diag "$BOARD"
+  printf '%s\n' "$DIAG" | sed 's/^/  diag| /'  # a whole report from a real kernel, for docs/field-guide.md
+  check "(j) diag, busy line: exit status 1" eq "$DIAG_EXIT" 1
+  check "(j) diag, busy line: the holder and its pid" diag_has gpio.line.vehicle.amber FAIL "is held by \"gpioset\" (pid $HOLD_PID)"
+  check "(j) diag, busy line: the remedy stops it" diag_has gpio.line.vehicle.amber FAIL "-> line $HIL_CHIP_LABEL/LAMP_VEHICLE_AMBER is held by \"gpioset\" (pid $HOLD_PID): stop that program (sudo kill $HOLD_PID)"
+fi
+kill "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null
+
+run_diag "$ABSENT"
+check "(j) diag, absent chip: exit status 1" eq "$DIAG_EXIT" 1
+check "(j) diag, absent chip: one failure naming the label and the chips present" diag_has gpio.chip.crossguard-absent FAIL "no GPIO chip labelled \"crossguard-absent\"; present: /dev/$CHIP ($HIL_CHIP_LABEL)"
+check "(j) diag, absent chip: the remedy names the labels to choose from" diag_has gpio.chip.crossguard-absent FAIL "set chip = to one of: $HIL_CHIP_LABEL"
+check "(j) diag, absent chip: its line is skipped, not failed again" diag_has gpio.line.vehicle.red SKIP "its chip \"crossguard-absent\" is missing or unreadable"
+
+run_diag "$ABSENT_I2C"
+check "(j) diag, absent I2C part: exit status 1" eq "$DIAG_EXIT" 1
+check "(j) diag, absent I2C part: the remedy says nothing answers there" diag_has "i2c.i2c-$BUS.0x31" FAIL "-> nothing answers at 0x31 on /dev/i2c-$BUS: check the part's power, wiring and address (sudo i2cdetect -y $BUS)"
+
+# Run as an unprivileged user (nobody): the chip's device file is root's alone before the udev rules.
+printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > /etc/passwd
+printf 'root:x:0:\nnogroup:x:65534:\n' > /etc/group
+printf 'passwd: files\ngroup: files\n' > /etc/nsswitch.conf
+diag_as_nobody() {  # DIAG and DIAG_EXIT of diag run as nobody (uid and gid 65534, no other group)
+  run_diag "$BOARD" /hil/runas 65534 65534
+}
+diag_as_nobody
+check "(j) diag, unprivileged: exit status 1" eq "$DIAG_EXIT" 1
+check "(j) diag, unprivileged: the chip's device file is refused with the fix" diag_has "access.$CHIP" FAIL "-> install the udev rules"
+check "(j) diag, unprivileged: the chip check says it cannot open it" diag_has "gpio.chip.$HIL_CHIP_LABEL" FAIL "cannot open /dev/$CHIP (permission-denied)"
+check "(j) diag, unprivileged: the I2C bus too" diag_has "access.i2c-$BUS" FAIL "/dev/i2c-$BUS: Permission denied"
+
+# While the daemon runs, the line and part checks are skipped, never failed.
+start_daemon "$BOARD"
+held_by_daemon() { chip_info | grep -q crossguard; }
+_i=0; while [ $_i -lt 100 ] && ! held_by_daemon; do sleep 0.05; _i=$((_i + 1)); done
+run_diag "$BOARD"
+check "(j) diag, daemon running: the lines are skipped" diag_has gpio.lines SKIP "the daemon is running (pid $CG_PID)"
+check "(j) diag, daemon running: the I2C parts are skipped" diag_has i2c.parts SKIP "the daemon is running"
+check "(j) diag, daemon running: no failure" no_fail
+kill -TERM "$CG_PID"; wait_exit "$CG_PID" 10
+
 # ------------------------------------------------------------- (i) udev rules ----
 # udev/99-crossguard.rules under Debian 12's own udevadm, against the gpio-sim chip and i2c-stub's bus:
 # `udevadm test` runs the rules for one device as udev would when it appears and applies the owner, mode
@@ -493,6 +558,9 @@ if check "(i) udev: the rules installed, gpio-sim added to the header rule's dri
     check "(i) udev: /dev/i2c-$BUS root:crossguard 0660" owned "/dev/i2c-$BUS" crossguard 660
     check "(i) udev: /dev/crossguard/by-label/$HIL_CHIP_LABEL -> /dev/$CHIP" links_to "/dev/crossguard/by-label/$HIL_CHIP_LABEL" "/dev/$CHIP"
     check "(i) udev: /dev/crossguard/header -> /dev/$CHIP" links_to /dev/crossguard/header "/dev/$CHIP"
+    # Now the device belongs to group crossguard: diag, as a user outside it, names the usermod to type.
+    diag_as_nobody
+    check "(i) udev: diag as nobody names the group to join" diag_has "access.$CHIP" FAIL "-> sudo usermod -aG crossguard "
   fi
   printf 'root:x:0:\ngpio:x:997:\ni2c:x:998:\ncrossguard:x:990:\n' > /etc/group
   if check "(i) udev: udevadm test again with the Raspberry Pi OS groups gpio and i2c" udev_run "$GPIO_DEV" "$I2C_DEV_SYS"; then
