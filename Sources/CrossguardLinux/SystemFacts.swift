@@ -139,15 +139,41 @@ public enum SystemFacts {
         return byFile.isEmpty ? byName : byFile
     }
 
-    /// The `crossguard run` processes on this machine other than this one (their command line's first
-    /// word ends in `crossguard`, its second is `run`).
-    public static func daemonProcesses() -> [Int32] {
+    /// The `crossguard run` processes on this machine, other than this one, that drive the board file at
+    /// `board` (the same file, however the path is spelt) on real lines: their command line's first word
+    /// ends in `crossguard`, its second is `run`, it names the board with `--board` and has no `--simulated`.
+    public static func daemonProcesses(board: String) -> [Int32] {
         let me = getpid()
+        let target = realPath(board)
         return processIDs().filter { pid in
-            guard pid != me, let line = readText("/proc/\(pid)/cmdline", limit: 4096) else { return false }
-            let words = line.split(separator: "\0", omittingEmptySubsequences: false)
-            return words.count > 1 && (words[0] == "crossguard" || words[0].hasSuffix("/crossguard")) && words[1] == "run"
+            guard pid != me, let line = readText("/proc/\(pid)/cmdline", limit: 16_384) else { return false }
+            let words = line.split(separator: "\0").map(String.init)
+            guard words.count > 1, words[0] == "crossguard" || words[0].hasSuffix("/crossguard"), words[1] == "run",
+                  !words.contains("--simulated") else { return false }
+            let cwd = readLink("/proc/\(pid)/cwd") ?? "/"
+            for (i, word) in words.enumerated() {
+                let path: String? = word == "--board" && i + 1 < words.count ? words[i + 1]
+                    : word.hasPrefix("--board=") ? String(word.dropFirst(8)) : nil
+                guard let path else { continue }
+                if realPath(path.hasPrefix("/") ? path : cwd + "/" + path) == target { return true }
+            }
+            return false
         }
+    }
+
+    /// The canonical path of an existing file (symlinks and `..` resolved), else the path as given.
+    private static func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Where a symlink points (`/proc/PID/cwd`), nil if it cannot be read.
+    private static func readLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The GPIO character devices, `/dev/gpiochip0` …, in number order; symlinks (a compatibility

@@ -47,7 +47,7 @@ struct DiagChecks {
         }
         add("config", .pass, "board \(device.board.name) and site \(device.site.deviceID) load and agree")
         boardModel(device.board)
-        let daemon = simulated ? [] : SystemFacts.daemonProcesses()
+        let daemon = simulated ? [] : SystemFacts.daemonProcesses(board: boardPath)
         if simulated { simulatedLines(device.board) } else { gpio(device.board, daemon: daemon) }
         i2c(device.board, daemon: daemon)
         realTime(device.site)
