@@ -25,3 +25,7 @@ int cg_clock_synchronised(void) {
     if (state < 0) return -errno;
     return state == TIME_ERROR ? 0 : 1;
 }
+
+int cg_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) == 0 ? 0 : -errno;
+}

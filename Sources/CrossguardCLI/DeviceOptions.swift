@@ -1,7 +1,7 @@
 import ArgumentParser
 import CrossguardCore
+import CrossguardLinux
 import CrossguardTOML
-import Foundation
 
 /// The files every device command reads.
 public struct DeviceOptions: ParsableArguments {
@@ -43,7 +43,7 @@ public struct StandardError: TextOutputStream {
     public init() {}
 
     public mutating func write(_ string: String) {
-        FileHandle.standardError.write(Data(string.utf8))
+        TextFile.standardError.write(string)
     }
 }
 

@@ -5,7 +5,6 @@ import CrossguardRuntime
 import CrossguardTOML
 import CrossguardUplink
 import CrossguardUplinkNIO
-import Foundation
 
 /// The firmware version reported in `status`.
 public let firmwareVersion = "0.4.0"

@@ -7,7 +7,6 @@ import CrossguardRuntime
 import CrossguardSim
 import CrossguardTOML
 import CrossguardUplinkNIO
-import Foundation
 
 /// `crossguard bench`: the whole controller on the built-in simulated board.
 struct Bench: ParsableCommand {
@@ -65,7 +64,7 @@ struct Bench: ParsableCommand {
         let named = scenarioDocument.map(Scenario.devicePaths) ?? (site: nil, board: nil)
         // A file the scenario names and the command line does not replace must exist: say which scenario and key.
         for (key, path, given) in [("site", named.site, files.site), ("board", named.board, files.board)] {
-            if given == nil, let path, !FileManager.default.fileExists(atPath: path), let file = scenario {
+            if given == nil, let path, !TextFile.exists(path), let file = scenario {
                 var stderr = StandardError()
                 print("\(file): \(key) = \(ConfigValue.quoted(path)) names no file (paths are taken from the current directory; give --\(key) to use another)", to: &stderr)
                 throw ExitCode(1)
@@ -125,14 +124,13 @@ struct Bench: ParsableCommand {
     }
 
     private func runHeadless(_ script: Scenario, device: DeviceFiles, stop: StopRequest) throws {
-        var traceFile: FileHandle?
+        var traceFile: TextFile?
         if let path = trace {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            do throws(HardwareError) { traceFile = try TextFile(creating: path) } catch {
                 var stderr = StandardError()
-                print("\(path): cannot be written (check the directory exists and is writable)", to: &stderr)
+                print("\(error.detail): cannot be written (check the directory exists and is writable)", to: &stderr)
                 throw ExitCode(1)
             }
-            traceFile = handle
         }
         let clock: TickClock = speed.map { MonotonicTickClock(periodNs: UInt64(Double(device.site.tickMs) * 1_000_000 / $0)) } ?? VirtualClock()
         let started = MonotonicTickClock.nowNs()
@@ -142,16 +140,22 @@ struct Bench: ParsableCommand {
         link?.service.start()
         let summary = try HeadlessBench.run(
             site: device.site, board: device.board, scenario: script, clock: clock,
-            trace: traceFile.map { file in { file.write(Data($0.utf8)) } },
-            timeline: quiet ? nil : { FileHandle.standardOutput.write(Data($0.utf8)) },
+            trace: traceFile.map { file in { file.write($0) } },
+            timeline: quiet ? nil : { TextFile.standardOutput.write($0) },
             commands: commands, firstSeq: link?.firstSeq ?? 1, skippedSeqs: link?.skippedSeqs,
             observe: { link == nil ? $0 : feed.chained(to: $0) },
             shouldStop: { stop.isRequested })
         link?.service.stop()
-        try traceFile?.close()
+        traceFile = nil  // closed
         let wallMs = Double(MonotonicTickClock.nowNs() - started) / 1e6
         let simulated = DurationText.format(milliseconds: Int(summary.statistics.ticks) * device.site.tickMs)
         var stderr = StandardError()
-        print("bench: \(summary.statistics.ticks) ticks (\(simulated) simulated) in \(String(format: "%.1f", wallMs)) ms, \(summary.outputChanges) output changes, \(summary.events) events", to: &stderr)
+        print("bench: \(summary.statistics.ticks) ticks (\(simulated) simulated) in \(tenths(wallMs)) ms, \(summary.outputChanges) output changes, \(summary.events) events", to: &stderr)
     }
+}
+
+/// `12.3`: a figure to one decimal, rounded.
+private func tenths(_ value: Double) -> String {
+    let t = Int((value * 10).rounded())
+    return "\(t / 10).\(t % 10)"
 }

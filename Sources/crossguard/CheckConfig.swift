@@ -2,7 +2,6 @@ import ArgumentParser
 import CrossguardCLI
 import CrossguardCore
 import CrossguardTOML
-import Foundation
 
 /// `crossguard check-config`: validates a board and a site together and prints the derived timings.
 struct CheckConfig: ParsableCommand {

@@ -4,7 +4,7 @@ import CrossguardLinux
 import CrossguardRuntime
 import CrossguardSim
 import CrossguardTOML
-import Foundation
+import Dispatch
 import Synchronization
 
 /// The interactive bench: the runtime ticks in real time on its own thread; this thread reads keys,
@@ -27,12 +27,12 @@ struct InteractiveBench {
         let finished = DispatchSemaphore(value: 0)
         let box = Handoff((runtime, observe(monitor), stop))
         let periodNs = UInt64(device.site.tickMs) * 1_000_000
-        let thread = Thread {
+        let started = ProcessThread.start(name: "bench-tick") {
             let (runtime, monitor, stop) = box.value
             runtime.run(clock: MonotonicTickClock(periodNs: periodNs), observer: monitor, shouldStop: { stop.isRequested })
             finished.signal()
         }
-        thread.start()
+        guard started else { return logLine("bench: the system refused a thread for the tick") }
 
         let screen = BenchScreen(site: device.site, board: device.board, siteFile: device.sitePath, boardFile: device.boardPath)
         var releases: [(role: String, atNs: UInt64)] = []

@@ -7,7 +7,6 @@ import CrossguardRuntime
 import CrossguardSim
 import CrossguardTOML
 import CrossguardUplinkNIO
-import Foundation
 
 /// `crossguard run`: the roadside daemon. Real lines, a real-time tick thread, the outbox and the uplink,
 /// the watchdog and systemd; SIGTERM or SIGINT leaves every output inactive, says `offline` and exits 0.
@@ -235,9 +234,7 @@ struct ProcessClock: DaemonClock {
 /// The process's threads, named for `top -H`.
 struct ProcessThreads: DaemonThreads {
     func start(name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
-        thread.name = name
-        thread.start()
+        if !ProcessThread.start(name: name, body) { logLine("run: no thread for \(name): the system refused to make one") }
     }
 }
 

@@ -1,4 +1,6 @@
 import CrossguardCore
+import CrossguardTOML
+import Foundation
 import Testing
 
 /// A valid kz site; tests change one key at a time.
@@ -268,6 +270,24 @@ struct SiteConfigTests {
         let problems = siteProblems("device_id = \"x\"\n[crossing\nlength_m = 1")
         #expect(problems.count == 1)
         #expect(problems.first?.hasPrefix("site.toml: line 2, column") == true)
+    }
+
+    @Test func aFileThatCannotBeReadIsOneProblemNamingItAndWhy() throws {
+        let dir = repositoryRoot.appendingPathComponent(".build/toml-load-\(UInt64.random(in: 0...UInt64.max))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func problem(_ path: String) -> String? {
+            if case .failure(let e) = TOMLDocument.load(path: path) { return e.description }
+            return nil
+        }
+        #expect(problem(dir + "/none.toml") == "\(dir)/none.toml: does not exist")
+        #expect(problem(dir) == "\(dir): cannot be read: Is a directory")
+        FileManager.default.createFile(atPath: dir + "/latin1.toml", contents: Data([0x61, 0x20, 0x3d, 0x20, 0x22, 0xe9, 0x22, 0x0a]))
+        #expect(problem(dir + "/latin1.toml") == "\(dir)/latin1.toml: is not UTF-8 text")
+        FileManager.default.createFile(atPath: dir + "/big.toml", contents: Data(repeating: 0x23, count: (1 << 20) + 1))
+        #expect(problem(dir + "/big.toml") == "\(dir)/big.toml: is larger than 1 MiB, which no configuration file is")
+        FileManager.default.createFile(atPath: dir + "/ok.toml", contents: Data("a = \"é\"\n".utf8))
+        #expect(problem(dir + "/ok.toml") == nil)
     }
 
     @Test func shippedExamplesValidate() throws {

@@ -60,6 +60,14 @@ no_event() {
 set_input mains.ok 1
 check "lamp current follows the lamps behind the current monitors:$MONITORS" lamp_feedback_start
 
+# How long the binary takes to start, load both files and exit, three times (a figure for
+# docs/performance.md, printed, not checked: /proc/uptime counts in 10 ms steps).
+_starts=""
+for _i in 1 2 3; do
+  now_ms; _t0=$NOW; "$CG" check-config --board "$BOARD" --site "$SITE" > /dev/null 2>&1; now_ms; _starts="$_starts $((NOW - _t0))"
+done
+echo "hil: crossguard check-config start to exit:$_starts ms"
+
 # ---------------------------------------------------------------- (a) start ----
 # Start-up (kz): flashing amber, then all-red, then red+amber, then green with don't walk.
 # Samples the vehicle head every 50 ms until the first green: when the first lamp lit (FIRST_LIT), what

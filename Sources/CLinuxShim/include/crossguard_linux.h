@@ -18,4 +18,7 @@ int cg_watchdog_keepalive(int fd);
 /// not carry <sys/timex.h>): 1 yes, 0 no (TIME_ERROR), or -errno.
 int cg_clock_synchronised(void);
 
+/// Names the calling thread for `top -H` and `ps -L` (PR_SET_NAME; the kernel keeps the first 15 bytes).
+int cg_set_thread_name(const char *name);
+
 #endif
