@@ -213,4 +213,4 @@ func isExpanderName(_ text: String) -> Bool {
 }
 
 /// `0x29`: an I2C address as board files and datasheets write it.
-func hexText(_ value: UInt8) -> String { "0x" + (value < 16 ? "0" : "") + String(value, radix: 16) }
+public func hexText(_ value: UInt8) -> String { "0x" + (value < 16 ? "0" : "") + String(value, radix: 16) }

@@ -21,11 +21,9 @@ public final class FileSegmentStore: SegmentStore {
     }
 
     public func segments() throws(HardwareError) -> [UInt64] {
-        guard let dir = opendir(location) else { throw FileRecord.error(errno, "cannot list \(location)") }
-        defer { closedir(dir) }
+        guard let names = directoryEntries(location) else { throw FileRecord.error(errno, "cannot list \(location)") }
         var numbers: [UInt64] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        for name in names {
             guard name.hasPrefix("outbox-"), name.hasSuffix(".seg") else { continue }
             if let n = UInt64(name.dropFirst(7).dropLast(4)) { numbers.append(n) }
         }

@@ -73,8 +73,8 @@ public final class GPIODLineBank: LineBank {
             var error = [CChar](repeating: 0, count: 256)
             var offset: UInt32 = 0
             let code = cg_find_line(spec.chip, spec.name, Int32(spec.offset ?? -1), &path, path.count, &offset, &error, error.count)
-            guard code == 0 else { throw Self.error(-code, "\(spec.role): line \(spec.address)", text(error)) }
-            let chip = text(path)
+            guard code == 0 else { throw Self.error(-code, "\(spec.role): line \(spec.address)", cString(error)) }
+            let chip = cString(path)
             let key = "\(chip):\(offset)"
             if let other = seen[key] {
                 throw HardwareError(.other, "\(spec.role): line \(spec.address) is \(chip) line \(offset), already used by \(other)")
@@ -143,7 +143,7 @@ public final class GPIODLineBank: LineBank {
                         : cg_request_inputs(chip, consumer, UInt32(indices.count), settings, &errorNumber, &message, message.count)
                     guard let request else {
                         let roles = indices.map { specs[$0].role }.joined(separator: ", ")
-                        throw Self.error(errorNumber, "requesting \(asOutputs ? "outputs" : "inputs") \(roles)", text(message))
+                        throw Self.error(errorNumber, "requesting \(asOutputs ? "outputs" : "inputs") \(roles)", cString(message))
                     }
                     let values = UnsafeMutablePointer<Int32>.allocate(capacity: indices.count)
                     values.initialize(repeating: 0, count: indices.count)
@@ -194,9 +194,4 @@ public final class GPIODLineBank: LineBank {
         let hint = kind == .permissionDenied ? " (the user needs group gpio or the rules in udev/)" : ""
         return HardwareError(kind, "\(what): \(detail)\(hint)", errno: code)
     }
-}
-
-/// A NUL-terminated C buffer as a String.
-private func text(_ buffer: [CChar]) -> String {
-    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

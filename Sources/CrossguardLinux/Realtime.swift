@@ -8,18 +8,22 @@ import Glibc
 public enum Realtime {
     /// Configures the calling thread (call it first thing on the tick thread). Returns the warnings.
     public static func configureCurrentThread(priority: Int?) -> [String] {
-        var warnings: [String] = []
+        [setTimerSlack(), priority.flatMap(setPriority)].compactMap { $0 }
+    }
+
+    /// Asks for 1 ns timer slack on the calling thread; the warning when refused.
+    static func setTimerSlack() -> String? {
         let slack = cg_set_timerslack_ns(1)
-        if slack != 0 { warnings.append("timer slack of 1 ns refused: \(String(cString: strerror(-slack)))") }
-        if let priority {
-            var param = sched_param(sched_priority: Int32(priority))
-            let code = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param)
-            if code != 0 {
-                warnings.append("SCHED_FIFO priority \(priority) refused: \(String(cString: strerror(code)))"
-                                + (code == EPERM ? " (needs CAP_SYS_NICE or LimitRTPRIO; the unit in deploy/ grants it)" : ""))
-            }
-        }
-        return warnings
+        return slack == 0 ? nil : "timer slack of 1 ns refused: \(String(cString: strerror(-slack)))"
+    }
+
+    /// Puts the calling thread under `SCHED_FIFO` at `priority`; the warning when refused.
+    static func setPriority(_ priority: Int) -> String? {
+        var param = sched_param(sched_priority: Int32(priority))
+        let code = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param)
+        guard code != 0 else { return nil }
+        return "SCHED_FIFO priority \(priority) refused: \(String(cString: strerror(code)))"
+            + (code == EPERM ? " (needs CAP_SYS_NICE or LimitRTPRIO; the unit in deploy/ grants it)" : "")
     }
 
     /// Locks every page of the process, now and to come, so the tick never waits for a page fault.
@@ -35,8 +39,9 @@ public enum Realtime {
 /// What a trial of the tick thread's set-up found: the steps refused, and how late each of a run of
 /// wake-ups came. For `diag`, which runs it on a thread of its own so the calling thread stays as it was.
 public struct RealtimeTrial: Sendable {
-    /// Whether 1 ns timer slack and (when asked for) `SCHED_FIFO` were granted; the refusals, as warnings.
+    /// Whether 1 ns timer slack was granted.
     public var slackGranted: Bool
+    /// Why `SCHED_FIFO` was refused; nil when granted or not asked for.
     public var priorityRefusal: String?
     /// Lateness of each wake-up past its absolute deadline, in nanoseconds, in the order they came.
     public var latenessNs: [UInt64]
@@ -54,9 +59,9 @@ public struct RealtimeTrial: Sendable {
         var thread = pthread_t()
         let started = pthread_create(&thread, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeUnretainedValue()
-            let warnings = Realtime.configureCurrentThread(priority: box.priority)
-            box.result.slackGranted = !warnings.contains { $0.hasPrefix("timer slack") }
-            box.result.priorityRefusal = warnings.first { $0.hasPrefix("SCHED_FIFO") }
+            // The daemon's set-up (configureCurrentThread), step by step so each step's answer is known.
+            box.result.slackGranted = Realtime.setTimerSlack() == nil
+            box.result.priorityRefusal = box.priority.flatMap(Realtime.setPriority)
             var lateness: [UInt64] = []
             lateness.reserveCapacity(box.ticks)
             let clock = MonotonicTickClock(periodNs: box.periodNs)

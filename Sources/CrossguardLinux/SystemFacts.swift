@@ -127,14 +127,11 @@ public enum SystemFacts {
             if !consumer.isEmpty, let comm = readText("/proc/\(pid)/comm"), comm.prefix(while: { $0 != "\n" }) == consumer.prefix(15) {
                 byName.append(pid)
             }
-            guard let fds = opendir("/proc/\(pid)/fdinfo") else { continue }
-            defer { closedir(fds) }
-            while let entry = readdir(fds) {
-                let fd = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                guard fd.first?.isNumber == true, let info = readText("/proc/\(pid)/fdinfo/\(fd)"),
-                      info.contains("gpio-chip:\t\(chip)\n") else { continue }
-                if info.split(separator: "\n").contains("gpio-line:\t\(offset)") { byFile.append(pid) }
+            let holds = (directoryEntries("/proc/\(pid)/fdinfo") ?? []).contains { fd in
+                guard fd.first?.isNumber == true, let info = readText("/proc/\(pid)/fdinfo/\(fd)") else { return false }
+                return info.contains("gpio-chip:\t\(chip)\n") && info.split(separator: "\n").contains("gpio-line:\t\(offset)")
             }
+            if holds { byFile.append(pid) }
         }
         return byFile.isEmpty ? byName : byFile
     }
@@ -179,11 +176,8 @@ public enum SystemFacts {
     /// The GPIO character devices, `/dev/gpiochip0` …, in number order; symlinks (a compatibility
     /// `/dev/gpiochip4` pointing at `gpiochip0`) are left out, as the line lookup leaves them out.
     public static func gpioChipPaths() -> [String] {
-        guard let dir = opendir("/dev") else { return [] }
-        defer { closedir(dir) }
         var found: [(Int, String)] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        for name in directoryEntries("/dev") ?? [] {
             guard name.hasPrefix("gpiochip"), let n = Int(name.dropFirst(8)) else { continue }
             var info = stat()
             guard lstat("/dev/\(name)", &info) == 0, (info.st_mode & S_IFMT) == S_IFCHR else { continue }
@@ -202,14 +196,7 @@ public enum SystemFacts {
 
     /// Every process id in /proc.
     private static func processIDs() -> [Int32] {
-        guard let dir = opendir("/proc") else { return [] }
-        defer { closedir(dir) }
-        var pids: [Int32] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if let pid = Int32(name) { pids.append(pid) }
-        }
-        return pids.sorted()
+        (directoryEntries("/proc") ?? []).compactMap { Int32($0) }.sorted()
     }
 }
 
@@ -251,9 +238,4 @@ public struct GPIOLineHolder: Equatable, Sendable {
         guard used >= 0 else { throw GPIODLineBank.error(-used, "\(spec.role): line \(spec.address)", cString(message)) }
         return GPIOLineHolder(chip: cString(path), offset: offset, consumer: used == 1 ? cString(consumer) : nil)
     }
-}
-
-/// A NUL-terminated C buffer as a String.
-private func cString(_ buffer: [CChar]) -> String {
-    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

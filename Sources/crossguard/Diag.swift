@@ -35,16 +35,15 @@ struct Diag: ParsableCommand {
     var stateDir: String?
 
     func validate() throws {
-        if case .failure(let error) = DurationText.milliseconds(duration) {
-            throw ValidationError("--duration \(duration): \(error)")
-        }
-        if let ms = try? DurationText.milliseconds(duration).get(), !(10...600_000).contains(ms) {
-            throw ValidationError("--duration \(duration) is outside 10 ms–10 min")
+        switch DurationText.milliseconds(duration) {
+        case .failure(let error): throw ValidationError("--duration \(duration): \(error)")
+        case .success(let ms) where !(10...600_000).contains(ms): throw ValidationError("--duration \(duration) is outside 10 ms–10 min")
+        case .success: break
         }
     }
 
     func run() throws {
-        let durationMs = (try? DurationText.milliseconds(duration).get()) ?? 5_000
+        let durationMs = try DurationText.milliseconds(duration).get()  // validate() has refused anything else
         let boardPath = files.boardPath()
         let sitePath = files.sitePath()
         // The built-in simulated board is only ever simulated: it names a chip no kernel has.

@@ -156,14 +156,14 @@ struct DiagChecks {
                 add(id, .fail(remedy: remedy(for: error, line: spec)), error.detail)
             case .success(let found) where found.consumer != nil:
                 let consumer = found.consumer ?? ""
-                let chipName = found.chip.split(separator: "/").last.map(String.init) ?? found.chip
+                let chipName = baseName(found.chip)
                 let pids = SystemFacts.processes(holdingLine: found.offset, chip: chipName, consumer: consumer)
                 let who = (consumer.isEmpty ? "a holder with no name" : "\"\(consumer)\"") + (pids.isEmpty ? "" : " (pid \(pids.map(String.init).joined(separator: ", ")))")
                 add(id, .fail(remedy: "line \(spec.address) is held by \(who): stop that program" + (pids.isEmpty ? "" : " (sudo kill \(pids[0]))")
                         + ", or free the pin from a dtoverlay in /boot/firmware/config.txt"),
                     "\(spec.address) (\(chipName) line \(found.offset)) is held by \(who)")
             case .success(let found):
-                let chipName = found.chip.split(separator: "/").last.map(String.init) ?? found.chip
+                let chipName = baseName(found.chip)
                 do throws(HardwareError) {
                     if input {
                         let bank = try GPIODLineBank(inputs: [spec], outputs: [], consumer: "crossguard-diag")
@@ -196,7 +196,7 @@ struct DiagChecks {
         let user = SystemFacts.userName()
         for path in paths {
             let access = SystemFacts.access(path)
-            let id = "access.\(path.split(separator: "/").last.map(String.init) ?? path)"
+            let id = "access.\(baseName(path))"
             if access.readWrite {
                 add(id, .pass, "\(path): read and write for \(user) (group \(access.group ?? "?"))")
             } else if !access.exists {
@@ -224,7 +224,7 @@ struct DiagChecks {
         if !simulated { deviceAccess(paths: paths, kind: "i2c") }
         var buses: [String: Result<any I2CBus, HardwareError>] = [:]
         for config in board.i2c {
-            let id = "i2c.\(config.bus.split(separator: "/").last.map(String.init) ?? config.bus).\(hexByte(config.address))"
+            let id = "i2c.\(baseName(config.bus)).\(hexText(config.address))"
             let roles = board.roleNames(servedBy: config)
             if simulated && config.expanderName == nil {
                 add(id, .skip, "\(roles): \(config.label): only expanders are simulated")
@@ -255,10 +255,10 @@ struct DiagChecks {
 
     private func remedy(for error: HardwareError, part config: I2CDeviceConfig) -> String {
         let bus = config.bus.split(separator: "-").last.map(String.init) ?? "1"
-        let device = "\(bus)-00\(hexByte(config.address).dropFirst(2).lowercased())"
+        let device = "\(bus)-00" + hexText(config.address).dropFirst(2)  // sysfs names it 1-0029
         switch error.kind {
         case .notFound: return "enable the bus: add dtparam=i2c_arm=on to /boot/firmware/config.txt and reboot (and sudo modprobe i2c-dev)"
-        case .noAcknowledge: return "nothing answers at \(hexByte(config.address)) on \(config.bus): check the part's power, wiring and address (sudo i2cdetect -y \(bus))"
+        case .noAcknowledge: return "nothing answers at \(hexText(config.address)) on \(config.bus): check the part's power, wiring and address (sudo i2cdetect -y \(bus))"
         case .busy: return "a kernel driver owns the part: remove its dtoverlay from /boot/firmware/config.txt, or unbind it (echo \(device) | sudo tee /sys/bus/i2c/devices/\(device)/driver/unbind)"
         case .permissionDenied: return "sudo usermod -aG i2c \(SystemFacts.userArgument()), then log in again (or install udev/99-crossguard.rules)"
         default: return "check the part and its wiring; i2cdetect -y \(bus) shows what answers"
@@ -381,8 +381,7 @@ struct DiagChecks {
     }
 }
 
-/// `0x29`.
-private func hexByte(_ value: UInt8) -> String {
-    let digits = Array("0123456789abcdef")
-    return "0x\(digits[Int(value >> 4)])\(digits[Int(value & 15)])"
+/// The last part of a path: `gpiochip0` of `/dev/gpiochip0`.
+private func baseName(_ path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
 }
