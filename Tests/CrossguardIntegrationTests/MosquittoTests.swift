@@ -25,8 +25,15 @@ struct MosquittoTests {
 
     @Test func brokerKilledAndRestartedMidStreamLosesNothing() throws {
         let scratch = Scratch()
-        let broker = try Broker(scratch: scratch)
-        // The subscriber's session must survive the broker's restart: persistence on for this one.
+        // The second subscriber's session must survive the broker's restart: persistence on for this one,
+        // and the session made (and saved) before the stream starts. After the restart the device re-sends
+        // its unacknowledged window at once, before any new client could subscribe; without a saved
+        // session those messages have no subscriber and the broker drops them.
+        let store = scratch.dir("broker-store")
+        let broker = try Broker(scratch: scratch, store: store)
+        let sessionOfSub2 = try Subscriber(broker: broker, name: "sub2")
+        try waitForStore(store, toHold: "crossguard/#")
+        sessionOfSub2.child.kill9()
         let sub = try Subscriber(broker: broker)
         let site = try testSite(scratch)
         let device = try crossguardLoad(["uplink-load", "--site", site, "--count", "30000", "--state-dir", scratch.dir("state"), "--broker", broker.url],
@@ -36,7 +43,8 @@ struct MosquittoTests {
         let before = sub.seqs
         usleep(1_500_000)
         try broker.start()
-        // A new subscriber on the new broker: the device re-sends everything not acknowledged.
+        // sub2 takes up its saved session on the new broker: what the device re-sends (everything not
+        // acknowledged) was queued for it meanwhile.
         let sub2 = try Subscriber(broker: broker, name: "sub2")
         #expect(device.wait(seconds: 180) == 0, "\(device.text)")
         sub2.wait(seconds: 20) { Set(before + $0.seqs).count >= 30_000 }
