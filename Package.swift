@@ -15,7 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
@@ -31,8 +30,9 @@ let package = Package(
         .target(name: "CrossguardHAL"),
         // I2C device drivers (ToF presence, lamp current, lux, GPIO expander, countdown display), generic over I2CBus.
         .target(name: "CrossguardDrivers", dependencies: ["CrossguardHAL"]),
-        // TOML text into the core's ConfigTable (the only place that knows TOML).
-        .target(name: "CrossguardTOML", dependencies: ["CrossguardCore", "TOMLKit"]),
+        // TOML text into the core's ConfigTable (the only place that knows TOML). Its own TOML 1.0 reader,
+        // stdlib only: TOMLKit 0.6.0 imports Foundation, which linked ICU into the daemon.
+        .target(name: "CrossguardTOML", dependencies: ["CrossguardCore"]),
         // Simulated board, scenarios, trace and bench screen.
         .target(name: "CrossguardSim", dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardRuntime"]),
         // Tick loop and wiring of HAL <-> core. Never imports CrossguardLinux.

@@ -5,6 +5,9 @@ public indirect enum ConfigValue: Equatable, Sendable {
     case integer(Int)
     case float(Double)
     case boolean(Bool)
+    /// A TOML date, time or date-time, as written (`1979-05-27T07:32:00Z`). No key takes one; it is kept
+    /// so that a key given one is told what it was given.
+    case dateTime(String)
     case array([ConfigValue])
     case table(ConfigTable)
 
@@ -15,6 +18,7 @@ public indirect enum ConfigValue: Equatable, Sendable {
         case .integer(let i): String(i)
         case .float(let d): String(d)
         case .boolean(let b): String(b)
+        case .dateTime(let text): text
         case .array(let a): "[" + a.map(\.rendered).joined(separator: ", ") + "]"
         case .table: "{…}"
         }
@@ -48,6 +52,7 @@ public indirect enum ConfigValue: Equatable, Sendable {
         case .integer: "an integer"
         case .float: "a number"
         case .boolean: "a boolean"
+        case .dateTime: "a date or time"
         case .array: "an array"
         case .table: "a table"
         }
