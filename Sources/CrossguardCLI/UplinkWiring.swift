@@ -65,6 +65,7 @@ public func startUplink(site: SiteConfig, options: UplinkOptions, feed: UplinkFe
         throw ValidationError("the uplink needs --state-dir: events are journaled there before they are sent, so none is lost")
     }
     try FileRecord.checkDirectory(dir, writable: false)
+    try StateMark.claim(directory: dir, log: log)
     var outboxSettings = OutboxSettings()
     outboxSettings.maximumBytes = uplink.outboxMaxMiB << 20
     let outbox = Outbox(store: FileSegmentStore(directory: dir), cursor: FileRecord(directory: dir, name: "outbox.cursor"), settings: outboxSettings)

@@ -367,6 +367,7 @@ struct DiagChecks {
         let mib = free / (1024 * 1024)
         add("state.dir", mib < 16 ? .warn(remedy: "free space on the file system of \(dir): the outbox holds events there while the link is down") : .pass,
             "\(dir): writable, \(mib) MiB free")
+        stateFormat(dir)
         let keeper = LatchKeeper(record: FileRecord(directory: dir, name: "latch"))
         let (latch, problem) = keeper.load()
         if let problem {
@@ -377,6 +378,29 @@ struct DiagChecks {
                 "fail-safe latched by \(latch.rule.name)\(since)")
         } else {
             add("state.latch", .pass, "no fail-safe latched")
+        }
+    }
+}
+
+extension DiagChecks {
+    /// The state directory's format mark, read and never written (diag changes nothing): a directory that a
+    /// newer version wrote is one this binary's daemon refuses to start on.
+    fileprivate mutating func stateFormat(_ dir: String) {
+        let record = FileRecord(directory: dir, name: StateMark.fileName)
+        let bytes: [UInt8]?
+        do { bytes = try record.read() } catch {
+            return add("state.format", .fail(remedy: "sudo chown crossguard:crossguard \(record.location), or run diag as the daemon's user"), error.detail)
+        }
+        guard let bytes else { return add("state.format", .pass, "no mark yet; the daemon writes format \(StateMark.format) at its first start") }
+        switch StateMark.read(String(decoding: bytes, as: UTF8.self)) {
+        case .current(let writer):
+            add("state.format", .pass, "format \(StateMark.format), written by \(writer)")
+        case .newer(let n, let writer):
+            add("state.format", .fail(remedy: "install \(writer) or newer again (docs/deploy.md, rolling back); the directory is kept as it is"),
+                "format \(n), written by \(writer); this crossguard \(firmwareVersion) reads format \(StateMark.format) only and will not start on it")
+        case .unreadable(let why):
+            add("state.format", .fail(remedy: "reinstall the version that wrote \(dir), or move the directory away to start with an empty one"),
+                "\(record.location): \(why)")
         }
     }
 }

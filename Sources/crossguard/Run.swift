@@ -176,6 +176,11 @@ struct Daemon {
         if settings.lockMemory, let warning = Realtime.lockMemory() { logLine("run: \(warning)") }
         let stateDir = uplink.stateDir!
         try FileRecord.checkDirectory(stateDir, writable: false)
+        // Before anything in it is read: a directory a newer version wrote is left as it is.
+        do { try StateMark.claim(directory: stateDir, log: logLine) } catch {
+            logLine("run: \(error)")
+            throw ExitCode(1)
+        }
         let keeper = LatchKeeper(record: FileRecord(directory: stateDir, name: "latch"))
         let commands = CommandMailbox()
         let feed = UplinkFeed(site: site, stamp: eventStamp(tickMs: site.tickMs))

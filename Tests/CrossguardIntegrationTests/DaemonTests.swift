@@ -58,6 +58,53 @@ struct DaemonTests {
         #expect(online.wait(seconds: 10) == 0, "\(online.text)")
     }
 
+    @Test func aStateDirectoryOfANewerFormatIsRefusedAndLeftExactlyAsItWas() throws {
+        let scratch = Scratch()
+        let state = scratch.dir("state")
+        let site = try testSite(scratch)
+        // A first run marks the directory with this binary's format and leaves its outbox there.
+        let first = try crossguard(["run", "--board", packageRoot + "/boards/sim.toml", "--site", site, "--simulated", "--state-dir", state],
+                                   scratch: scratch, log: "first.log")
+        #expect(waitUntil(seconds: 10) { first.text.contains(#""type":"controller.started""#) }, "\(first.text)")
+        first.process.terminate()
+        #expect(first.wait(seconds: 10) == 0, "\(first.text)")
+        let mark = try String(contentsOfFile: state + "/state-format", encoding: .utf8)
+        #expect(mark.hasPrefix("format 1\nwritten-by crossguard "), "\(mark)")
+
+        // As after a rollback: a newer binary wrote format 2. This one refuses, and changes nothing.
+        try "format 2\nwritten-by crossguard 9.0.0\n".write(toFile: state + "/state-format", atomically: true, encoding: .utf8)
+        func snapshot() throws -> [String: Data] {
+            var files: [String: Data] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: state) {
+                files[name] = FileManager.default.contents(atPath: state + "/" + name)
+            }
+            return files
+        }
+        let before = try snapshot()
+        #expect(before.count > 1, "the outbox is there: \(before.keys)")
+        let refused = try crossguard(["run", "--board", packageRoot + "/boards/sim.toml", "--site", site, "--simulated", "--state-dir", state],
+                                     scratch: scratch, log: "refused.log")
+        #expect(refused.wait(seconds: 10) == 1, "\(refused.text)")
+        #expect(refused.text.contains("state directory \(state) is in state format 2, written by crossguard 9.0.0; this crossguard "), "\(refused.text)")
+        #expect(refused.text.contains("reads format 1 only, so it changes nothing there. Install crossguard 9.0.0 or newer again"), "\(refused.text)")
+        #expect(!refused.text.contains("controller.started"), "\(refused.text)")
+        #expect(try snapshot() == before)
+        // diag says the same, and changes nothing either.
+        let diag = try crossguard(["diag", "--simulated", "--site", site, "--state-dir", state, "--duration", "10ms"], scratch: scratch, log: "diag.log")
+        #expect(diag.wait(seconds: 20) == 1, "\(diag.text)")
+        #expect(diag.text.contains("FAIL  state.format"), "\(diag.text)")
+        #expect(diag.text.contains("format 2, written by crossguard 9.0.0; this crossguard "), "\(diag.text)")
+        #expect(diag.text.contains("install crossguard 9.0.0 or newer again (docs/deploy.md, rolling back)"), "\(diag.text)")
+        #expect(try snapshot() == before)
+
+        // A mark that is not one at all is refused the same way.
+        try "garbage".write(toFile: state + "/state-format", atomically: true, encoding: .utf8)
+        let garbled = try crossguard(["run", "--board", packageRoot + "/boards/sim.toml", "--site", site, "--simulated", "--state-dir", state],
+                                     scratch: scratch, log: "garbled.log")
+        #expect(garbled.wait(seconds: 10) == 1, "\(garbled.text)")
+        #expect(garbled.text.contains("\(state)/state-format is not a state mark crossguard knows (its first line is not \"format N\""), "\(garbled.text)")
+    }
+
     @Test func aBoardWhoseChipIsMissingIsAStartUpErrorNamingTheRoleAndTheFile() throws {
         let scratch = Scratch()
         let board = scratch.path + "/board.toml"
