@@ -335,7 +335,7 @@ struct DiagChecks {
         if let unit = places.first(where: { SystemFacts.readText($0) != nil }) {
             add("systemd.unit", .pass, "crossguard.service installed at \(unit)")
         } else {
-            add("systemd.unit", .warn(remedy: "install the service: sudo apt install ./crossguard_\(firmwareVersion)_$(dpkg --print-architecture).deb, or deploy/install.sh from a source tree"),
+            add("systemd.unit", .warn(remedy: "install the package: sudo apt install ./crossguard_\(firmwareVersion)-*_$(dpkg --print-architecture).deb (scripts/package builds it)"),
                 "no crossguard.service in \(places.joined(separator: ", "))")
         }
     }
