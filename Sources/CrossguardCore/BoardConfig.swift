@@ -113,6 +113,9 @@ public struct OutputLine: Equatable, Sendable {
 public struct BoardConfig: Equatable, Sendable {
     public var name: String
     public var description: String
+    /// The start of the device-tree model of the board this file is for (`Raspberry Pi 5`), nil when the
+    /// file names none: a Pi 4 file on a Pi 5 would look for the wrong chip.
+    public var model: String?
     /// The input lines in board order, on GPIO chips and on expanders alike (the tick sees one bank).
     public var inputs: [InputLine]
     /// The output lines in board order, on GPIO chips and on expanders alike.
@@ -129,13 +132,23 @@ public struct BoardConfig: Equatable, Sendable {
     public var outputRoles: OutputSet { OutputSet(outputs.map(\.role)) }
 
     /// Values as given; `BoardConfig.load` is what validates a file.
-    public init(name: String, description: String, inputs: [InputLine], outputs: [OutputLine], hasCountdown: Bool, i2c: [I2CDeviceConfig] = []) {
+    public init(name: String, description: String, model: String? = nil, inputs: [InputLine], outputs: [OutputLine], hasCountdown: Bool,
+                i2c: [I2CDeviceConfig] = []) {
         self.name = name
         self.description = description
+        self.model = model
         self.inputs = inputs
         self.outputs = outputs
         self.hasCountdown = hasCountdown
         self.i2c = i2c
+    }
+}
+
+extension BoardConfig {
+    /// Whether the board this runs on is the one the file is for: nil when the file names no model,
+    /// else whether the device-tree model (`Raspberry Pi 5 Model B Rev 1.0`) starts with it.
+    public func isFor(deviceTreeModel real: String) -> Bool? {
+        model.map { real.hasPrefix($0) }
     }
 }
 
@@ -147,6 +160,10 @@ extension BoardConfig {
         let name = top.string("name") ?? ""
         if !top.has("name") { top.report("name", "is missing; name the board (\"rpi5\", \"sim\")") }
         let description = top.string("description") ?? ""
+        let model = top.string("model")
+        if model?.isEmpty == true {
+            top.report("model", "= \"\" is empty; give the start of the board's /proc/device-tree/model (\"Raspberry Pi 5\"), or leave model out")
+        }
         let defaultChip = top.string("chip")
         if defaultChip?.isEmpty == true {
             top.report("chip", "= \"\" is empty; give the chip's label as gpiodetect shows it (\"pinctrl-rp1\"), or leave chip out to find lines by name")
@@ -375,7 +392,7 @@ extension BoardConfig {
         }
         top.finish()
         if !log.problems.isEmpty { return .failure(ConfigErrors(log.problems)) }
-        return .success(BoardConfig(name: name, description: description, inputs: inputs, outputs: outputs, hasCountdown: hasCountdown, i2c: i2c))
+        return .success(BoardConfig(name: name, description: description, model: model, inputs: inputs, outputs: outputs, hasCountdown: hasCountdown, i2c: i2c))
     }
 
     /// Checks that the board wires what the site needs; problems are reported against the board file.

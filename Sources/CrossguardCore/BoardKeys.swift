@@ -6,6 +6,8 @@ public enum BoardKeys {
     // The top level.
     public static let name = SiteKey("", "name", .text, default: "required", note: "the board's name in messages and `diag` (\"rpi5\", \"sim\")")
     public static let description = SiteKey("", "description", .text, default: "`\"\"`", note: "free text for people")
+    public static let model = SiteKey("", "model", .text, default: "none",
+                                      note: "the start of `/proc/device-tree/model` on the board this file is for (\"Raspberry Pi 5\"); `diag` fails on another")
     public static let chip = SiteKey("", "chip", .text, default: "none",
                                      note: "the default chip label (as `gpiodetect` shows it) for lines given by `offset`; never a chip number, which moves between kernels")
     public static let i2cBus = SiteKey("", "i2c_bus", .text, default: "none", note: "the default bus device (`/dev/i2c-1`) for `[[i2c]]` tables without `bus`")
@@ -60,7 +62,7 @@ public enum BoardKeys {
                                              note: "what `expander` in a line table calls it (`x1`)")
 
     /// Every key, table by table.
-    public static let all: [SiteKey] = [name, description, chip, i2cBus] + input + [bias, debounce] + output + [kind]
+    public static let all: [SiteKey] = [name, description, model, chip, i2cBus] + input + [bias, debounce] + output + [kind]
         + [part, role, bus, address, poll, nearMm, farMm, hysteresisMm, shuntMohm, litAboveMa, darkBelowMa, expanderName]
 
     /// The documentation's tables: the top level, then one per array table.

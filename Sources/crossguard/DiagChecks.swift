@@ -77,7 +77,15 @@ struct DiagChecks {
         guard let model = SystemFacts.deviceTreeModel() else {
             return add("board.model", .skip, "no /proc/device-tree/model: not a device-tree board, nothing to compare")
         }
-        add("board.model", .pass, "\(model); the board file is \"\(board.description)\"")
+        switch board.isFor(deviceTreeModel: model) {
+        case nil:
+            add("board.model", .pass, "\(model); the board file \"\(board.name)\" names no model to compare")
+        case true?:
+            add("board.model", .pass, "\(model), as the board file \"\(board.name)\" expects")
+        case false?:
+            add("board.model", .fail(remedy: "use the board file for this board: the shipped ones are in /usr/share/crossguard/boards (boards/ in the source), each with its model"),
+                "this is a \(model), but the board file \"\(board.name)\" is for a \(board.model ?? "")")
+        }
     }
 
     // MARK: - GPIO
@@ -331,13 +339,14 @@ struct DiagChecks {
         guard SystemFacts.writableDirectory("/run/systemd/system").exists else {
             return add("systemd.unit", .skip, "this machine does not run systemd")
         }
-        let places = ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"].map { "\($0)/crossguard.service" }
-        if let unit = places.first(where: { SystemFacts.readText($0) != nil }) {
-            add("systemd.unit", .pass, "crossguard.service installed at \(unit)")
-        } else {
-            add("systemd.unit", .warn(remedy: "install the package: sudo apt install ./crossguard_\(firmwareVersion)-*_$(dpkg --print-architecture).deb (scripts/package builds it)"),
-                "no crossguard.service in \(places.joined(separator: ", "))")
+        let show = ["systemctl", "show", "crossguard.service"] + ServiceState.properties.flatMap { ["-p", $0] }
+        guard let (status, output) = CommandOutput.run(show), status == 0, let state = ServiceState(systemctlShow: output) else {
+            return add("systemd.unit", .skip, "systemctl show crossguard.service gave no answer")
         }
+        let (outcome, detail) = state.verdict(
+            checkConfig: "sudo crossguard check-config --board /etc/crossguard/board.toml --site /etc/crossguard/site.toml",
+            install: "sudo apt install ./crossguard_\(firmwareVersion)-*_$(dpkg --print-architecture).deb (scripts/package builds it)")
+        add("systemd.unit", outcome, detail)
     }
 
     private mutating func clock() {
@@ -368,6 +377,7 @@ struct DiagChecks {
         add("state.dir", mib < 16 ? .warn(remedy: "free space on the file system of \(dir): the outbox holds events there while the link is down") : .pass,
             "\(dir): writable, \(mib) MiB free")
         stateFormat(dir)
+        outbox(dir)
         let keeper = LatchKeeper(record: FileRecord(directory: dir, name: "latch"))
         let (latch, problem) = keeper.load()
         if let problem {
@@ -402,6 +412,53 @@ extension DiagChecks {
             add("state.format", .fail(remedy: "reinstall the version that wrote \(dir), or move the directory away to start with an empty one"),
                 "\(record.location): \(why)")
         }
+    }
+}
+
+extension DiagChecks {
+    /// The outbox, read and never changed: how many events wait for the centre and since when, and any
+    /// damage the storage did to them.
+    fileprivate mutating func outbox(_ dir: String) {
+        let store = FileSegmentStore(directory: dir)
+        let cursorRecord = FileRecord(directory: dir, name: "outbox.cursor")
+        var segments: [(number: UInt64, bytes: [UInt8])] = []
+        let cursorBytes: [UInt8]?
+        do throws(HardwareError) {
+            cursorBytes = try cursorRecord.read()
+            for number in try store.segments() { segments.append((number, try store.read(number))) }
+        } catch {
+            return add("outbox", .fail(remedy: "sudo chown -R crossguard:crossguard \(dir), or run diag as the daemon's user"), error.detail)
+        }
+        let survey = OutboxSurvey(segments: segments, cursor: cursorBytes.flatMap(OutboxCursor.decode))
+        var detail = "\(survey.unsent) event\(survey.unsent == 1 ? "" : "s") waiting, \(survey.bytes) bytes in \(segments.count) segment\(segments.count == 1 ? "" : "s")"
+        var ageMs: Int64 = 0
+        if let oldest = survey.oldestUnsentUnixMs {
+            ageMs = max(0, WallClock.unixMs() - oldest)
+            detail += "; the oldest from \(RFC3339.format(unixMs: oldest)), \(ageText(ageMs)) ago"
+        }
+        if survey.tornTail { detail += "; the last record is torn (a write cut by a stop or a power loss), cut away at the next start" }
+        if let first = survey.damage.first {
+            add("outbox", .warn(remedy: "the daemon skips damaged records and names the lost numbers to the centre; if this recurs, check the storage (dmesg for I/O errors) or replace the SD card"),
+                detail + "; \(survey.damage.count) damaged span\(survey.damage.count == 1 ? "" : "s"), the first in segment \(first.segment) at byte \(first.span.offset), \(first.span.length) bytes (\(first.span.reason))")
+        } else if cursorBytes != nil && cursorBytes.flatMap(OutboxCursor.decode) == nil {
+            add("outbox", .warn(remedy: "nothing to do: the daemon starts its numbers past any the journal used and says so to the centre"),
+                detail + "; \(cursorRecord.location) is not a cursor this version wrote")
+        } else if ageMs > 60_000 {
+            add("outbox", .warn(remedy: "the uplink has not delivered them: check the broker and the network (journalctl -u crossguard); they are kept and sent once it connects"), detail)
+        } else {
+            add("outbox", .pass, detail)
+        }
+    }
+}
+
+/// An age as a technician says it: `42 s`, `17 min`, `5 h 3 min`, `2 d 4 h`.
+private func ageText(_ ms: Int64) -> String {
+    let s = ms / 1000
+    switch s {
+    case ..<60: return "\(s) s"
+    case ..<3_600: return "\(s / 60) min"
+    case ..<86_400: return "\(s / 3_600) h \(s % 3_600 / 60) min"
+    default: return "\(s / 86_400) d \(s % 86_400 / 3_600) h"
     }
 }
 

@@ -54,6 +54,18 @@ struct BoardConfigTests {
         #expect(documented == roles, "missing from the docs: \(roles.subtracting(documented).sorted()); not roles: \(documented.subtracting(roles).sorted())")
     }
 
+    @Test func eachPiBoardFileNamesItsModelAndKnowsItsOwnBoardFromTheOthers() throws {
+        // /proc/device-tree/model as the three boards' firmware gives it.
+        let real = ["rpi4b": "Raspberry Pi 4 Model B Rev 1.4", "rpi5": "Raspberry Pi 5 Model B Rev 1.0", "rpi-zero2w": "Raspberry Pi Zero 2 W Rev 1.0"]
+        for (name, _) in real {
+            let text = try String(contentsOf: repositoryRoot.appendingPathComponent("boards/\(name).toml"), encoding: .utf8)
+            let b = try board(text)
+            for (other, model) in real { #expect(b.isFor(deviceTreeModel: model) == (other == name), "\(name) on a \(model)") }
+        }
+        #expect(try simBoard().isFor(deviceTreeModel: "Raspberry Pi 5 Model B Rev 1.0") == nil)
+        #expect(boardProblems("name = \"x\"\nmodel = \"\"") == [#"board.toml: model = "" is empty; give the start of the board's /proc/device-tree/model ("Raspberry Pi 5"), or leave model out"#])
+    }
+
     @Test func shippedSimBoardWiresEveryRole() throws {
         let b = try simBoard()
         #expect(b.name == "sim")

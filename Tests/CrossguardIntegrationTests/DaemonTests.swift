@@ -23,7 +23,6 @@ struct DaemonTests {
         let reply = sub.lines.first { $0.hasPrefix("crossguard/it-device/cmd/result ") } ?? ""
         #expect(reply.contains(#""id":"d1","type":"diag.run","ok":true"#), "\(reply)")
         #expect(reply.contains(#""lateness_us":{"p50":"#) && reply.contains(#""latch":"ok""#), "\(reply)")
-
         device.process.terminate()  // SIGTERM
         #expect(device.wait(seconds: 10) == 0, "\(device.text)")
         #expect(device.text.contains("outputs left inactive"), "\(device.text)")
@@ -70,6 +69,12 @@ struct DaemonTests {
         #expect(first.wait(seconds: 10) == 0, "\(first.text)")
         let mark = try String(contentsOfFile: state + "/state-format", encoding: .utf8)
         #expect(mark.hasPrefix("format 1\nwritten-by crossguard "), "\(mark)")
+        // diag reads the mark and the outbox the run left (no broker: its events wait there).
+        let healthy = try crossguard(["diag", "--simulated", "--site", site, "--state-dir", state, "--duration", "10ms"], scratch: scratch, log: "healthy.log")
+        #expect(healthy.wait(seconds: 20) != 1, "\(healthy.text)")
+        let outboxLine = healthy.text.split(separator: "\n").first { $0.contains(" outbox ") } ?? ""
+        #expect(outboxLine.hasPrefix("PASS  outbox") && outboxLine.contains(" waiting, ") && outboxLine.contains("; the oldest from "), "\(healthy.text)")
+        #expect(healthy.text.contains("PASS  state.format"), "\(healthy.text)")
 
         // As after a rollback: a newer binary wrote format 2. This one refuses, and changes nothing.
         try "format 2\nwritten-by crossguard 9.0.0\n".write(toFile: state + "/state-format", atomically: true, encoding: .utf8)

@@ -48,3 +48,45 @@ struct DiagnosisTests {
             + #"{"id":"watchdog","status":"skip","detail":"none","remedy":null}]}"#)
     }
 }
+
+/// The systemd unit's state as `systemctl show` gives it, and the verdict each state gets.
+@Suite("diag: the systemd unit's state")
+struct ServiceStateTests {
+    /// The verdict, or a skip saying the text did not parse (which no expected verdict below is).
+    private func verdict(_ text: String) -> (outcome: DiagOutcome, detail: String) {
+        ServiceState(systemctlShow: text)?.verdict(checkConfig: "CHECK", install: "INSTALL") ?? (.skip, "did not parse")
+    }
+
+    private func show(load: String = "loaded", active: String, sub: String, file: String = "enabled", result: String = "success", restarts: Int = 0) -> String {
+        "LoadState=\(load)\nActiveState=\(active)\nSubState=\(sub)\nUnitFileState=\(file)\nResult=\(result)\nNRestarts=\(restarts)\n"
+    }
+
+    @Test func eachStateHasItsVerdictAndNextStep() {
+        #expect(verdict(show(active: "active", sub: "running")) == (.pass, "active (running), enabled"))
+        #expect(verdict(show(active: "active", sub: "running", restarts: 3)) ==
+                (.warn(remedy: "see why: journalctl -u crossguard -b"), "active (running), enabled; systemd restarted it 3 times"))
+        #expect(verdict(show(active: "active", sub: "running", file: "disabled")) ==
+                (.warn(remedy: "sudo systemctl enable crossguard"), "active (running) but disabled: it will not start at the next boot"))
+        // The package's own site file, not yet edited: the unit's ExecCondition skipped the start.
+        #expect(verdict(show(active: "inactive", sub: "dead", result: "exec-condition")) ==
+                (.fail(remedy: "fix what CHECK reports, then sudo systemctl start crossguard"),
+                 "not started: the configuration does not pass check-config (the unit's ExecCondition)"))
+        #expect(verdict(show(active: "activating", sub: "auto-restart", result: "exit-code", restarts: 41)) ==
+                (.fail(remedy: "see why it stops: journalctl -u crossguard -b"), "stopping and being restarted (41 restarts, last result exit-code)"))
+        #expect(verdict(show(active: "failed", sub: "failed", result: "watchdog")) ==
+                (.fail(remedy: "see why: journalctl -u crossguard -b; then sudo systemctl restart crossguard"), "failed (watchdog)"))
+        #expect(verdict(show(active: "inactive", sub: "dead")) ==
+                (.warn(remedy: "sudo systemctl start crossguard (it also starts at the next boot)"), "stopped, enabled"))
+        #expect(verdict(show(active: "inactive", sub: "dead", file: "disabled")) ==
+                (.warn(remedy: "sudo systemctl enable --now crossguard"), "stopped and disabled: it will not start at the next boot either"))
+        #expect(verdict(show(load: "not-found", active: "inactive", sub: "dead", file: "")) ==
+                (.warn(remedy: "install the package: INSTALL"), "crossguard.service is not installed"))
+        #expect(verdict(show(load: "masked", active: "inactive", sub: "dead", file: "masked")) ==
+                (.fail(remedy: "sudo systemctl unmask crossguard && sudo systemctl start crossguard"), "crossguard.service is masked: it cannot start"))
+    }
+
+    @Test func anAnswerWithoutTheStatesIsNoState() {
+        #expect(ServiceState(systemctlShow: "") == nil)
+        #expect(ServiceState(systemctlShow: "LoadState=loaded\nActiveState=active\n") == nil)
+    }
+}
