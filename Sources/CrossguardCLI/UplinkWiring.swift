@@ -58,7 +58,8 @@ public struct UplinkStart {
 /// state directory that cannot be written (full, read-only) does not stop the start: the outbox holds the
 /// events in memory, says so, and journals them once it can.
 public func startUplink(site: SiteConfig, options: UplinkOptions, feed: UplinkFeed, commands: CommandMailbox, logEvents: Bool = false,
-                 diagnostics: @escaping @Sendable () -> String? = { nil }, latchPersisted: @escaping @Sendable () -> Bool = { true },
+                 diagnostics: @escaping @Sendable () -> String? = { nil }, report: @escaping @Sendable () -> String? = { nil },
+                 latchPersisted: @escaping @Sendable () -> Bool = { true },
                  log: @escaping @Sendable (String) -> Void) throws -> UplinkStart {
     let uplink = try options.settings(site)
     guard let dir = options.stateDir else {
@@ -76,7 +77,7 @@ public func startUplink(site: SiteConfig, options: UplinkOptions, feed: UplinkFe
     var settings = UplinkServiceSettings(deviceID: site.deviceID, firmware: firmwareVersion, tickMs: site.tickMs, uplink: uplink,
                                          wallClockMs: WallClock.unixMs)
     settings.logEvents = logEvents
-    let service = try UplinkService(settings: settings, outbox: outbox, feed: feed, commands: commands, diagnostics: diagnostics,
+    let service = try UplinkService(settings: settings, outbox: outbox, feed: feed, commands: commands, diagnostics: diagnostics, report: report,
                                     latchPersisted: latchPersisted, log: log)
     return UplinkStart(service: service, firstSeq: outbox.nextSeq, skippedSeqs: outbox.skipped)
 }

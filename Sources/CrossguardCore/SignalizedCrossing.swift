@@ -80,6 +80,9 @@ public struct SignalizedCrossing: Sendable {
     /// The phase's name in status and on the bench, as the street sees it: a hybrid beacon's own names.
     public var phaseName: String { plan.hybrid ? state.phase.hybridName : state.phase.name }
     public var mode: OperatingMode { state.mode }
+    /// Whether the on-crossing detector is suspect (it did not trigger through a whole clearance), so
+    /// every clearance runs to its maximum: for `diag.run`.
+    public var detectorSuspect: Bool { state.suspectRaised }
     /// A flash or dark mode the centre asked for while pedestrians were crossing; applied after them.
     public var pendingMode: OperatingMode? { state.pendingMode }
     /// The input that placed the pending demand (`ped.button` or `ped.kerb`), nil when none.

@@ -73,6 +73,7 @@ public final class UplinkEngine: @unchecked Sendable {
     private let commands: CommandMailbox
     private let log: @Sendable (String) -> Void
     private let diagnostics: @Sendable () -> String?
+    private let report: @Sendable () -> String?
     private let latchPersisted: @Sendable () -> Bool
     private let healthBox = Mutex(UplinkHealth())
 
@@ -97,12 +98,12 @@ public final class UplinkEngine: @unchecked Sendable {
     private var storageFaultSinceUnixMs: Int64?
 
     /// An engine over an opened outbox, talking through `transport`. `diagnostics` adds to `diag.run` (the
-    /// latch record's health); `latchPersisted` says whether the latch record on disk is current (for
+    /// latch record's health), `report` the daemon's own checks (a `diag --json` document); `latchPersisted` says whether the latch record on disk is current (for
     /// `storage` in the status); `log` receives one line per connection change or problem. `nowMs` is the
     /// driver's clock now; the reconnect jitter's seed comes from the wall clock and the device id.
     public init(settings: UplinkServiceSettings, outbox: Outbox, feed: UplinkFeed, commands: CommandMailbox, transport: UplinkTransport,
-                nowMs: UInt64, diagnostics: @escaping @Sendable () -> String? = { nil }, latchPersisted: @escaping @Sendable () -> Bool = { true },
-                log: @escaping @Sendable (String) -> Void) {
+                nowMs: UInt64, diagnostics: @escaping @Sendable () -> String? = { nil }, report: @escaping @Sendable () -> String? = { nil },
+                latchPersisted: @escaping @Sendable () -> Bool = { true }, log: @escaping @Sendable (String) -> Void) {
         self.settings = settings
         self.outbox = outbox
         self.feed = feed
@@ -110,6 +111,7 @@ public final class UplinkEngine: @unchecked Sendable {
         self.transport = transport
         self.log = log
         self.diagnostics = diagnostics
+        self.report = report
         self.latchPersisted = latchPersisted
         var s = MQTTSessionSettings(deviceID: settings.deviceID)
         s.keepAliveSeconds = settings.uplink.keepAliveSeconds
@@ -333,7 +335,7 @@ public final class UplinkEngine: @unchecked Sendable {
         case .diagnose(let id):
             let status = feed.status
             let result = UplinkPayload.diagnostics(ticks: status.ticks, outbox: outbox.statistics, storage: storageStatus, latch: diagnostics(),
-                                                   broker: connected, uptimeMs: status.uptimeMs)
+                                                   broker: connected, uptimeMs: status.uptimeMs, report: report())
             reply(.init(id: id, type: "diag.run", error: nil, result: result), now: now)
         case .execute(let id, let command):
             let token = coordinator.track(id: id, type: command.typeName)

@@ -127,6 +127,7 @@ public final class UplinkFeed: TickObserver, @unchecked Sendable {
         now.latched = monitor.latched
         now.failedLamps = monitor.failedLamps
         now.walkInhibited = monitor.walkInhibited
+        now.detectorSuspect = controller.crossing?.detectorSuspect ?? false
         if !now.sameSignal(as: current) || tick % countsEvery == 0 {
             now.uptimeMs = (tick + 1) * UInt64(runtime.site.tickMs)
             let s = runtime.statistics

@@ -19,13 +19,15 @@ public enum UplinkPayload {
     }
 
     /// The `result` of `diag.run`: tick counts, the outbox, the latch record's health and the broker in use
-    /// (each left out when unknown).
+    /// (each left out when unknown), and `report`, the daemon's own checks as `diag --json` prints them.
     public static func diagnostics(ticks: TickReport, outbox: OutboxStatistics, storage: StorageStatus = StorageStatus(), latch: String?,
-                                   broker: String?, uptimeMs: UInt64) -> String {
+                                   broker: String?, uptimeMs: UInt64, report: String? = nil) -> String {
         var out = "{\"ticks\":\(ticks.json),\"outbox\":\(outbox.json),\"storage\":\(storage.json)"
         if let latch { out += ",\"latch\":\(JSONText.quote(latch))" }
         if let broker { out += ",\"broker\":\(JSONText.quote(broker))" }
-        return out + ",\"uptime_s\":\(uptimeMs / 1_000)}"
+        out += ",\"uptime_s\":\(uptimeMs / 1_000)"
+        if let report { out += ",\"diag\":\(report)" }
+        return out + "}"
     }
 }
 
@@ -101,6 +103,8 @@ public struct StatusReport: Equatable, Sendable {
     public var latched: SafetyRule?
     public var failedLamps = OutputSet()
     public var walkInhibited = false
+    /// The crossing's on-crossing detector is suspect. For `diag.run`; not in the status payload.
+    public var detectorSuspect = false
     public var uptimeMs: UInt64 = 0
     public var ticks = TickReport()
 
@@ -115,6 +119,7 @@ public struct StatusReport: Equatable, Sendable {
         var a = self, b = other
         a.uptimeMs = 0; b.uptimeMs = 0
         a.ticks = TickReport(); b.ticks = TickReport()
+        a.detectorSuspect = false; b.detectorSuspect = false  // not in the payload: no new status for it
         return a == b
     }
 

@@ -26,12 +26,13 @@ public final class UplinkService: @unchecked Sendable {
     private var bell: Channel?
     private var doorbell: Doorbell?
 
-    /// A service over an opened outbox. `diagnostics` adds to `diag.run` (the latch record's health);
+    /// A service over an opened outbox. `diagnostics` adds to `diag.run` (the latch record's health), `report`
+    /// the daemon's own checks (a `diag --json` document);
     /// `latchPersisted` says whether the latch record on disk is current (for `storage` in the status);
     /// `log` receives one line per connection change or problem.
     public init(settings: UplinkServiceSettings, outbox: Outbox, feed: UplinkFeed, commands: CommandMailbox,
-                diagnostics: @escaping @Sendable () -> String? = { nil }, latchPersisted: @escaping @Sendable () -> Bool = { true },
-                log: @escaping @Sendable (String) -> Void) throws(UplinkSetupError) {
+                diagnostics: @escaping @Sendable () -> String? = { nil }, report: @escaping @Sendable () -> String? = { nil },
+                latchPersisted: @escaping @Sendable () -> Bool = { true }, log: @escaping @Sendable (String) -> Void) throws(UplinkSetupError) {
         self.settings = settings
         self.feed = feed
         self.log = log
@@ -40,7 +41,7 @@ public final class UplinkService: @unchecked Sendable {
         loop = group.next()
         connection = NIOConnection(loop: loop, ssl: ssl, connectTimeoutMs: settings.connectTimeoutMs, log: log)
         engine = UplinkEngine(settings: settings, outbox: outbox, feed: feed, commands: commands, transport: connection,
-                              nowMs: NIOConnection.nowMs, diagnostics: diagnostics, latchPersisted: latchPersisted, log: log)
+                              nowMs: NIOConnection.nowMs, diagnostics: diagnostics, report: report, latchPersisted: latchPersisted, log: log)
         connection.engine = engine
     }
 

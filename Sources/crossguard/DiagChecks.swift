@@ -20,13 +20,17 @@ struct DiagChecks {
     let durationMs: Int
     /// The daemon's state directory, nil when none is to be checked.
     let stateDir: String?
+    /// Set when the running daemon checks itself (`diag.run`): what it knows replaces what `diag` would
+    /// probe, since it holds the lines, polls the parts and runs the ticks.
+    let live: LiveFacts?
     private var checks: [DiagCheck] = []
 
     /// Checks of the given kind.
-    init(simulated: Bool, durationMs: Int, stateDir: String?) {
+    init(simulated: Bool, durationMs: Int, stateDir: String?, live: LiveFacts? = nil) {
         self.simulated = simulated
         self.durationMs = durationMs
         self.stateDir = stateDir
+        self.live = live
     }
 
     private mutating func add(_ id: String, _ outcome: DiagOutcome, _ detail: String) {
@@ -47,11 +51,15 @@ struct DiagChecks {
         }
         add("config", .pass, "board \(device.board.name) and site \(device.site.deviceID) load and agree")
         boardModel(device.board)
-        let daemon = simulated ? [] : SystemFacts.daemonProcesses(board: boardPath)
-        if simulated { simulatedLines(device.board) } else { gpio(device.board, daemon: daemon) }
-        i2c(device.board, daemon: daemon)
-        realTime(device.site)
-        watchdog(device.site, daemon: daemon)
+        if let live {
+            liveChecks(device, live)
+        } else {
+            let daemon = simulated ? [] : SystemFacts.daemonProcesses(board: boardPath)
+            if simulated { simulatedLines(device.board) } else { gpio(device.board, daemon: daemon) }
+            i2c(device.board, daemon: daemon)
+            realTime(device.site)
+            watchdog(device.site, daemon: daemon)
+        }
         systemd()
         clock()
         state()
@@ -447,6 +455,57 @@ extension DiagChecks {
             add("outbox", .warn(remedy: "the uplink has not delivered them: check the broker and the network (journalctl -u crossguard); they are kept and sent once it connects"), detail)
         } else {
             add("outbox", .pass, detail)
+        }
+    }
+}
+
+/// What the running daemon knows of itself, for the checks it answers `diag.run` with.
+struct LiveFacts {
+    /// The I2C parts' health as the sensor thread last published it; nil without parts.
+    var parts: PartsHealth?
+    /// The device's status as the uplink last has it: ticks and their lateness, faults.
+    var status: StatusReport
+    /// The watchdog the daemon armed, nil when it runs without one.
+    var watchdog: String?
+}
+
+extension DiagChecks {
+    /// The checks the daemon answers from what it holds: its lines, its parts' health, its ticks, its
+    /// watchdog, and the faults the crossing and the monitor carry.
+    fileprivate mutating func liveChecks(_ device: DeviceFiles, _ live: LiveFacts) {
+        let board = device.board
+        add("gpio.lines", .pass, "the daemon holds the board's \(board.inputs.count) inputs and \(board.outputs.count) outputs")
+        for config in board.i2c {
+            let id = "i2c.\(baseName(config.bus)).\(hexText(config.address))"
+            let roles = board.roleNames(servedBy: config)
+            guard let health = live.parts?.of(config) else {
+                add(id, .skip, "\(roles): \(config.label): not polled by this daemon")
+                continue
+            }
+            if health.silent {
+                add(id, .fail(remedy: "check the part's wiring and power (\(config.label) at \(hexText(config.address)) on \(config.bus)); its role stays at its safe level until it answers"),
+                    "\(roles): \(config.label) is silent after \(health.failures) failed polls" + (health.lastError.map { "; last: \($0.detail)" } ?? ""))
+            } else {
+                add(id, .pass, "\(roles): \(config.label) answers (\(health.answers) polls, \(health.failures) failed)")
+            }
+        }
+        let ticks = live.status.ticks
+        func us(_ ns: UInt64) -> String { "\(ns / 1_000) µs" }
+        let latency = "\(ticks.count) ticks: late by p50 \(us(ticks.latenessP50Ns)), p99 \(us(ticks.latenessP99Ns)), max \(us(ticks.maxLatenessNs)); \(ticks.overruns) overrun\(ticks.overruns == 1 ? "" : "s")"
+        add("rt.latency", ticks.overruns == 0 ? .pass : .warn(remedy: "give the tick real-time priority ([daemon] realtime_priority = 80 in the site file) and keep other load off the board"), latency)
+        if let device = live.watchdog {
+            add("watchdog", .pass, "\(device) armed by the daemon")
+        } else {
+            add("watchdog", device.site.daemon.watchdogDevice == nil ? .skip : .warn(remedy: "see why in the log (journalctl -u crossguard -b | grep watchdog)"),
+                device.site.daemon.watchdogDevice == nil ? "the site sets no [daemon] watchdog" : "the daemon runs without its watchdog")
+        }
+        let status = live.status
+        if status.detectorSuspect {
+            add("detector.suspect", .warn(remedy: "check the on-crossing detector (docs/field-guide.md): the clearance runs to its maximum until it triggers again"),
+                "the on-crossing detector has not triggered through a whole clearance")
+        }
+        if status.failedLamps != OutputSet() {
+            add("lamps", .fail(remedy: "replace the lamps named (docs/field-guide.md), then prove them with the lamp test"), "failed lamps: \(status.failedLamps.jsonNames)")
         }
     }
 }

@@ -7,6 +7,7 @@ import CrossguardRuntime
 import CrossguardSim
 import CrossguardTOML
 import CrossguardUplinkNIO
+import Synchronization
 
 /// `crossguard run`: the roadside daemon. Real lines, a real-time tick thread, the outbox and the uplink,
 /// the watchdog and systemd; SIGTERM or SIGINT leaves every output inactive, says `offline` and exits 0.
@@ -57,7 +58,7 @@ struct Run: ParsableCommand {
             for problem in problems { logLine("run: \(device.boardPath): \(problem.detail)") }
             throw ExitCode(1)
         }
-        try Daemon(device: device, bank: bank, parts: parts, uplink: uplink, stop: stop).run()
+        try Daemon(device: device, bank: bank, parts: parts, uplink: uplink, stop: stop, simulated: simulated).run()
     }
 
     /// The board's I2C parts, each brought up once: a part that does not answer at start is a start-up
@@ -169,6 +170,8 @@ struct Daemon {
     let parts: I2CPartsOpened
     let uplink: UplinkOptions
     let stop: StopRequest
+    /// `run --simulated`: the checks of `diag.run` then skip what only a roadside board has.
+    let simulated: Bool
 
     func run() throws {
         let site = device.site
@@ -184,10 +187,18 @@ struct Daemon {
         let keeper = LatchKeeper(record: FileRecord(directory: stateDir, name: "latch"))
         let commands = CommandMailbox()
         let feed = UplinkFeed(site: site, stamp: eventStamp(tickMs: site.tickMs))
+        // diag.run: the daemon's own checks, on the uplink's thread, from what it holds (the watchdog is
+        // armed below, after the uplink starts).
+        let armed = ArmedWatchdog()
+        let live: @Sendable () -> String? = { [device, simulated, poller = parts.poller] in
+            var checks = DiagChecks(simulated: simulated, durationMs: 0, stateDir: stateDir,
+                                    live: LiveFacts(parts: poller?.health, status: feed.status, watchdog: armed.device))
+            return checks.run(boardPath: device.boardPath, sitePath: device.sitePath).json
+        }
         let start: UplinkStart
         do {
             start = try startUplink(site: site, options: uplink, feed: feed, commands: commands, logEvents: true,
-                                    diagnostics: { latchDiagnostics(keeper) },
+                                    diagnostics: { latchDiagnostics(keeper) }, report: live,
                                     latchPersisted: { !keeper.health.pending }, log: logLine)
         } catch {
             logLine("run: \(error)")
@@ -212,6 +223,7 @@ struct Daemon {
             do {
                 watchdog = try HardwareWatchdog(device: path, timeoutSeconds: settings.watchdogTimeoutSeconds)
                 logLine("run: watchdog \(path) armed, \(watchdog!.timeoutSeconds) s")
+                armed.device = path
             } catch {
                 logLine("run: \(error.detail); running without the hardware watchdog")
             }
@@ -246,6 +258,15 @@ struct ProcessThreads: DaemonThreads {
 extension UplinkService: DaemonUplink {}
 extension HardwareWatchdog: DaemonWatchdog {}
 extension SystemdNotifier: DaemonNotifier {}
+
+/// The watchdog device the daemon armed, set once at start and read by `diag.run` on the uplink's thread.
+final class ArmedWatchdog: @unchecked Sendable {
+    private let lock = Mutex<String?>(nil)
+    var device: String? {
+        get { lock.withLock { $0 } }
+        set { lock.withLock { $0 = newValue } }
+    }
+}
 
 /// The latch record's state for `diag.run`: "ok", or what keeps the kept latch from being current.
 func latchDiagnostics(_ keeper: LatchKeeper) -> String {

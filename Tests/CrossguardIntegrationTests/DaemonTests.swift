@@ -1,3 +1,4 @@
+import CrossguardTestSupport
 import Foundation
 import Testing
 
@@ -23,6 +24,19 @@ struct DaemonTests {
         let reply = sub.lines.first { $0.hasPrefix("crossguard/it-device/cmd/result ") } ?? ""
         #expect(reply.contains(#""id":"d1","type":"diag.run","ok":true"#), "\(reply)")
         #expect(reply.contains(#""lateness_us":{"p50":"#) && reply.contains(#""latch":"ok""#), "\(reply)")
+        // The daemon's own checks: the document diag --json prints, the last member of the result.
+        if let at = reply.range(of: #","diag":"#), reply.hasSuffix("}}") {
+            let document = String(reply[at.upperBound...].dropLast(2))
+            #expect(try JSONSchemaSubset.load("diag").errors(in: Array(document.utf8)) == [], "\(document)")
+            let json = reply.dropFirst("crossguard/it-device/cmd/result ".count)
+            #expect(try JSONSchemaSubset.load("command-result").errors(in: Array(json.utf8)) == [], "\(json)")
+            #expect(document.contains(#""id":"gpio.lines","status":"pass""#), "\(document)")
+            #expect(document.contains(#""id":"rt.latency","status":"#) && document.contains(#""id":"state.format","status":"pass""#), "\(document)")
+            #expect(document.contains(#""id":"outbox","status":"pass""#), "\(document)")
+        } else {
+            Issue.record("no diag document at the end of \(reply)")
+        }
+
         device.process.terminate()  // SIGTERM
         #expect(device.wait(seconds: 10) == 0, "\(device.text)")
         #expect(device.text.contains("outputs left inactive"), "\(device.text)")

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Keywords checked: `type` (a name or a list of names), `properties`, `required`, `additionalProperties`
 /// (true or false only), `items` (one schema), `enum`, `const`, `minimum`, `maximum`, `minLength`,
-/// `maxLength`, `pattern`, `minItems`, `maxItems`, `uniqueItems`, `allOf`, `if` with `then`. Ignored:
+/// `maxLength`, `pattern`, `minItems`, `maxItems`, `uniqueItems`, `allOf`, `if` with `then`, and `$ref` to
+/// another schema of `schemas/` by its `$id` (applied as an `allOf` member). Ignored:
 /// `$schema`, `$id`, `title`, `description`, `examples`. Any other keyword makes `init` throw, so a schema
 /// can never rely on a rule nobody checks.
 ///
@@ -67,7 +68,7 @@ public struct JSONSchemaSubset: Sendable {
     /// The keywords this validator checks.
     static let keywords: Set<String> = [
         "type", "properties", "required", "additionalProperties", "items", "enum", "const", "minimum", "maximum",
-        "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "allOf", "if", "then",
+        "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "allOf", "if", "then", "$ref",
     ]
     /// The keywords it reads past: annotations that constrain nothing.
     static let annotations: Set<String> = ["$schema", "$id", "title", "description", "examples"]
@@ -249,6 +250,16 @@ public struct JSONSchemaSubset: Sendable {
                     let compiled = try compile(member, at: "\(path)/allOf/\(index)")
                     node.allOf.append(compiled)
                 }
+            case "$ref":
+                // Only another of the repository's schemas, by its `$id`; it applies as an allOf member would.
+                let base = "https://crossguard.example/schemas/", suffix = ".schema.json"
+                guard case .string(let target) = entry, target.hasPrefix(base), target.hasSuffix(suffix) else {
+                    throw problem(key, "must be the $id of a schema in schemas/ (\(base)<name>\(suffix))")
+                }
+                let name = String(target.dropFirst(base.count).dropLast(suffix.count))
+                let url = schemasFolder.appendingPathComponent(name + suffix)
+                guard let data = FileManager.default.contents(atPath: url.path) else { throw problem(key, "\(url.path) does not exist") }
+                node.allOf.append(try compile(try parse([UInt8](data)), at: "\(path)/$ref(\(name))"))
             default:
                 break  // `if` and `then`, below
             }

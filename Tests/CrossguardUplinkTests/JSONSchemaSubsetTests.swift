@@ -224,6 +224,15 @@ struct JSONSchemaSubsetTests {
         }
     }
 
+    @Test func aReferenceToAnotherSchemaHoldsTheValueToIt() throws {
+        let schema = try JSONSchemaSubset.load("command-result")
+        let reply = #"{"id":"d1","type":"diag.run","ok":true,"error":null,"result":{"uptime_s":1,"diag":%@}}"#
+        let good = #"{"board":"b","site":"s","simulated":true,"result":"pass","counts":{"pass":1,"warn":0,"fail":0,"skip":0},"checks":[{"id":"config","status":"pass","detail":"ok","remedy":null}]}"#
+        #expect(schema.errors(in: Array(reply.replacingOccurrences(of: "%@", with: good).utf8)) == [])
+        let bad = good.replacingOccurrences(of: #""status":"pass""#, with: #""status":"fine""#)
+        #expect(schema.errors(in: Array(reply.replacingOccurrences(of: "%@", with: bad).utf8)) != [])
+    }
+
     @Test("each schema names itself, closes every object and describes every property", arguments: publishedSchemaNames)
     func schemaIsClosedAndDescribed(name: String) throws {
         let file = try fileValue(name)
