@@ -508,6 +508,21 @@ run_diag "$ABSENT_I2C"
 check "(j) diag, absent I2C part: exit status 1" eq "$DIAG_EXIT" 1
 check "(j) diag, absent I2C part: the remedy says nothing answers there" diag_has "i2c.i2c-$BUS.0x31" FAIL "-> nothing answers at 0x31 on /dev/i2c-$BUS: check the part's power, wiring and address (sudo i2cdetect -y $BUS)"
 
+# A part taken by a kernel driver: i2c-core's built-in "dummy" driver bound to the kerb sensor's address
+# (as a dtoverlay's driver would be). i2c-dev refuses the address (EBUSY); the remedy's unbind frees it.
+_dev=$BUS-0029
+if check "(j) diag, part taken by a driver: new_device dummy 0x29" sh -c "echo dummy 0x29 > /sys/bus/i2c/devices/i2c-$BUS/new_device"; then
+  run_diag "$BOARD"
+  check "(j) diag, part taken by a driver: exit status 1" eq "$DIAG_EXIT" 1
+  check "(j) diag, part taken by a driver: named as a kernel driver's" diag_has "i2c.i2c-$BUS.0x29" FAIL "a kernel driver owns this address"
+  check "(j) diag, part taken by a driver: the remedy unbinds it" diag_has "i2c.i2c-$BUS.0x29" FAIL "-> a kernel driver owns the part: remove its dtoverlay from /boot/firmware/config.txt, or unbind it (echo $_dev | sudo tee /sys/bus/i2c/devices/$_dev/driver/unbind)"
+  # The remedy as a technician would type it (without sudo: the guest runs as root).
+  check "(j) diag, part taken by a driver: the remedy's command runs" sh -c "echo $_dev > /sys/bus/i2c/devices/$_dev/driver/unbind"
+  run_diag "$BOARD"
+  check "(j) diag, part taken by a driver: after the unbind the part answers" diag_has "i2c.i2c-$BUS.0x29" PASS "vl53l0x at 0x29"
+  echo 0x29 > "/sys/bus/i2c/devices/i2c-$BUS/delete_device"
+fi
+
 # Run as an unprivileged user (nobody): the chip's device file is root's alone before the udev rules.
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > /etc/passwd
 printf 'root:x:0:\nnogroup:x:65534:\n' > /etc/group
