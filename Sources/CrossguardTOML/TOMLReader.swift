@@ -192,10 +192,10 @@ struct TOMLReader {
         switch peek() {
         case UInt8(ascii: "\"")?:
             if peek(1) == UInt8(ascii: "\""), peek(2) == UInt8(ascii: "\"") { throw failure("a key cannot be a multi-line string") }
-            return try basicString()
+            return try string(quote: UInt8(ascii: "\""))
         case UInt8(ascii: "'")?:
             if peek(1) == UInt8(ascii: "'"), peek(2) == UInt8(ascii: "'") { throw failure("a key cannot be a multi-line string") }
-            return try literalString()
+            return try string(quote: UInt8(ascii: "'"))
         default:
             let start = pos
             while let byte = peek(), Self.isBareKeyByte(byte) { pos += 1 }
@@ -218,10 +218,8 @@ struct TOMLReader {
         guard let byte = peek() else { throw failure("expected a value, found the end of the file") }
         let value: ConfigValue
         switch byte {
-        case UInt8(ascii: "\""):
-            value = .string(peek(1) == byte && peek(2) == byte ? try multilineBasicString() : try basicString())
-        case UInt8(ascii: "'"):
-            value = .string(peek(1) == byte && peek(2) == byte ? try multilineLiteralString() : try literalString())
+        case UInt8(ascii: "\""), UInt8(ascii: "'"):
+            value = .string(peek(1) == byte && peek(2) == byte ? try multilineString(quote: byte) : try string(quote: byte))
         case UInt8(ascii: "["):
             return try array()
         case UInt8(ascii: "{"):
@@ -321,20 +319,22 @@ struct TOMLReader {
 
     // MARK: Strings
 
-    private mutating func basicString() throws(Failure) -> String {
-        let open = (line, column)
+    /// A one-line string: basic (`"…"`, with escapes) or literal (`'…'`, as written).
+    private mutating func string(quote: UInt8) throws(Failure) -> String {
+        let open = (line, column), basic = quote == UInt8(ascii: "\"")
+        let closing = basic ? "'\"'" : "\"'\"", multi = basic ? "\"\"\"…\"\"\"" : "'''…'''"
         pos += 1
         var out: [UInt8] = []
         while true {
-            guard let byte = peek() else { throw failure("the string opened at line \(open.0), column \(open.1) is not closed with '\"'") }
+            guard let byte = peek() else { throw failure("the string opened at line \(open.0), column \(open.1) is not closed with \(closing)") }
             switch byte {
-            case UInt8(ascii: "\""):
+            case quote:
                 pos += 1
                 return String(decoding: out, as: UTF8.self)
-            case UInt8(ascii: "\\"):
+            case UInt8(ascii: "\\") where basic:
                 try escape(into: &out)
             case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                throw failure("the string opened at line \(open.0), column \(open.1) ends at the end of the line; a string on several lines is written \"\"\"…\"\"\"")
+                throw failure("the string opened at line \(open.0), column \(open.1) ends at the end of the line; a string on several lines is written \(multi)")
             default:
                 try checkTextByte(byte, in: "a string")
                 out.append(byte)
@@ -343,18 +343,22 @@ struct TOMLReader {
         }
     }
 
-    private mutating func multilineBasicString() throws(Failure) -> String {
-        let open = (line, column)
+    /// A multi-line string: basic (`"""…"""`) or literal (`'''…'''`). The newline straight after the
+    /// opening quotes is not part of it; in a basic one a backslash at the end of a line joins the next
+    /// non-blank text (blanks and newlines go).
+    private mutating func multilineString(quote: UInt8) throws(Failure) -> String {
+        let open = (line, column), basic = quote == UInt8(ascii: "\"")
         pos += 3
-        try skipFirstNewline()
+        if peek() == UInt8(ascii: "\n") || peek() == UInt8(ascii: "\r") { try newline() }
         var out: [UInt8] = []
         while true {
-            guard let byte = peek() else { throw failure("the string opened at line \(open.0), column \(open.1) is not closed with '\"\"\"'") }
+            guard let byte = peek() else {
+                throw failure("the string opened at line \(open.0), column \(open.1) is not closed with \(basic ? "'\"\"\"'" : "\"'''\"")")
+            }
             switch byte {
-            case UInt8(ascii: "\""):
+            case quote:
                 if try closesMultiline(quote: byte, into: &out) { return String(decoding: out, as: UTF8.self) }
-            case UInt8(ascii: "\\"):
-                // A backslash at the end of a line joins the next non-blank text: blanks and newlines go.
+            case UInt8(ascii: "\\") where basic:
                 var ahead = pos + 1
                 while ahead < bytes.count, bytes[ahead] == UInt8(ascii: " ") || bytes[ahead] == UInt8(ascii: "\t") { ahead += 1 }
                 if ahead < bytes.count, bytes[ahead] == UInt8(ascii: "\n") || bytes[ahead] == UInt8(ascii: "\r") {
@@ -367,45 +371,6 @@ struct TOMLReader {
                 } else {
                     try escape(into: &out)
                 }
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                out += try newline()
-            default:
-                try checkTextByte(byte, in: "a string")
-                out.append(byte)
-                pos += 1
-            }
-        }
-    }
-
-    private mutating func literalString() throws(Failure) -> String {
-        let open = (line, column)
-        pos += 1
-        let start = pos
-        while true {
-            guard let byte = peek() else { throw failure("the string opened at line \(open.0), column \(open.1) is not closed with \"'\"") }
-            switch byte {
-            case UInt8(ascii: "'"):
-                pos += 1
-                return String(decoding: bytes[start..<(pos - 1)], as: UTF8.self)
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                throw failure("the string opened at line \(open.0), column \(open.1) ends at the end of the line; a string on several lines is written '''…'''")
-            default:
-                try checkTextByte(byte, in: "a string")
-                pos += 1
-            }
-        }
-    }
-
-    private mutating func multilineLiteralString() throws(Failure) -> String {
-        let open = (line, column)
-        pos += 3
-        try skipFirstNewline()
-        var out: [UInt8] = []
-        while true {
-            guard let byte = peek() else { throw failure("the string opened at line \(open.0), column \(open.1) is not closed with \"'''\"") }
-            switch byte {
-            case UInt8(ascii: "'"):
-                if try closesMultiline(quote: byte, into: &out) { return String(decoding: out, as: UTF8.self) }
             case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
                 out += try newline()
             default:
@@ -430,11 +395,6 @@ struct TOMLReader {
         out += repeatElement(quote, count: run - 3)
         pos += run
         return true
-    }
-
-    /// A newline straight after the opening quotes of a multi-line string is not part of it.
-    private mutating func skipFirstNewline() throws(Failure) {
-        if peek() == UInt8(ascii: "\n") || peek() == UInt8(ascii: "\r") { try newline() }
     }
 
     private mutating func escape(into out: inout [UInt8]) throws(Failure) {
