@@ -15,7 +15,9 @@ struct Diag: ParsableCommand {
             WARN and FAIL the remedy. Run it with the daemon stopped (sudo systemctl stop crossguard): while the \
             daemon holds the lines, the line and part checks are skipped. With no --board, the built-in \
             simulated board is checked (as with --simulated), so a laptop passes. --json prints one JSON \
-            document (schemas/diag.schema.json) instead of the text.
+            document (schemas/diag.schema.json) instead of the text. --lamp-test (daemon stopped) lights every \
+            output in turn, all-red between, never a walk without the red or with a green or amber, and reads \
+            each lamp back where a sense line or current monitor watches it.
             Exit status: 0 when every check passes or is skipped, 2 when there are warnings and no failure, \
             1 when any check fails.
             """)
@@ -34,10 +36,21 @@ struct Diag: ParsableCommand {
     @Option(help: "The daemon's state directory to check (default /var/lib/crossguard on a real board; none when simulated).")
     var stateDir: String?
 
+    @Flag(help: "Light every lamp in turn and read it back (refused while the daemon runs). Vehicles see red while pedestrian lamps are tested; pedestrians see don't walk while amber and green are.")
+    var lampTest = false
+
+    @Option(help: "How long each lamp-test step holds its lamps, e.g. 1s.")
+    var lampStep = "1s"
+
     func validate() throws {
         switch DurationText.milliseconds(duration) {
         case .failure(let error): throw ValidationError("--duration \(duration): \(error)")
         case .success(let ms) where !(10...600_000).contains(ms): throw ValidationError("--duration \(duration) is outside 10 ms–10 min")
+        case .success: break
+        }
+        switch DurationText.milliseconds(lampStep) {
+        case .failure(let error): throw ValidationError("--lamp-step \(lampStep): \(error)")
+        case .success(let ms) where !(100...10_000).contains(ms): throw ValidationError("--lamp-step \(lampStep) is outside 100 ms–10 s")
         case .success: break
         }
     }
@@ -49,7 +62,8 @@ struct Diag: ParsableCommand {
         // The built-in simulated board is only ever simulated: it names a chip no kernel has.
         let simulate = simulated || files.board == nil
         var checks = DiagChecks(simulated: simulate, durationMs: durationMs,
-                                stateDir: stateDir ?? (simulate ? nil : "/var/lib/crossguard"))
+                                stateDir: stateDir ?? (simulate ? nil : "/var/lib/crossguard"),
+                                lampStepMs: lampTest ? try DurationText.milliseconds(lampStep).get() : nil)
         let report = checks.run(boardPath: boardPath, sitePath: sitePath)
         print(json ? report.json : report.text, terminator: json ? "\n" : "")
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }

@@ -23,14 +23,17 @@ struct DiagChecks {
     /// Set when the running daemon checks itself (`diag.run`): what it knows replaces what `diag` would
     /// probe, since it holds the lines, polls the parts and runs the ticks.
     let live: LiveFacts?
+    /// Set for `--lamp-test`: how long each step of the lamp test holds its lamps, in ms.
+    let lampStepMs: Int?
     private var checks: [DiagCheck] = []
 
     /// Checks of the given kind.
-    init(simulated: Bool, durationMs: Int, stateDir: String?, live: LiveFacts? = nil) {
+    init(simulated: Bool, durationMs: Int, stateDir: String?, live: LiveFacts? = nil, lampStepMs: Int? = nil) {
         self.simulated = simulated
         self.durationMs = durationMs
         self.stateDir = stateDir
         self.live = live
+        self.lampStepMs = lampStepMs
     }
 
     private mutating func add(_ id: String, _ outcome: DiagOutcome, _ detail: String) {
@@ -59,6 +62,7 @@ struct DiagChecks {
             i2c(device.board, daemon: daemon)
             realTime(device.site)
             watchdog(device.site, daemon: daemon)
+            if let lampStepMs { lampTest(device, daemon: daemon, stepMs: lampStepMs) }
         }
         systemd()
         clock()
@@ -455,6 +459,73 @@ extension DiagChecks {
             add("outbox", .warn(remedy: "the uplink has not delivered them: check the broker and the network (journalctl -u crossguard); they are kept and sent once it connects"), detail)
         } else {
             add("outbox", .pass, detail)
+        }
+    }
+}
+
+extension DiagChecks {
+    /// `--lamp-test`: every output lit in the safe order of `LampTestPlan`, each read back by its lamp
+    /// sensor or current monitor. Refused while the daemon holds the lines.
+    fileprivate mutating func lampTest(_ device: DeviceFiles, daemon: [Int32], stepMs: Int) {
+        guard daemon.isEmpty else {
+            return add("lamp.test", .fail(remedy: "stop the daemon first: sudo systemctl stop crossguard (the lamp test drives the lamps itself)"),
+                       "the daemon holds the lines (pid \(daemon.map(String.init).joined(separator: ", ")))")
+        }
+        let gpio = device.board.gpioLinesOnly
+        // The current monitors that watch lamps, polled on this thread while each step holds.
+        var monitorsBoard = device.board
+        monitorsBoard.i2c = device.board.i2c.filter { $0.role?.sensedLamp != nil }
+        let bank: LineBank
+        var poller: SensorPoller?
+        var hub: SensorHub?
+        do throws(HardwareError) {
+            bank = simulated ? SimulatedLineBank(board: gpio) : try GPIODLineBank(inputs: gpio.inputs.map(\.gpio), outputs: gpio.outputs.map(\.gpio))
+            if !simulated && !monitorsBoard.i2c.isEmpty {
+                let made = try I2CParts.make(board: monitorsBoard) { (path: String) throws(HardwareError) in try LinuxI2CBus(path: path) }
+                let opened = SensorHub(board: monitorsBoard)
+                let polling = SensorPoller(hub: opened, sensors: made.sensors, display: nil, expanders: [])
+                if let failed = polling.startAll(nowMs: (MonotonicTickClock.nowNs() / 1_000_000)).first { throw failed.error }
+                (hub, poller) = (opened, polling)
+            }
+        } catch {
+            return add("lamp.test", .fail(remedy: "fix the line and part failures above first, then run the lamp test again"), error.detail)
+        }
+        let plan = LampTestPlan(outputs: gpio.outputRoles, hybrid: device.site.profile.kind == .hybridBeacon)
+        let findings: [(role: OutputRole, finding: LampTestRun.Finding)]
+        do throws(HardwareError) {
+            findings = try LampTestRun.run(board: gpio, plan: plan, bank: bank, hold: {
+                let end = (MonotonicTickClock.nowNs() / 1_000_000) + UInt64(stepMs)
+                repeat {
+                    _ = poller?.pass(nowMs: (MonotonicTickClock.nowNs() / 1_000_000))
+                    var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+                    nanosleep(&pause, nil)
+                } while (MonotonicTickClock.nowNs() / 1_000_000) < end
+            }, monitors: {
+                guard let hub else { return [] }
+                return hub.roleSensors.indices.compactMap { i in hub.roleSensors[i].role?.sensedLamp.map { (lamp: $0, lit: hub.sample(i).level) } }
+            })
+        } catch {
+            return add("lamp.test", .fail(remedy: "check the GPIO chip (the gpio checks above); every output was left inactive"), error.detail)
+        }
+        for (role, finding) in findings {
+            let id = "lamp.\(role.name)"
+            switch finding {
+            case .followed(let steps):
+                add(id, .pass, "lit and dark as commanded through the test (lit in \(steps) step\(steps == 1 ? "" : "s"), read back by its sensor)")
+            case .staysDark:
+                add(id, .fail(remedy: "replace the lamp, then run the lamp test again; if a new lamp stays dark too, check its driver, fuse and wiring"),
+                    "stays dark when lit: its sensor read no lamp")
+            case .staysLit:
+                add(id, .fail(remedy: "its driver or wiring keeps it on: check the driver's output stage and the wiring for a short to the supply"),
+                    "stays lit when commanded dark")
+            case .unsensed:
+                add(id, .skip, "lit for \(DurationText.format(milliseconds: stepMs)); nothing reads it back, so look at it")
+            case .untested(let reason):
+                add(id, .skip, "not lit: \(reason)")
+            }
+        }
+        for output in device.board.outputs where !gpio.outputs.contains(where: { $0.role == output.role }) {
+            add("lamp.\(output.role.name)", .skip, "on an expander: the lamp test drives the GPIO lines only")
         }
     }
 }

@@ -544,7 +544,24 @@ run_diag "$BOARD"
 check "(j) diag, daemon running: the lines are skipped" diag_has gpio.lines SKIP "the daemon is running (pid $CG_PID)"
 check "(j) diag, daemon running: the I2C parts are skipped" diag_has i2c.parts SKIP "the daemon is running"
 check "(j) diag, daemon running: no failure" no_fail
+run_lamp_test() { DIAG=$("$CG" diag --board "$BOARD" --site "$SITE" --state-dir /tmp --duration 10ms --lamp-test --lamp-step 500ms 2>&1); DIAG_EXIT=$?; }
+run_lamp_test
+check "(j) lamp test, daemon running: refused" diag_has lamp.test FAIL "-> stop the daemon first: sudo systemctl stop crossguard"
 kill -TERM "$CG_PID"; wait_exit "$CG_PID" 10
+
+# --lamp-test on the kernel's lines: every lamp in turn, the current monitors (fed by the lamp feedback)
+# reading theirs back; then with the sensed red blown.
+run_lamp_test
+printf '%s\n' "$DIAG" | grep '^[A-Z]*  lamp\.' | sed 's/^/  lamp-test| /'
+check "(j) lamp test: the INA226-sensed red lit and dark as commanded" diag_has lamp.vehicle.red PASS "lit and dark as commanded"
+check "(j) lamp test: no failure" no_fail
+lamp_blow vehicle.red
+run_lamp_test
+printf '%s\n' "$DIAG" | grep -A1 '^FAIL  lamp\.' | sed 's/^/  lamp-test blown| /'
+check "(j) lamp test, blown red: exit status 1" eq "$DIAG_EXIT" 1
+check "(j) lamp test, blown red: it stays dark when lit" diag_has lamp.vehicle.red FAIL "stays dark when lit"
+check "(j) lamp test, blown red: the remedy replaces the lamp" diag_has lamp.vehicle.red FAIL "-> replace the lamp, then run the lamp test again"
+lamp_mend vehicle.red
 
 # ------------------------------------------------------------- (i) udev rules ----
 # udev/99-crossguard.rules under Debian 12's own udevadm, against the gpio-sim chip and i2c-stub's bus:
