@@ -1,5 +1,8 @@
+#define _GNU_SOURCE
 #include "crossguard_linux.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <errno.h>
 #include <linux/watchdog.h>
 #include <sys/ioctl.h>
@@ -28,4 +31,8 @@ int cg_clock_synchronised(void) {
 
 int cg_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) == 0 ? 0 : -errno;
+}
+
+int cg_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
 }

@@ -11,6 +11,9 @@ public enum StateMark {
     public static let format = 1
     /// The mark's file name in the state directory.
     public static let fileName = "state-format"
+    /// The exit status of a start refused by the mark (EX_CONFIG of sysexits.h): the unit names it in
+    /// RestartPreventExitStatus=, so systemd does not start the refused binary again every two seconds.
+    public static let refusalExitStatus: Int32 = 78
 
     /// What a mark's text says about a directory, for this binary.
     public enum Reading: Equatable, Sendable {
@@ -44,9 +47,11 @@ public enum StateMark {
             /// The mark could not be read at all (permissions, I/O).
             case cannotRead
         }
+        /// What stopped the start.
         public var kind: Kind
         /// The sentence for the log: the directory, what is wrong, what to do.
         public var message: String
+        /// The message, as logged.
         public var description: String { message }
     }
 

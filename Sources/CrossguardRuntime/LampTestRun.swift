@@ -20,24 +20,36 @@ public enum LampTestRun {
     }
 
     /// Runs the plan on `bank` (the board's GPIO lines, `board` in the bank's order). After each step's
-    /// write, `hold` waits (and polls what needs polling); `monitors` then gives what each current monitor
-    /// reads (the lamp it watches, lit or not). Each sensor counts on its own, so a second lamp of a role
-    /// that stays dark is not hidden by the first. Every output is written inactive at the end, also after
-    /// an error.
-    public static func run(board: BoardConfig, plan: LampTestPlan, bank: LineBank, hold: () -> Void,
+    /// write, `hold` waits the given ms (and polls what needs polling): `stepMs`, or `clearanceMs` for the
+    /// all-red after a walk. `monitors` then gives what each current monitor reads (the lamp it watches,
+    /// lit or not). Each sensor counts on its own, so a second lamp of a role that stays dark is not hidden
+    /// by the first. A red that reads dark in an all-red step keeps every later walk dark: nothing would
+    /// hold the traffic. Every output is written inactive at the end, also after an error.
+    public static func run(board: BoardConfig, plan: LampTestPlan, bank: LineBank, stepMs: Int, clearanceMs: Int, hold: (Int) -> Void,
                            monitors: () -> [(lamp: OutputRole, lit: Bool)]) throws(HardwareError) -> [(role: OutputRole, finding: Finding)] {
         let senseLines = board.inputs.indices.filter { board.inputs[$0].role.sensedLamp != nil }
         let sensors = OutputSet(senseLines.compactMap { board.inputs[$0].role.sensedLamp } + board.i2c.compactMap { $0.role?.sensedLamp })
         var samples = [LineSample](repeating: LineSample(level: false), count: bank.inputCount)
         var wrongDark = OutputSet(), wrongLit = OutputSet(), seen = OutputSet()
         var litSteps: [OutputRole: Int] = [:]
+        var redReadDark = false
+        var walkShown = false
+        var kept: [OutputRole: String] = [:]
         defer { try? bank.writeOutputs([Bool](repeating: false, count: bank.outputCount)) }
         for step in plan.steps {
+            if redReadDark, let role = step.testing, role == .pedWalk || role == .apsWalk {
+                kept[role] = "a vehicle red read dark, so no walk was lit: replace the red first, then test again"
+                continue
+            }
             try bank.writeOutputs(board.outputs.map { step.lit.contains($0.role) })
-            hold()
+            // The clearance is held only after a walk was shown (one skipped for a dark red needs none).
+            hold(step.clearance && walkShown ? clearanceMs : stepMs)
+            if step.clearance { walkShown = false }
+            if step.lit.contains(.pedWalk) || step.lit.contains(.apsWalk) { walkShown = true }
             try bank.sampleInputs(into: &samples)
             let readings = monitors() + senseLines.map { (lamp: board.inputs[$0].role.sensedLamp!, lit: samples[$0].level) }
             for reading in readings {
+                if step.testing == nil && !reading.lit && (reading.lamp == .vehicleRed || reading.lamp == .vehicleRedRight) { redReadDark = true }
                 let commanded = step.lit.contains(reading.lamp)
                 if commanded && !reading.lit { wrongDark.insert(reading.lamp) }
                 if !commanded && reading.lit { wrongLit.insert(reading.lamp) }
@@ -49,6 +61,8 @@ public enum LampTestRun {
         for role in OutputRole.allCases where board.outputRoles.contains(role) {
             if let untested = plan.untested.first(where: { $0.role == role }) {
                 findings.append((role, .untested(untested.reason)))
+            } else if let reason = kept[role] {
+                findings.append((role, .untested(reason)))
             } else if wrongDark.contains(role) {
                 findings.append((role, .staysDark))
             } else if wrongLit.contains(role) {

@@ -42,7 +42,9 @@ public struct OutboxSurvey: Equatable, Sendable {
 
     /// A damaged span and the segment it is in.
     public struct Damaged: Equatable, Sendable {
+        /// The segment's number.
         public var segment: UInt64
+        /// Where in it, how long, and why it is not a record.
         public var span: JournalScan.Damage
     }
 }

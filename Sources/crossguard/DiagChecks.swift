@@ -53,11 +53,24 @@ struct DiagChecks {
         case .success(let loaded): device = loaded
         }
         add("config", .pass, "board \(device.board.name) and site \(device.site.deviceID) load and agree")
+        return checksAfterConfig(device)
+    }
+
+    /// Runs every check for files already loaded: `diag.run` passes what the daemon runs, not what the
+    /// files say now.
+    mutating func run(loaded device: DeviceFiles) -> DiagReport {
+        checks = []
+        versions()
+        add("config", .pass, "board \(device.board.name) and site \(device.site.deviceID), as loaded at the start")
+        return checksAfterConfig(device)
+    }
+
+    private mutating func checksAfterConfig(_ device: DeviceFiles) -> DiagReport {
         boardModel(device.board)
         if let live {
             liveChecks(device, live)
         } else {
-            let daemon = simulated ? [] : SystemFacts.daemonProcesses(board: boardPath)
+            let daemon = simulated ? [] : SystemFacts.daemonProcesses(board: device.boardPath)
             if simulated { simulatedLines(device.board) } else { gpio(device.board, daemon: daemon) }
             i2c(device.board, daemon: daemon)
             realTime(device.site)
@@ -67,7 +80,7 @@ struct DiagChecks {
         systemd()
         clock()
         state()
-        return DiagReport(board: "\(device.board.name) (\(boardPath))", site: "\(device.site.deviceID) (\(sitePath))",
+        return DiagReport(board: "\(device.board.name) (\(device.boardPath))", site: "\(device.site.deviceID) (\(device.sitePath))",
                           simulated: simulated, checks: checks)
     }
 
@@ -389,14 +402,16 @@ struct DiagChecks {
         add("state.dir", mib < 16 ? .warn(remedy: "free space on the file system of \(dir): the outbox holds events there while the link is down") : .pass,
             "\(dir): writable, \(mib) MiB free")
         stateFormat(dir)
-        outbox(dir)
+        // The running daemon's own outbox figures are in diag.run's reply; reading the journal here would
+        // hold up the uplink's thread for as long as the journal is large.
+        if live == nil { outbox(dir) }
         let keeper = LatchKeeper(record: FileRecord(directory: dir, name: "latch"))
         let (latch, problem) = keeper.load()
         if let problem {
             add("state.latch", .warn(remedy: "the daemon stays in fail-safe until fault.reset: find the cause, then send fault.reset from the operations centre"), problem)
         } else if let latch {
             let since = SystemFacts.modifiedUnixMs("\(dir)/latch").map { " since \(RFC3339.format(unixMs: $0))" } ?? ""
-            add("state.latch", .warn(remedy: "find and fix the cause (docs/field-guide.md), then send fault.reset from the operations centre"),
+            add("state.latch", .warn(remedy: "find and fix the cause (/usr/share/doc/crossguard/field-guide.md), then send fault.reset from the operations centre"),
                 "fail-safe latched by \(latch.rule.name)\(since)")
         } else {
             add("state.latch", .pass, "no fail-safe latched")
@@ -418,7 +433,7 @@ extension DiagChecks {
         case .current(let writer):
             add("state.format", .pass, "format \(StateMark.format), written by \(writer)")
         case .newer(let n, let writer):
-            add("state.format", .fail(remedy: "install \(writer) or newer again (docs/deploy.md, rolling back); the directory is kept as it is"),
+            add("state.format", .fail(remedy: "install \(writer) or newer again (/usr/share/doc/crossguard/deploy.md, rolling back); the directory is kept as it is"),
                 "format \(n), written by \(writer); this crossguard \(firmwareVersion) reads format \(StateMark.format) only and will not start on it")
         case .unreadable(let why):
             add("state.format", .fail(remedy: "reinstall the version that wrote \(dir), or move the directory away to start with an empty one"),
@@ -493,8 +508,10 @@ extension DiagChecks {
         let plan = LampTestPlan(outputs: gpio.outputRoles, hybrid: device.site.profile.kind == .hybridBeacon)
         let findings: [(role: OutputRole, finding: LampTestRun.Finding)]
         do throws(HardwareError) {
-            findings = try LampTestRun.run(board: gpio, plan: plan, bank: bank, hold: {
-                let end = (MonotonicTickClock.nowNs() / 1_000_000) + UInt64(stepMs)
+            // After a walk, the all-red holds for the crossing's clearance and the all-red after it.
+            let clearanceMs = device.site.crossing.map { ($0.clearance + $0.allRedAfterClearance).value } ?? stepMs
+            findings = try LampTestRun.run(board: gpio, plan: plan, bank: bank, stepMs: stepMs, clearanceMs: max(stepMs, clearanceMs), hold: { ms in
+                let end = (MonotonicTickClock.nowNs() / 1_000_000) + UInt64(ms)
                 repeat {
                     _ = poller?.pass(nowMs: (MonotonicTickClock.nowNs() / 1_000_000))
                     var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
@@ -572,11 +589,11 @@ extension DiagChecks {
         }
         let status = live.status
         if status.detectorSuspect {
-            add("detector.suspect", .warn(remedy: "check the on-crossing detector (docs/field-guide.md): the clearance runs to its maximum until it triggers again"),
+            add("detector.suspect", .warn(remedy: "check the on-crossing detector (/usr/share/doc/crossguard/field-guide.md): the clearance runs to its maximum until it triggers again"),
                 "the on-crossing detector has not triggered through a whole clearance")
         }
         if status.failedLamps != OutputSet() {
-            add("lamps", .fail(remedy: "replace the lamps named (docs/field-guide.md), then prove them with the lamp test"), "failed lamps: \(status.failedLamps.jsonNames)")
+            add("lamps", .fail(remedy: "replace the lamps named (/usr/share/doc/crossguard/field-guide.md), then prove them with the lamp test"), "failed lamps: \(status.failedLamps.jsonNames)")
         }
     }
 }

@@ -182,7 +182,7 @@ struct Daemon {
         // Before anything in it is read: a directory a newer version wrote is left as it is.
         do { try StateMark.claim(directory: stateDir, log: logLine) } catch {
             logLine("run: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(StateMark.refusalExitStatus)
         }
         let keeper = LatchKeeper(record: FileRecord(directory: stateDir, name: "latch"))
         let commands = CommandMailbox()
@@ -193,7 +193,7 @@ struct Daemon {
         let live: @Sendable () -> String? = { [device, simulated, poller = parts.poller] in
             var checks = DiagChecks(simulated: simulated, durationMs: 0, stateDir: stateDir,
                                     live: LiveFacts(parts: poller?.health, status: feed.status, watchdog: armed.device))
-            return checks.run(boardPath: device.boardPath, sitePath: device.sitePath).json
+            return checks.run(loaded: device).json
         }
         let start: UplinkStart
         do {

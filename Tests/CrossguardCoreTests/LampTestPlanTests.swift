@@ -19,11 +19,16 @@ struct LampTestPlanTests {
                 #expect(step.lit.bits & ~outputs.bits == 0, "lights only the board's own outputs")
                 if let role = step.testing { #expect(step.lit.contains(role)) }
             }
+            // Every walk, seen or heard, is followed by the clearance all-red before anything else is lit.
+            for (i, step) in plan.steps.enumerated() where step.lit.contains(.pedWalk) || step.lit.contains(.apsWalk) {
+                let next = plan.steps.dropFirst(i + 1).first { !($0.lit.contains(.pedWalk) || $0.lit.contains(.apsWalk)) }
+                #expect(next?.clearance == true && next?.testing == nil)
+            }
             let tested = plan.steps.compactMap(\.testing)
             let untested = plan.untested.map(\.role)
             #expect(Set(tested.map(\.rawValue)).count == tested.count && OutputSet(tested + untested) == outputs)
             // Only a walk is ever left untested, and only where nothing could hold the traffic for it.
-            #expect(untested.allSatisfy { $0 == .pedWalk } && (untested.isEmpty || !outputs.contains(.vehicleRed) || (hybrid && !outputs.contains(.vehicleRedRight))))
+            #expect(untested.allSatisfy { $0 == .pedWalk || $0 == .apsWalk } && (untested.isEmpty || !outputs.contains(.vehicleRed) || (hybrid && !outputs.contains(.vehicleRedRight))))
             #expect(plan.steps.first?.testing == nil && plan.steps.last?.testing == nil, "starts and ends in the base")
         }
     }
@@ -50,5 +55,7 @@ struct LampTestPlanTests {
         #expect(LampTestPlan.conflict(in: OutputSet([.vehicleGreen, .vehicleAmber]), hybrid: false) == "a green with a red or an amber on the same head")
         #expect(LampTestPlan.conflict(in: OutputSet([.pedWalk, .pedDontWalk, .vehicleRed]), hybrid: false) == "walk and don't walk together")
         #expect(LampTestPlan.conflict(in: OutputSet([.vehicleRed, .vehicleRedRight, .pedWalk]), hybrid: true) == nil)
+        #expect(LampTestPlan.conflict(in: OutputSet([.apsWalk, .vehicleGreen]), hybrid: false) == "a walk without the vehicle red holding the traffic")
+        #expect(LampTestPlan.conflict(in: OutputSet([.apsWalk, .pedDontWalk, .vehicleRed]), hybrid: false) == "walk and don't walk together")
     }
 }

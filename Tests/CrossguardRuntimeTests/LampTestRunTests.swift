@@ -19,9 +19,11 @@ struct LampTestRunTests {
 
     func run(_ bank: SimulatedLineBank, _ board: BoardConfig, monitors: [(lamp: OutputRole, lit: Bool)] = []) throws -> [String: LampTestRun.Finding] {
         let plan = LampTestPlan(outputs: board.outputRoles, hybrid: false)
-        var holds = 0
-        let findings = try LampTestRun.run(board: board, plan: plan, bank: bank, hold: { holds += 1 }, monitors: { monitors })
-        #expect(holds == plan.steps.count)
+        var holds: [Int] = []
+        let findings = try LampTestRun.run(board: board, plan: plan, bank: bank, stepMs: 100, clearanceMs: 5_000, hold: { holds.append($0) }, monitors: { monitors })
+        if bank.lampFault("lamp.vehicle.red") == nil && bank.lampFault("lamp.vehicle.red.2") == nil {
+            #expect(holds == plan.steps.map { $0.clearance ? 5_000 : 100 }, "each step held, the clearance after the walk for its whole length")
+        }
         return Dictionary(uniqueKeysWithValues: findings.map { ($0.role.name, $0.finding) })
     }
 
@@ -38,16 +40,35 @@ struct LampTestRunTests {
         #expect(bank.outputLevels.allSatisfy { !$0.on }, "every output left inactive")
     }
 
-    @Test func aBlownLampStaysDarkAStuckOneStaysLitAndACopyIsNotHiddenByTheOther() throws {
+    @Test func aBlownLampStaysDarkAndAStuckOneStaysLit() throws {
         let board = sensedBoard()
         let bank = SimulatedLineBank(board: board)
         bank.setLampFault("lamp.vehicle.green", false)  // blown
         bank.setLampFault("lamp.ped.walk", true)        // stuck driver
-        bank.setLampFault("lamp.vehicle.red.2", false)  // the second red blown, the first sound
         let found = try run(bank, board)
         #expect(found["vehicle.green"] == .staysDark)
         #expect(found["ped.walk"] == .staysLit)
+        #expect(found["vehicle.red"] == .followed(steps: 13))
+    }
+
+    @Test func aBlownSecondRedIsNotHiddenByTheFirst() throws {
+        let board = sensedBoard()
+        let bank = SimulatedLineBank(board: board)
+        bank.setLampFault("lamp.vehicle.red.2", false)  // the second red blown, the first sound
+        bank.setLampFault("lamp.ped.walk", true)
+        let found = try run(bank, board)
         #expect(found["vehicle.red"] == .staysDark)
+        #expect(found["ped.walk"] == .untested("a vehicle red read dark, so no walk was lit: replace the red first, then test again"),
+                "with a red dark from the first all-red on, the walk is never lit (so its stuck driver is not seen yet)")
+    }
+
+    @Test func aWalkIsNeverLitOnceARedHasReadDark() throws {
+        let board = sensedBoard()
+        let bank = SimulatedLineBank(board: board)
+        bank.setLampFault("lamp.vehicle.red", false)
+        let found = try run(bank, board)
+        #expect(found["vehicle.red"] == .staysDark)
+        if case .untested? = found["ped.walk"] {} else { Issue.record("the walk was lit with a dark red: \(String(describing: found["ped.walk"]))") }
     }
 
     @Test func aCurrentMonitorsReadingCountsLikeASenseLine() throws {

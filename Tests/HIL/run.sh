@@ -544,7 +544,7 @@ run_diag "$BOARD"
 check "(j) diag, daemon running: the lines are skipped" diag_has gpio.lines SKIP "the daemon is running (pid $CG_PID)"
 check "(j) diag, daemon running: the I2C parts are skipped" diag_has i2c.parts SKIP "the daemon is running"
 check "(j) diag, daemon running: no failure" no_fail
-run_lamp_test() { DIAG=$("$CG" diag --board "$BOARD" --site "$SITE" --state-dir /tmp --duration 10ms --lamp-test --lamp-step 500ms 2>&1); DIAG_EXIT=$?; }
+run_lamp_test() { DIAG=$("$CG" diag --board "$BOARD" --site "$SITE" --state-dir /tmp --duration 10ms --lamp-test --lamp-step 300ms 2>&1); DIAG_EXIT=$?; }
 run_lamp_test
 check "(j) lamp test, daemon running: refused" diag_has lamp.test FAIL "-> stop the daemon first: sudo systemctl stop crossguard"
 kill -TERM "$CG_PID"; wait_exit "$CG_PID" 10

@@ -21,4 +21,8 @@ int cg_clock_synchronised(void);
 /// Names the calling thread for `top -H` and `ps -L` (PR_SET_NAME; the kernel keeps the first 15 bytes).
 int cg_set_thread_name(const char *name);
 
+/// A pipe whose both ends close on exec, made in one step (pipe2 with O_CLOEXEC), so no other thread's
+/// child inherits it. 0, or -errno.
+int cg_pipe_cloexec(int fds[2]);
+
 #endif
