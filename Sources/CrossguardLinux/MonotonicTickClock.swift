@@ -16,6 +16,15 @@ public final class MonotonicTickClock: TickClock {
         baseNs = MonotonicTickClock.nowNs()
     }
 
+    /// CLOCK_MONOTONIC in milliseconds, for the sensor thread's schedule.
+    public static func nowMs() -> UInt64 { nowNs() / 1_000_000 }
+
+    /// Sleeps `ms` milliseconds (relative, CLOCK_MONOTONIC); an interruption ends it early.
+    public static func sleep(ms: Int) {
+        var pause = timespec(tv_sec: ms / 1_000, tv_nsec: (ms % 1_000) * 1_000_000)
+        nanosleep(&pause, nil)
+    }
+
     /// CLOCK_MONOTONIC in nanoseconds.
     public static func nowNs() -> UInt64 {
         var ts = timespec()

@@ -42,30 +42,24 @@ struct DiagChecks {
 
     /// Runs every check for the board and site files and returns the report.
     mutating func run(boardPath: String, sitePath: String) -> DiagReport {
-        checks = []
-        versions()
-        let device: DeviceFiles
         switch DeviceFiles.load(boardPath: boardPath, sitePath: sitePath) {
         case .failure(let errors):
+            checks = []
+            versions()
             add("config", .fail(remedy: "fix every problem listed; crossguard check-config --board \(boardPath) --site \(sitePath) shows them one a line"),
                 errors.problems.map(\.description).joined(separator: "; "))
             return DiagReport(board: boardPath, site: sitePath, simulated: simulated, checks: checks)
-        case .success(let loaded): device = loaded
+        case .success(let device):
+            return run(loaded: device, config: " load and agree")
         }
-        add("config", .pass, "board \(device.board.name) and site \(device.site.deviceID) load and agree")
-        return checksAfterConfig(device)
     }
 
     /// Runs every check for files already loaded: `diag.run` passes what the daemon runs, not what the
     /// files say now.
-    mutating func run(loaded device: DeviceFiles) -> DiagReport {
+    mutating func run(loaded device: DeviceFiles, config: String = ", as loaded at the start") -> DiagReport {
         checks = []
         versions()
-        add("config", .pass, "board \(device.board.name) and site \(device.site.deviceID), as loaded at the start")
-        return checksAfterConfig(device)
-    }
-
-    private mutating func checksAfterConfig(_ device: DeviceFiles) -> DiagReport {
+        add("config", .pass, "board \(device.board.name) and site \(device.site.deviceID)\(config)")
         boardModel(device.board)
         if let live {
             liveChecks(device, live)
@@ -233,7 +227,7 @@ struct DiagChecks {
             if access.readWrite {
                 add(id, .pass, "\(path): read and write for \(user) (group \(access.group ?? "?"))")
             } else if !access.exists {
-                add(id, .fail(remedy: kind == "i2c" ? "enable the bus: add dtparam=i2c_arm=on to /boot/firmware/config.txt and reboot (and sudo modprobe i2c-dev)" : "check the board's GPIO driver is loaded (gpiodetect lists the chips)"),
+                add(id, .fail(remedy: kind == "i2c" ? Self.enableI2CBus : "check the board's GPIO driver is loaded (gpiodetect lists the chips)"),
                     "\(path) does not exist")
             } else if let gid = access.gid, let group = access.group, gid != 0, !access.userInGroup {
                 add(id, .fail(remedy: "sudo usermod -aG \(group) \(SystemFacts.userArgument()), then log in again (the crossguard service gets it through the unit's SupplementaryGroups=)"),
@@ -278,7 +272,7 @@ struct DiagChecks {
                     add(id, .skip, "\(roles): \(config.label): no line placed on it, left alone")
                     continue
                 }
-                let seen = try part.probe { ms in var t = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000); nanosleep(&t, nil) }
+                let seen = try part.probe { MonotonicTickClock.sleep(ms: $0) }
                 add(id, .pass, "\(roles): \(config.label): \(seen)")
             } catch {
                 add(id, .fail(remedy: remedy(for: error, part: config)), "\(roles): \(config.label): \(error.detail)")
@@ -286,11 +280,13 @@ struct DiagChecks {
         }
     }
 
+    private static let enableI2CBus = "enable the bus: add dtparam=i2c_arm=on to /boot/firmware/config.txt and reboot (and sudo modprobe i2c-dev)"
+
     private func remedy(for error: HardwareError, part config: I2CDeviceConfig) -> String {
         let bus = config.bus.split(separator: "-").last.map(String.init) ?? "1"
         let device = "\(bus)-00" + hexText(config.address).dropFirst(2)  // sysfs names it 1-0029
         switch error.kind {
-        case .notFound: return "enable the bus: add dtparam=i2c_arm=on to /boot/firmware/config.txt and reboot (and sudo modprobe i2c-dev)"
+        case .notFound: return Self.enableI2CBus
         case .noAcknowledge: return "nothing answers at \(hexText(config.address)) on \(config.bus): check the part's power, wiring and address (sudo i2cdetect -y \(bus))"
         case .busy: return "a kernel driver owns the part: remove its dtoverlay from /boot/firmware/config.txt, or unbind it (echo \(device) | sudo tee /sys/bus/i2c/devices/\(device)/driver/unbind)"
         case .permissionDenied: return "sudo usermod -aG i2c \(SystemFacts.userArgument()), then log in again (or install udev/99-crossguard.rules)"
@@ -328,10 +324,14 @@ struct DiagChecks {
         }
         let sorted = trial.latenessNs.sorted()
         guard !sorted.isEmpty else { return add("rt.latency", .skip, "no wake-up measured") }
+        latency("\(sorted.count) wake-ups at \(site.tickMs) ms", p50: sorted[sorted.count / 2], p99: sorted[min(sorted.count - 1, sorted.count * 99 / 100)],
+                max: sorted[sorted.count - 1], overruns: sorted.count { $0 > periodNs })
+    }
+
+    /// The `rt.latency` check, from a trial or from the daemon's own ticks: lateness in ns.
+    private mutating func latency(_ what: String, p50: UInt64, p99: UInt64, max worst: UInt64, overruns: Int) {
         func us(_ ns: UInt64) -> String { ns < 10_000 ? "\(ns / 1_000).\((ns % 1_000) / 100) µs" : "\(ns / 1_000) µs" }
-        let p50 = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)], worst = sorted[sorted.count - 1]
-        let overruns = sorted.count { $0 > periodNs }
-        let detail = "\(sorted.count) wake-ups at \(site.tickMs) ms: late by p50 \(us(p50)), p99 \(us(p99)), max \(us(worst)); \(overruns) overrun\(overruns == 1 ? "" : "s")"
+        let detail = "\(what): late by p50 \(us(p50)), p99 \(us(p99)), max \(us(worst)); \(overruns) overrun\(overruns == 1 ? "" : "s")"
         add("rt.latency", overruns == 0 ? .pass : .warn(remedy: "give the tick real-time priority ([daemon] realtime_priority = 80 in the site file) and keep other load off the board"), detail)
     }
 
@@ -456,7 +456,8 @@ extension DiagChecks {
         } catch {
             return add("outbox", .fail(remedy: "sudo chown -R crossguard:crossguard \(dir), or run diag as the daemon's user"), error.detail)
         }
-        let survey = OutboxSurvey(segments: segments, cursor: cursorBytes.flatMap(OutboxCursor.decode))
+        let cursor = cursorBytes.flatMap(OutboxCursor.decode)
+        let survey = OutboxSurvey(segments: segments, cursor: cursor)
         var detail = "\(survey.unsent) event\(survey.unsent == 1 ? "" : "s") waiting, \(survey.bytes) bytes in \(segments.count) segment\(segments.count == 1 ? "" : "s")"
         var ageMs: Int64 = 0
         if let oldest = survey.oldestUnsentUnixMs {
@@ -467,7 +468,7 @@ extension DiagChecks {
         if let first = survey.damage.first {
             add("outbox", .warn(remedy: "the daemon skips damaged records and names the lost numbers to the centre; if this recurs, check the storage (dmesg for I/O errors) or replace the SD card"),
                 detail + "; \(survey.damage.count) damaged span\(survey.damage.count == 1 ? "" : "s"), the first in segment \(first.segment) at byte \(first.span.offset), \(first.span.length) bytes (\(first.span.reason))")
-        } else if cursorBytes != nil && cursorBytes.flatMap(OutboxCursor.decode) == nil {
+        } else if cursorBytes != nil && cursor == nil {
             add("outbox", .warn(remedy: "nothing to do: the daemon starts its numbers past any the journal used and says so to the centre"),
                 detail + "; \(cursorRecord.location) is not a cursor this version wrote")
         } else if ageMs > 60_000 {
@@ -491,16 +492,12 @@ extension DiagChecks {
         var monitorsBoard = device.board
         monitorsBoard.i2c = device.board.i2c.filter { $0.role?.sensedLamp != nil }
         let bank: LineBank
-        var poller: SensorPoller?
-        var hub: SensorHub?
+        var monitors = I2CPartsOpened(hub: nil, poller: nil)
         do throws(HardwareError) {
             bank = simulated ? SimulatedLineBank(board: gpio) : try GPIODLineBank(inputs: gpio.inputs.map(\.gpio), outputs: gpio.outputs.map(\.gpio))
             if !simulated && !monitorsBoard.i2c.isEmpty {
                 let made = try I2CParts.make(board: monitorsBoard) { (path: String) throws(HardwareError) in try LinuxI2CBus(path: path) }
-                let opened = SensorHub(board: monitorsBoard)
-                let polling = SensorPoller(hub: opened, sensors: made.sensors, display: nil, expanders: [])
-                if let failed = polling.startAll(nowMs: (MonotonicTickClock.nowNs() / 1_000_000)).first { throw failed.error }
-                (hub, poller) = (opened, polling)
+                monitors = try I2CPartsOpened.start(board: monitorsBoard, made: made)
             }
         } catch {
             return add("lamp.test", .fail(remedy: "fix the line and part failures above first, then run the lamp test again"), error.detail)
@@ -511,14 +508,12 @@ extension DiagChecks {
             // After a walk, the all-red holds for the crossing's clearance and the all-red after it.
             let clearanceMs = device.site.crossing.map { ($0.clearance + $0.allRedAfterClearance).value } ?? stepMs
             findings = try LampTestRun.run(board: gpio, plan: plan, bank: bank, stepMs: stepMs, clearanceMs: max(stepMs, clearanceMs), hold: { ms in
-                let end = (MonotonicTickClock.nowNs() / 1_000_000) + UInt64(ms)
-                repeat {
-                    _ = poller?.pass(nowMs: (MonotonicTickClock.nowNs() / 1_000_000))
-                    var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-                    nanosleep(&pause, nil)
-                } while (MonotonicTickClock.nowNs() / 1_000_000) < end
+                let end = MonotonicTickClock.nowMs() + UInt64(ms)
+                guard let poller = monitors.poller else { return MonotonicTickClock.sleep(ms: ms) }
+                poller.run(nowMs: MonotonicTickClock.nowMs, sleepMs: { MonotonicTickClock.sleep(ms: Int(min($0, end - min(end, MonotonicTickClock.nowMs())))) },
+                           shouldStop: { MonotonicTickClock.nowMs() >= end })
             }, monitors: {
-                guard let hub else { return [] }
+                guard let hub = monitors.hub else { return [] }
                 return hub.roleSensors.indices.compactMap { i in hub.roleSensors[i].role?.sensedLamp.map { (lamp: $0, lit: hub.sample(i).level) } }
             })
         } catch {
@@ -578,9 +573,7 @@ extension DiagChecks {
             }
         }
         let ticks = live.status.ticks
-        func us(_ ns: UInt64) -> String { "\(ns / 1_000) µs" }
-        let latency = "\(ticks.count) ticks: late by p50 \(us(ticks.latenessP50Ns)), p99 \(us(ticks.latenessP99Ns)), max \(us(ticks.maxLatenessNs)); \(ticks.overruns) overrun\(ticks.overruns == 1 ? "" : "s")"
-        add("rt.latency", ticks.overruns == 0 ? .pass : .warn(remedy: "give the tick real-time priority ([daemon] realtime_priority = 80 in the site file) and keep other load off the board"), latency)
+        latency("\(ticks.count) ticks", p50: ticks.latenessP50Ns, p99: ticks.latenessP99Ns, max: ticks.maxLatenessNs, overruns: Int(ticks.overruns))
         if let device = live.watchdog {
             add("watchdog", .pass, "\(device) armed by the daemon")
         } else {

@@ -75,13 +75,7 @@ struct Run: ParsableCommand {
         } else {
             made = try I2CParts.make(board: board) { (path: String) throws(HardwareError) in try LinuxI2CBus(path: path) }
         }
-        let hub = SensorHub(board: board)
-        let poller = SensorPoller(hub: hub, sensors: made.sensors, display: made.display, expanders: made.expanders)
-        let failed = poller.startAll(nowMs: MonotonicTickClock.nowNs() / 1_000_000)
-        guard failed.isEmpty else {
-            throw HardwareError(failed[0].error.kind, failed.map { "\(board.roleNames(servedBy: $0.config)): \($0.config.label): \($0.error)" }.joined(separator: "; "))
-        }
-        return I2CPartsOpened(hub: hub, poller: poller)
+        return try I2CPartsOpened.start(board: board, made: made)
     }
 
     /// The GPIO lines (expander lines are the sensor thread's): libgpiod, or the simulated chip.
@@ -158,6 +152,19 @@ extension LineBias {
 /// The board's I2C parts once brought up: the hub the tick reads and the poller the sensor thread runs;
 /// both nil for a board without I2C parts.
 struct I2CPartsOpened {
+    /// Brings up each of the parts made for `board` once. A part that does not answer is an error that
+    /// names every such part.
+    static func start(board: BoardConfig, made: (sensors: [PolledSensor], display: PolledDisplay?, expanders: [PolledExpander]))
+        throws(HardwareError) -> I2CPartsOpened {
+        let hub = SensorHub(board: board)
+        let poller = SensorPoller(hub: hub, sensors: made.sensors, display: made.display, expanders: made.expanders)
+        let failed = poller.startAll(nowMs: MonotonicTickClock.nowMs())
+        guard failed.isEmpty else {
+            throw HardwareError(failed[0].error.kind, failed.map { "\(board.roleNames(servedBy: $0.config)): \($0.config.label): \($0.error)" }.joined(separator: "; "))
+        }
+        return I2CPartsOpened(hub: hub, poller: poller)
+    }
+
     let hub: SensorHub?
     let poller: SensorPoller?
 }
