@@ -51,7 +51,7 @@ let package = Package(
             dependencies: [
                 "CrossguardCore", "CrossguardHAL", "CrossguardLinux", "CrossguardRuntime", "CrossguardUplink",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // prctl and ioctl wrappers (variadic in C, so Swift cannot call them): timer slack, the watchdog.

@@ -23,15 +23,18 @@ public struct UplinkOptions: ParsableArguments {
     /// The site's uplink settings with the command line's brokers in place of the file's.
     public func settings(_ site: SiteConfig) throws -> UplinkSettings {
         var uplink = site.uplink
-        if !brokers.isEmpty {
-            uplink.brokers = try brokers.map { url in
-                switch BrokerAddress.parse(url) {
-                case .success(let b): return b
-                case .failure(let p): throw ValidationError("--broker \"\(url)\" \(p.message)")
-                }
+        if !brokers.isEmpty { uplink.brokers = try Self.brokerAddresses(brokers) }
+        return uplink
+    }
+
+    /// `--broker` URLs read; the error quotes the first bad one and says what is wrong with it.
+    public static func brokerAddresses(_ urls: [String]) throws -> [BrokerAddress] {
+        try urls.map { url in
+            switch BrokerAddress.parse(url) {
+            case .success(let b): return b
+            case .failure(let p): throw ValidationError("--broker \"\(url)\" \(p.message)")
             }
         }
-        return uplink
     }
 
     /// Whether a broker is configured, on the command line or in the site file.

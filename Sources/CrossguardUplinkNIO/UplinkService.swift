@@ -48,6 +48,14 @@ public final class UplinkService: @unchecked Sendable {
     /// Builds the TLS context from the site's files: the CA to trust (the system's roots without one), and
     /// the client certificate and key for mutual TLS. A file that cannot be read is named.
     static func makeTLS(_ uplink: UplinkSettings) throws(UplinkSetupError) -> NIOSSLContext {
+        do {
+            return try NIOSSLContext(configuration: try tlsConfiguration(uplink))
+        } catch let error as UplinkSetupError { throw error } catch { throw UplinkSetupError("uplink TLS: \(describe(error))") }
+    }
+
+    /// The TLS settings of `makeTLS`, before they become a context: diag's probe reads a refused server
+    /// certificate with the same client certificate but no verification.
+    static func tlsConfiguration(_ uplink: UplinkSettings) throws(UplinkSetupError) -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         do {
             if let ca = uplink.caFile { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
@@ -58,9 +66,7 @@ public final class UplinkService: @unchecked Sendable {
         do {
             if let key = uplink.keyFile { tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)) }
         } catch { throw UplinkSetupError("uplink.key_file = \"\(uplink.keyFile!)\": \(describe(error))") }
-        do {
-            return try NIOSSLContext(configuration: tls)
-        } catch { throw UplinkSetupError("uplink TLS: \(describe(error))") }
+        return tls
     }
 
     /// Connection state and counts, from any thread.
@@ -124,8 +130,13 @@ public final class UplinkService: @unchecked Sendable {
 
     /// An error in words an operator can act on (NIO's and BoringSSL's descriptions, shortened).
     static func describe(_ error: Error) -> String {
-        if let e = error as? NIOSSLError { return "TLS: \(e)" }
-        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname { return "TLS: the broker's certificate is not for this host name or address" }
+        if error is NIOSSLError || error is BoringSSLError {
+            // BoringSSL's reasons ("...:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at <source path>:393"), without the paths.
+            let text = "\(error)"
+            let reasons = text.split(separator: "OPENSSL_internal:").dropFirst().map { $0.prefix { $0.isLetter || $0.isNumber || $0 == "_" } }
+            return "TLS: " + (reasons.isEmpty ? text : reasons.joined(separator: ", "))
+        }
         if let e = error as? MQTTError { return "protocol error: \(e)" }
         return "\(error)"
     }

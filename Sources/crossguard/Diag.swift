@@ -9,7 +9,7 @@ import CrossguardTOML
 /// cabinet lists everything that is wrong and what to do about each.
 struct Diag: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a board: versions, files, GPIO lines, rights, I2C parts, real time, watchdog, clock, state.",
+        abstract: "Check a board: versions, files, GPIO lines, rights, I2C parts, real time, watchdog, clock, state, uplink.",
         discussion: """
             One line per check: PASS, WARN, FAIL or SKIP, the check's stable id and what was found; under each \
             WARN and FAIL the remedy. Run it with the daemon stopped (sudo systemctl stop crossguard): while the \
@@ -17,7 +17,9 @@ struct Diag: ParsableCommand {
             simulated board is checked (as with --simulated), so a laptop passes. --json prints one JSON \
             document (schemas/diag.schema.json) instead of the text. --lamp-test (daemon stopped) lights every \
             output in turn, all-red between, never a walk without the red or with a green or amber, and reads \
-            each lamp back where a sense line or current monitor watches it.
+            each lamp back where a sense line or current monitor watches it. With a broker (--broker, or the \
+            site's [uplink]), the uplink is checked step by step: DNS, TCP, TLS and both certificates, CONNACK, \
+            and a message to crossguard/<device>/diag and back, under client id <device>-diag.
             Exit status: 0 when every check passes or is skipped, 2 when there are warnings and no failure, \
             1 when any check fails.
             """)
@@ -42,6 +44,14 @@ struct Diag: ParsableCommand {
     @Option(help: "How long each lamp-test step holds its lamps, e.g. 1s.")
     var lampStep = "1s"
 
+    @Option(name: .customLong("broker"), help: "MQTT broker URL to check (mqtt://host:port or mqtts://host:port) instead of the site's [uplink] broker; repeat for several.")
+    var brokers: [String] = []
+
+    /// The `--broker` URLs, read; nil without any.
+    private func brokerAddresses() throws -> [BrokerAddress]? {
+        brokers.isEmpty ? nil : try UplinkOptions.brokerAddresses(brokers)
+    }
+
     func validate() throws {
         switch DurationText.milliseconds(duration) {
         case .failure(let error): throw ValidationError("--duration \(duration): \(error)")
@@ -53,6 +63,7 @@ struct Diag: ParsableCommand {
         case .success(let ms) where !(100...10_000).contains(ms): throw ValidationError("--lamp-step \(lampStep) is outside 100 ms–10 s")
         case .success: break
         }
+        _ = try brokerAddresses()
     }
 
     func run() throws {
@@ -63,7 +74,7 @@ struct Diag: ParsableCommand {
         let simulate = simulated || files.board == nil
         var checks = DiagChecks(simulated: simulate, durationMs: durationMs,
                                 stateDir: stateDir ?? (simulate ? nil : "/var/lib/crossguard"),
-                                lampStepMs: lampTest ? try DurationText.milliseconds(lampStep).get() : nil)
+                                lampStepMs: lampTest ? try DurationText.milliseconds(lampStep).get() : nil, brokers: try brokerAddresses())
         let report = checks.run(boardPath: boardPath, sitePath: sitePath)
         print(json ? report.json : report.text, terminator: json ? "\n" : "")
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }

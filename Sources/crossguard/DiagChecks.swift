@@ -6,11 +6,12 @@ import CrossguardRuntime
 import CrossguardSim
 import CrossguardTOML
 import CrossguardUplink
+import CrossguardUplinkNIO
 import Glibc
 
 /// The checks of `crossguard diag`, in the order a technician works: what runs here, whether the files
 /// load, the GPIO chips and lines, the rights to the device files, the I2C buses and parts, real time, the
-/// watchdog and systemd, the clock, the state directory. Each finding is a `DiagCheck` with a stable id;
+/// watchdog and systemd, the clock, the state directory, the uplink. Each finding is a `DiagCheck` with a stable id;
 /// every warning and failure carries the remedy. Nothing here changes the board: outputs are requested
 /// only at their inactive level and released again, the watchdog is never opened.
 struct DiagChecks {
@@ -25,11 +26,18 @@ struct DiagChecks {
     let live: LiveFacts?
     /// Set for `--lamp-test`: how long each step of the lamp test holds its lamps, in ms.
     let lampStepMs: Int?
+    /// `--broker`: the brokers to probe instead of the site's; nil keeps the site's.
+    let brokers: [BrokerAddress]?
+    /// How long each network step of the uplink checks may take, in ms.
+    let uplinkTimeoutMs: Int
     private var checks: [DiagCheck] = []
 
     /// Checks of the given kind.
-    init(simulated: Bool, durationMs: Int, stateDir: String?, live: LiveFacts? = nil, lampStepMs: Int? = nil) {
+    init(simulated: Bool, durationMs: Int, stateDir: String?, live: LiveFacts? = nil, lampStepMs: Int? = nil,
+         brokers: [BrokerAddress]? = nil, uplinkTimeoutMs: Int = 5_000) {
         self.simulated = simulated
+        self.brokers = brokers
+        self.uplinkTimeoutMs = uplinkTimeoutMs
         self.durationMs = durationMs
         self.stateDir = stateDir
         self.live = live
@@ -74,6 +82,7 @@ struct DiagChecks {
         systemd()
         clock()
         state()
+        uplink(device.site)
         return DiagReport(board: "\(device.board.name) (\(device.boardPath))", site: "\(device.site.deviceID) (\(device.sitePath))",
                           simulated: simulated, checks: checks)
     }
@@ -605,4 +614,197 @@ private func ageText(_ ms: Int64) -> String {
 /// The last part of a path: `gpiochip0` of `/dev/gpiochip0`.
 private func baseName(_ path: String) -> String {
     path.split(separator: "/").last.map(String.init) ?? path
+}
+
+extension DiagChecks {
+    /// The uplink, step by step as the daemon meets it at each broker: the name, the TCP connection, TLS and
+    /// its certificates, the MQTT session, and a message there and back. The running daemon skips these in
+    /// `diag.run`: the command came over its uplink.
+    fileprivate mutating func uplink(_ site: SiteConfig) {
+        guard live == nil else { return }
+        var uplink = site.uplink
+        if let brokers { uplink.brokers = brokers }
+        guard !uplink.brokers.isEmpty else {
+            return add("uplink", .skip, "no broker: the site's [uplink] names none and no --broker was given; the daemon keeps events in its outbox")
+        }
+        let nowS = WallClock.unixMs() / 1000
+        if uplink.brokers.contains(where: \.tls) { clientCertificate(uplink, nowS: nowS) }
+        for (i, broker) in uplink.brokers.enumerated() {
+            let probe = UplinkProbe.run(broker: broker, uplink: uplink, deviceID: site.deviceID, timeoutMs: uplinkTimeoutMs)
+            report(probe, id: i == 0 ? "uplink" : "uplink.\(i + 1)", uplink: uplink, nowS: nowS)
+        }
+    }
+
+    /// This device's own certificate for mutual TLS: read from its file, its dates against the clock.
+    private mutating func clientCertificate(_ uplink: UplinkSettings, nowS: Int64) {
+        guard let file = uplink.certFile else {
+            return add("uplink.client_cert", .skip, "the site gives no uplink.cert_file: the broker is not offered a device certificate")
+        }
+        switch CertificateFacts.read(pemFile: file) {
+        case .failure(let error):
+            add("uplink.client_cert", .fail(remedy: "put this device's certificate (PEM) at \(file), readable by the daemon's user"), "\(file): \(error)")
+        case .success(let cert):
+            let what = "\(file): \(cert.subject), issued by \(cert.issuer)"
+            let renew = "renew this device's certificate (\(file)) with the operations centre's CA"
+            if cert.notAfter < nowS {
+                add("uplink.client_cert", .fail(remedy: "\(renew): the broker refuses an expired one"), "\(what), expired on \(dateText(cert.notAfter))")
+            } else if cert.notBefore > nowS {
+                add("uplink.client_cert", .fail(remedy: "check this board's clock (clock.sync), then the certificate's dates"), "\(what), not valid before \(dateText(cert.notBefore))")
+            } else if cert.notAfter - nowS < Self.certificateWarnS {
+                add("uplink.client_cert", .warn(remedy: "\(renew) before \(dateText(cert.notAfter)): from then on the broker refuses this device"),
+                    "\(what), valid until \(dateText(cert.notAfter)) (\(daysText(cert.notAfter - nowS)))")
+            } else {
+                add("uplink.client_cert", .pass, "\(what), valid until \(dateText(cert.notAfter)) (\(daysText(cert.notAfter - nowS)))")
+            }
+        }
+    }
+
+    /// A certificate that ends within this is a warning: 30 days, time to renew it across a fleet.
+    private static let certificateWarnS: Int64 = 30 * 86_400
+    /// A TCP connection slower than this warns: events still go, but a mobile link this slow drops often.
+    private static let slowConnectMs = 1_000
+    /// A round trip slower than this warns: an SOS reaches the centre seconds late.
+    private static let slowRoundTripMs = 2_000
+
+    /// One check line per step of a probe; the steps after a failed one are skipped with the reason.
+    private mutating func report(_ probe: UplinkProbeResult, id: String, uplink: UplinkSettings, nowS: Int64) {
+        let broker = probe.broker
+        let port = "port \(broker.port)"
+        var notTried: String?
+        func skipped(_ check: String) -> Bool {
+            guard let notTried else { return false }
+            add("\(id).\(check)", .skip, "not tried: \(notTried)")
+            return true
+        }
+        switch probe.lookup {
+        case .literal(let address):
+            add("\(id).dns", .pass, "\(broker): \(address) is an address, no lookup")
+        case .resolved(let addresses, let us):
+            add("\(id).dns", .pass, "\(broker.host): \(addresses.joined(separator: ", ")) in \(msText(us))")
+        case .failed(let why):
+            add("\(id).dns", .fail(remedy: "check the name in the broker URL and the cabinet's DNS (resolvectl status, /etc/resolv.conf); the broker's address works too, if its certificate names it"),
+                "\(broker.host): \(why)")
+            notTried = "the name has no address"
+        }
+        if !skipped("tcp") {
+            switch probe.connection {
+            case .connected(let address, let us)?:
+                add("\(id).tcp", us > Self.slowConnectMs * 1_000 ? .warn(remedy: "a slow link: check the cabinet's mobile signal or line; events are kept and sent, but late") : .pass,
+                    "connected to \(address) \(port) in \(msText(us))")
+            case .refused(let address)?:
+                add("\(id).tcp", .fail(remedy: "nothing listens there: check that the broker runs and the URL's port (1883 for mqtt://, 8883 for mqtts://)"),
+                    "\(address) \(port) refused the connection")
+                notTried = "no TCP connection"
+            case .timedOut(let address, let ms)?:
+                add("\(id).tcp", .fail(remedy: "a firewall or the mobile network blocks \(port): check the cabinet's router (its APN) and the broker's firewall"),
+                    "no answer from \(address) \(port) within \(ms) ms")
+                notTried = "no TCP connection"
+            case .failed(let address, let reason)?:
+                add("\(id).tcp", .fail(remedy: "check the cabinet's network: ip route shows a default route, ping \(address) answers"), "\(address) \(port): \(reason)")
+                notTried = "no TCP connection"
+            case nil:
+                notTried = "no TCP connection"
+            }
+        }
+        if broker.tls && !skipped("tls") {
+            let trusted = uplink.caFile.map { "the CA in uplink.ca_file (\($0))" } ?? "the system's CA certificates (no uplink.ca_file)"
+            switch probe.handshake {
+            case .verified(let cert, let us)?:
+                let what = "\(cert.subject), issued by \(cert.issuer), valid until \(dateText(cert.notAfter)) (\(daysText(cert.notAfter - nowS)))"
+                if cert.notAfter - nowS < Self.certificateWarnS {
+                    add("\(id).tls", .warn(remedy: "have the broker's certificate renewed before \(dateText(cert.notAfter)): from then on every device refuses the broker"), what)
+                } else {
+                    add("\(id).tls", .pass, "\(what); handshake in \(msText(us))")
+                }
+            case .refused(let reason, let mismatch, let cert?)?:
+                let named = "\(cert.subject), issued by \(cert.issuer)"
+                if cert.notAfter < nowS {
+                    add("\(id).tls", .fail(remedy: "have the broker's certificate renewed (the operations centre's CA): every device refuses it"),
+                        "the broker's certificate \(named) expired on \(dateText(cert.notAfter))")
+                } else if cert.notBefore > nowS {
+                    add("\(id).tls", .fail(remedy: "check this board's clock (clock.sync): a clock in the past makes every certificate look not yet valid"),
+                        "the broker's certificate \(named) is not valid before \(dateText(cert.notBefore))")
+                } else if mismatch {
+                    add("\(id).tls", .fail(remedy: "put the name the broker's certificate carries in the broker URL, or have the certificate reissued for \(broker.host)"),
+                        "the broker's certificate \(named) is not for \(broker.host)")
+                } else {
+                    add("\(id).tls", .fail(remedy: "set uplink.ca_file to the CA that signed the broker's certificate (\(cert.issuer)), from the operations centre"),
+                        "the broker's certificate \(named) is not trusted by \(trusted): \(reason)")
+                }
+                notTried = "the TLS handshake failed"
+            case .refused(let reason, _, nil)?:
+                add("\(id).tls", .fail(remedy: "check that \(port) is the broker's TLS listener and the site's TLS files (openssl s_client -connect \(broker.host):\(broker.port) shows the handshake)"),
+                    reason)
+                notTried = "the TLS handshake failed"
+            case nil:
+                notTried = "no TLS handshake"
+            }
+        }
+        if !skipped("connack") {
+            switch probe.session {
+            case .accepted(let us)?:
+                add("\(id).connack", .pass, "session accepted in \(msText(us)) (client id \(probe.clientID))")
+            case .refused(let code)?:
+                add("\(id).connack", .fail(remedy: connackRemedy(code, probe: probe)), "the broker refused the session: return code \(code) (\(connackMeaning(code)))")
+                notTried = "no MQTT session"
+            case .noAnswer(let reason)?:
+                let tlsAlert = reason.contains("ALERT")
+                add("\(id).connack", .fail(remedy: tlsAlert
+                        ? "the broker refused this device's certificate (uplink.cert_file): have it signed by the operations centre's CA, or renewed"
+                        : "check that \(port) is the broker's MQTT listener, and the broker's log"),
+                    "no CONNACK: \(reason)")
+                notTried = "no MQTT session"
+            case nil:
+                notTried = "no MQTT session"
+            }
+        }
+        if !skipped("roundtrip") {
+            let rules = "let this device publish and subscribe \(probe.topic) in the broker's access rules (field-guide.md, the uplink checks)"
+            switch probe.roundTrip {
+            case .received(let us)?:
+                add("\(id).roundtrip", us > Self.slowRoundTripMs * 1_000 ? .warn(remedy: "a slow link: check the cabinet's mobile signal; an SOS reaches the centre this late") : .pass,
+                    "published to \(probe.topic) and received back in \(msText(us))")
+            case .subscriptionRefused(let topic)?:
+                add("\(id).roundtrip", .fail(remedy: rules), "the broker refused the subscription to \(topic)")
+            case .notReceived(let topic, let ms)?:
+                add("\(id).roundtrip", .fail(remedy: rules + "; then check that events reach the centre"), "published to \(topic), not received back within \(ms) ms")
+            case .failed(let reason)?:
+                add("\(id).roundtrip", .fail(remedy: rules + "; the broker's log says why it ended the connection"), reason)
+            case nil:
+                add("\(id).roundtrip", .skip, "not tried")
+            }
+        }
+    }
+
+    /// MQTT 3.1.1 §3.2.2.3, table 3.1.
+    private func connackMeaning(_ code: UInt8) -> String {
+        switch code {
+        case 1: "unacceptable protocol version"
+        case 2: "identifier rejected"
+        case 3: "server unavailable"
+        case 4: "bad user name or password"
+        case 5: "not authorized"
+        default: "not defined by MQTT 3.1.1"
+        }
+    }
+
+    private func connackRemedy(_ code: UInt8, probe: UplinkProbeResult) -> String {
+        switch code {
+        case 1: "the broker does not take MQTT 3.1.1: point the URL at a broker that does (Mosquitto, RabbitMQ's MQTT plugin, EMQX)"
+        case 2: "the broker refuses client id \(probe.clientID): let its rules accept it beside the device's own id"
+        case 3: "the broker runs but takes no sessions: ask the operations centre"
+        default: "the broker does not let this device in: ask the operations centre to authorise it (its certificate, uplink.cert_file)"
+        }
+    }
+}
+
+/// A time in µs as milliseconds: `0.4 ms` below 10 ms, `42 ms` above.
+private func msText(_ us: Int) -> String { us < 10_000 ? "\(us / 1_000).\(us % 1_000 / 100) ms" : "\(us / 1_000) ms" }
+
+/// A date as `2027-03-14` (UTC), from seconds since 1970.
+private func dateText(_ unixS: Int64) -> String { String(RFC3339.format(unixMs: unixS * 1000).prefix(10)) }
+
+/// Days left, as `12 days`; under a day, `less than a day`; past, `expired`.
+private func daysText(_ seconds: Int64) -> String {
+    seconds < 0 ? "expired" : seconds < 86_400 ? "less than a day" : "\(seconds / 86_400) day\(seconds / 86_400 == 1 ? "" : "s")"
 }

@@ -209,3 +209,40 @@ func complete(_ seqs: [UInt64], _ range: ClosedRange<UInt64>) -> (missing: [UInt
     for i in firsts.indices.dropFirst() where firsts[i] < firsts[i - 1] { outOfOrder += 1 }
     return (Array(missing.prefix(20)), outOfOrder)
 }
+
+/// The test PKI in `dir`: a CA (`ca.pem`) and a stranger CA (`stranger.pem`); broker certificates for
+/// 127.0.0.1 signed by the CA with the same key (`server.key`): `server.pem` (400 days), `expiring.pem`
+/// (10 days), `expired.pem` (January 2025) and `other.pem` (for other.example only); device certificates
+/// with `client.key`: `client.pem` (400 days), `client-expired.pem` (January 2025), and `rogue.pem`
+/// (its own key `rogue.key`, signed by the stranger).
+func makeTestCertificates(_ dir: String) throws {
+    let script = """
+    set -e
+    cd '\(dir)'
+    ca() { openssl req -x509 -newkey rsa:2048 -nodes -keyout $1.key -out $1.pem -days 400 -subj /CN=$2 2>/dev/null; }
+    key() { openssl req -newkey rsa:2048 -nodes -keyout $1.key -out $1.csr -subj /CN=$2 2>/dev/null; }
+    sign() { openssl x509 -req -in $1.csr -CA $2.pem -CAkey $2.key -CAcreateserial -out $3.pem -days $4 ${5:+-extfile $5} 2>/dev/null; }
+    # openssl ca, unlike openssl x509, takes any start and end date: for the expired ones.
+    signPast() { openssl ca -batch -config past.cnf -cert ca.pem -keyfile ca.key -in $1.csr -out $2.pem \\
+        -startdate 20250101000000Z -enddate 20250201000000Z ${3:+-extfile $3} 2>/dev/null; }
+    printf '[ca]\\ndefault_ca=t\\n[t]\\ndatabase=index.txt\\nnew_certs_dir=.\\nserial=serial\\ndefault_md=sha256\\npolicy=p\\n[p]\\ncommonName=supplied\\n' > past.cnf
+    : > index.txt; echo 01 > serial
+    printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
+    printf 'subjectAltName=DNS:other.example\\n' > other.ext
+    ca ca crossguard-test-ca
+    ca stranger stranger-ca
+    key server 127.0.0.1
+    sign server ca server 400 san.ext
+    sign server ca expiring 10 san.ext
+    sign server ca other 400 other.ext
+    signPast server expired san.ext
+    key client it-device
+    sign client ca client 400
+    signPast client client-expired
+    key rogue it-device
+    sign rogue stranger rogue 400
+    chmod 644 *.key   # mosquitto started as root reads them as its own user
+    """
+    let p = try Child("/bin/bash", ["-c", script], output: dir + "/openssl.log")
+    #expect(p.wait(seconds: 60) == 0, "\(p.text)")
+}

@@ -69,30 +69,10 @@ struct CommandTests {
 
 @Suite("TLS and mutual TLS against a real Mosquitto broker", .serialized)
 struct TLSTests {
-    /// A CA, a server certificate for 127.0.0.1, and client certificates signed by the CA and by a stranger.
-    func makeCertificates(_ dir: String) throws {
-        let script = """
-        set -e
-        cd '\(dir)'
-        openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=crossguard-test-ca 2>/dev/null
-        openssl req -x509 -newkey rsa:2048 -nodes -keyout stranger.key -out stranger.pem -days 2 -subj /CN=stranger-ca 2>/dev/null
-        printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
-        openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext 2>/dev/null
-        openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=it-device 2>/dev/null
-        openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 2>/dev/null
-        openssl req -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.csr -subj /CN=it-device 2>/dev/null
-        openssl x509 -req -in rogue.csr -CA stranger.pem -CAkey stranger.key -CAcreateserial -out rogue.pem -days 2 2>/dev/null
-        chmod 644 *.key   # mosquitto started as root reads them as its own user
-        """
-        let p = try Child("/bin/bash", ["-c", script], output: dir + "/openssl.log")
-        #expect(p.wait(seconds: 60) == 0, "\(p.text)")
-    }
-
     @Test func mutualTLSDeliversAndARejectedCertificateGivesAClearErrorAndRetries() throws {
         let scratch = Scratch()
         let certs = scratch.dir("certs")
-        try makeCertificates(certs)
+        try makeTestCertificates(certs)
         let tlsPort = freePort()
         let broker = try Broker(scratch: scratch, extra: """
             listener \(tlsPort) 127.0.0.1

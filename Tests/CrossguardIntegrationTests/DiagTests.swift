@@ -7,7 +7,7 @@ import Testing
 @Suite("crossguard diag")
 struct DiagTests {
     /// Runs `crossguard diag` with `arguments` to its end: the exit status and what it printed.
-    private func diag(_ arguments: [String], _ scratch: Scratch) throws -> (status: Int32, output: String) {
+    func diag(_ arguments: [String], _ scratch: Scratch) throws -> (status: Int32, output: String) {
         let child = try crossguard(["diag", "--duration", "100ms"] + arguments, scratch: scratch, log: "diag-\(UUID().uuidString.prefix(8)).out")
         let status = try #require(child.wait(seconds: 30), "diag did not finish in 30 s")
         return (status, child.text)
@@ -34,7 +34,7 @@ struct DiagTests {
     }
 
     /// The lines of a text report as (status, id).
-    private func findings(_ text: String) -> [(status: String, id: String, detail: String)] {
+    func findings(_ text: String) -> [(status: String, id: String, detail: String)] {
         text.split(separator: "\n").compactMap { line in
             let words = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
             guard words.count == 3, ["PASS", "WARN", "FAIL", "SKIP"].contains(words[0]) else { return nil }
