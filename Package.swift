@@ -14,7 +14,6 @@ let package = Package(
         .executable(name: "crossguard-load", targets: ["crossguard-load"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
@@ -64,31 +63,31 @@ let package = Package(
         // The only module that talks to the kernel: clocks, terminal, state files, real-time set-up, watchdog,
         // sd_notify, GPIO lines and I2C buses.
         .target(name: "CrossguardLinux", dependencies: ["CrossguardHAL", "CLinuxShim", "CGPIOD", "CI2C"]),
+        // The command line: options, subcommands and --help, standard library only (swift-argument-parser
+        // links FoundationEssentials, about 6 MB of the static binary with what it brings).
+        .target(name: "CrossguardArguments"),
         // What the command-line tools share: the device and uplink options and starting the uplink.
         .target(
             name: "CrossguardCLI",
             dependencies: [
-                "CrossguardCore", "CrossguardTOML", "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink", "CrossguardUplinkNIO",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CrossguardArguments", "CrossguardCore", "CrossguardTOML", "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink", "CrossguardUplinkNIO"
             ]
         ),
         .executableTarget(
             name: "crossguard",
             dependencies: [
-                "CrossguardCLI", "CrossguardCore", "CrossguardHAL", "CrossguardTOML", "CrossguardSim",
-                "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink", "CrossguardUplinkNIO",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CrossguardArguments", "CrossguardCLI", "CrossguardCore", "CrossguardHAL", "CrossguardTOML", "CrossguardSim",
+                "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink", "CrossguardUplinkNIO"
             ]
         ),
         // The load tools of the integration tests and benchmarks, out of the production binary.
         .executableTarget(
             name: "crossguard-load",
             dependencies: [
-                "CrossguardCLI", "CrossguardCore", "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CrossguardArguments", "CrossguardCLI", "CrossguardCore", "CrossguardRuntime", "CrossguardLinux", "CrossguardUplink"
             ]
         ),
-        .testTarget(name: "CrossguardCoreTests", dependencies: ["CrossguardCore", "CrossguardTOML"], swiftSettings: optimizedInDebug),
+        .testTarget(name: "CrossguardCoreTests", dependencies: ["CrossguardCore", "CrossguardTOML", "CrossguardArguments"], swiftSettings: optimizedInDebug),
         .testTarget(
             name: "CrossguardSimTests",
             dependencies: ["CrossguardCore", "CrossguardHAL", "CrossguardSim", "CrossguardRuntime", "CrossguardTOML"],

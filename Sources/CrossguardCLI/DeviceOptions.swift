@@ -1,18 +1,24 @@
-import ArgumentParser
+import CrossguardArguments
 import CrossguardCore
 import CrossguardLinux
 import CrossguardTOML
 
 /// The files every device command reads.
-public struct DeviceOptions: ParsableArguments {
-    @Option(help: "Board file: which line plays which role. (default: boards/sim.toml)")
+public struct DeviceOptions {
     public var board: String?
-
-    @Option(help: "Site file: profile, regime, timings, SOS and uplink settings. (default: examples/site.toml)")
     public var site: String?
 
-    /// No files given: the defaults below.
-    public init() {}
+    /// `--board` and `--site` as --help lists them.
+    public static let options: [OptionSpec] = [
+        .value("board", "path", help: "Board file: which line plays which role. (default: boards/sim.toml)"),
+        .value("site", "path", help: "Site file: profile, regime, timings, SOS and uplink settings. (default: examples/site.toml)"),
+    ]
+
+    /// The files as given on the command line.
+    public init(_ arguments: ParsedArguments) {
+        board = arguments.string("board")
+        site = arguments.string("site")
+    }
 
     /// The board to use: given, else the scenario's, else the simulated board.
     public func boardPath(scenario: String? = nil) -> String { board ?? scenario ?? "boards/sim.toml" }

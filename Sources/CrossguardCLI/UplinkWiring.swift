@@ -1,4 +1,4 @@
-import ArgumentParser
+import CrossguardArguments
 import CrossguardCore
 import CrossguardLinux
 import CrossguardRuntime
@@ -10,15 +10,24 @@ import CrossguardUplinkNIO
 public let firmwareVersion = "0.4.0"
 
 /// `--broker` and `--state-dir`, shared by the commands that run the uplink.
-public struct UplinkOptions: ParsableArguments {
-    @Option(name: .customLong("broker"), help: "MQTT broker URL (mqtt://host:port or mqtts://host:port); repeat for several, tried in turn. Replaces the site's [uplink] broker.")
+public struct UplinkOptions {
     public var brokers: [String] = []
-
-    @Option(help: "State directory (must exist): the outbox journal and the latched fail-safe are kept here across restarts.")
     public var stateDir: String?
+
+    /// `--broker` and `--state-dir` as --help lists them.
+    public static let options: [OptionSpec] = [
+        .repeated("broker", "url", help: "MQTT broker URL (mqtt://host:port or mqtts://host:port); repeat for several, tried in turn. Replaces the site's [uplink] broker."),
+        .value("state-dir", "path", help: "State directory (must exist): the outbox journal and the latched fail-safe are kept here across restarts."),
+    ]
 
     /// No broker and no state directory given.
     public init() {}
+
+    /// The options as given on the command line.
+    public init(_ arguments: ParsedArguments) {
+        brokers = arguments.strings("broker")
+        stateDir = arguments.string("state-dir")
+    }
 
     /// The site's uplink settings with the command line's brokers in place of the file's.
     public func settings(_ site: SiteConfig) throws -> UplinkSettings {

@@ -1,4 +1,4 @@
-import ArgumentParser
+import CrossguardArguments
 import CrossguardCLI
 import CrossguardCore
 import CrossguardLinux
@@ -9,32 +9,38 @@ import Foundation
 /// `crossguard-load`: the test and benchmark tools, kept out of the production binary. The integration
 /// tests drive the real outbox and uplink through it; `Benchmarks/uplink.sh` measures them with it.
 @main
-struct CrossguardLoad: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "crossguard-load",
-        abstract: "Load tools for the uplink and the outbox (tests and benchmarks; not installed on a device).",
-        subcommands: [UplinkLoad.self, OutboxLoad.self])
+enum CrossguardLoad {
+    static func main() {
+        CommandLineTool(name: "crossguard-load", abstract: "Load tools for the uplink and the outbox (tests and benchmarks; not installed on a device).",
+                        commands: [UplinkLoad.self, OutboxLoad.self]).main()
+    }
 }
 
 /// `crossguard-load uplink-load`: publishes synthetic events through the real outbox and uplink, then waits
 /// until the broker acknowledged every one. For the integration tests and the backlog benchmark.
-struct UplinkLoad: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "uplink-load",
+struct UplinkLoad: CLICommand {
+    static let spec = CommandSpec(
+        name: "uplink-load",
         abstract: "Journal N synthetic selftest events and deliver them through the uplink (a test and benchmark tool).",
-        )
+        options: DeviceOptions.options + UplinkOptions.options + [
+            .value("count", "n", help: "Events to journal at the start. (default: 10000)"),
+            .flag("resume", help: "Only deliver what the outbox already holds (after a crash); journal nothing new."),
+            .value("timeout", "seconds", help: "Give up after this many seconds. (default: 600)"),
+        ])
 
-    @OptionGroup var files: DeviceOptions
-    @OptionGroup var uplink: UplinkOptions
+    let files: DeviceOptions
+    let uplink: UplinkOptions
+    let count: Int
+    let resume: Bool
+    let timeout: Double
 
-    @Option(help: "Events to journal at the start.")
-    var count = 10_000
-
-    @Flag(help: "Only deliver what the outbox already holds (after a crash); journal nothing new.")
-    var resume = false
-
-    @Option(help: "Give up after this many seconds.")
-    var timeout: Double = 600
+    init(_ arguments: ParsedArguments) throws {
+        files = DeviceOptions(arguments)
+        uplink = UplinkOptions(arguments)
+        count = try arguments.number("count", default: 10_000)
+        resume = arguments.flag("resume")
+        timeout = try arguments.number("timeout", default: 600)
+    }
 
     func run() throws {
         let device = try loadDevice(board: files.boardPath(), site: files.sitePath())
@@ -78,28 +84,30 @@ struct UplinkLoad: ParsableCommand {
 /// `crossguard-load outbox-load`: appends N records to the outbox in a state directory, one record per append
 /// as the uplink sees a trickle of events, and reports appends per second. `high` and `critical` records
 /// are made durable (fdatasync) before each append returns; `normal` and `info` ones within a second.
-struct OutboxLoad: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "outbox-load",
+struct OutboxLoad: CLICommand {
+    static let spec = CommandSpec(
+        name: "outbox-load",
         abstract: "Append N records of a priority to the outbox and report appends per second (a benchmark tool).",
-        )
+        options: [
+            .value("state-dir", "path", help: "State directory (must exist; an outbox already in it is appended to)."),
+            .value("count", "n", help: "Records to append. (default: 10000)"),
+            .value("priority", "name", help: "Priority: info, normal (durable within 1 s), high or critical (durable before the append returns). (default: normal)"),
+            .value("payload-bytes", "n", help: "Payload size in bytes. (default: 200)"),
+        ])
 
-    @Option(help: "State directory (must exist; an outbox already in it is appended to).")
-    var stateDir: String
-
-    @Option(help: "Records to append.")
-    var count = 10_000
-
-    @Option(help: "Priority: info, normal (durable within 1 s), high or critical (durable before the append returns).")
-    var priority = "normal"
-
-    @Option(help: "Payload size in bytes.")
-    var payloadBytes = 200
+    let stateDir: String
+    let count: Int
+    let priority: String
+    let payloadBytes: Int
 
     /// Priorities by name, in `Severity` order (the outbox record's priority byte is the index).
     private static let priorities = ["info", "normal", "high", "critical"]
 
-    func validate() throws {
+    init(_ arguments: ParsedArguments) throws {
+        stateDir = try arguments.required("state-dir")
+        count = try arguments.number("count", default: 10_000)
+        priority = arguments.string("priority") ?? "normal"
+        payloadBytes = try arguments.number("payload-bytes", default: 200)
         guard Self.priorities.contains(priority) else {
             throw ValidationError("--priority must be info, normal, high or critical, not \"\(priority)\"")
         }

@@ -1,4 +1,4 @@
-import ArgumentParser
+import CrossguardArguments
 import CrossguardCLI
 import CrossguardCore
 import CrossguardHAL
@@ -9,8 +9,9 @@ import CrossguardTOML
 import CrossguardUplinkNIO
 
 /// `crossguard bench`: the whole controller on the built-in simulated board.
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(
+struct Bench: CLICommand {
+    static let spec = CommandSpec(
+        name: "bench",
         abstract: "Run the controller on a simulated board: interactive in a terminal, or a scenario headless.",
         discussion: """
             With no options: boards/sim.toml and examples/site.toml, interactive when standard output is a terminal, \
@@ -18,27 +19,30 @@ struct Bench: ParsableCommand {
             Interactive keys: b button, k kerb presence, c on-crossing presence, s SOS press, h hold SOS, t cabinet door, \
             m mains, l battery low, a acknowledge, x close, f flash, d dark, n normal, r reset, e blow the first red lamp, \
             E blow the second red lamp, g stick the green driver on (each toggles), q or Ctrl-C quit.
-            """)
+            """,
+        options: DeviceOptions.options + [
+            .value("scenario", "path", help: "Scenario file (TOML) to run headless in virtual time."),
+            .value("trace", "path", help: "Write a JSON Lines trace of every output change and event to this file."),
+            .value("speed", "n", help: "Run the scenario at N× real time instead of as fast as possible."),
+            .flag("quiet", help: "Do not print the timeline."),
+        ] + UplinkOptions.options)
 
-    @OptionGroup var files: DeviceOptions
-
-    @Option(help: "Scenario file (TOML) to run headless in virtual time.")
-    var scenario: String?
-
-    @Option(help: "Write a JSON Lines trace of every output change and event to this file.")
-    var trace: String?
-
-    @Option(help: "Run the scenario at N× real time instead of as fast as possible.")
-    var speed: Double?
-
-    @Flag(help: "Do not print the timeline.")
-    var quiet = false
-
-    @OptionGroup var uplink: UplinkOptions
+    let files: DeviceOptions
+    let scenario: String?
+    let trace: String?
+    let speed: Double?
+    let quiet: Bool
+    let uplink: UplinkOptions
 
     private var stateDir: String? { uplink.stateDir }
 
-    func validate() throws {
+    init(_ arguments: ParsedArguments) throws {
+        files = DeviceOptions(arguments)
+        scenario = arguments.string("scenario")
+        trace = arguments.string("trace")
+        speed = try arguments.number("speed")
+        quiet = arguments.flag("quiet")
+        uplink = UplinkOptions(arguments)
         if stateDir != nil && uplink.brokers.isEmpty && (scenario != nil || trace != nil) {
             throw ValidationError("--state-dir without --broker is for the interactive bench: a scenario must replay the same way every time")
         }

@@ -1,22 +1,28 @@
-import ArgumentParser
+import CrossguardArguments
 import CrossguardCLI
 import CrossguardCore
 import CrossguardTOML
 
 /// `crossguard check-config`: validates a board and a site together and prints the derived timings.
-struct CheckConfig: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check-config",
+struct CheckConfig: CLICommand {
+    static let spec = CommandSpec(
+        name: "check-config",
         abstract: "Validate a board and a site file and print the timing table the controller will run.",
-        discussion: "Every problem in either file is listed, each naming the file, the key, the value and the rule. Exits 1 if there is any.")
+        discussion: "Every problem in either file is listed, each naming the file, the key, the value and the rule. Exits 1 if there is any.",
+        options: DeviceOptions.options + [
+            .flag("json", help: "Print the resolved configuration as JSON (lines, I2C parts with defaults, every timing in ms), or the problems."),
+            .flag("keys", help: "Print every site-file and board-file key (default, range, rule) as the Markdown tables of docs/configuration.md, and read no file."),
+        ])
 
-    @OptionGroup var files: DeviceOptions
+    let files: DeviceOptions
+    let json: Bool
+    let keys: Bool
 
-    @Flag(help: "Print the resolved configuration as JSON (lines, I2C parts with defaults, every timing in ms), or the problems.")
-    var json = false
-
-    @Flag(help: "Print every site-file and board-file key (default, range, rule) as the Markdown tables of docs/configuration.md, and read no file.")
-    var keys = false
+    init(_ arguments: ParsedArguments) {
+        files = DeviceOptions(arguments)
+        json = arguments.flag("json")
+        keys = arguments.flag("keys")
+    }
 
     func run() throws {
         if keys {

@@ -1,12 +1,11 @@
-import ArgumentParser
+import CrossguardArguments
 import CrossguardCLI
 
 /// `crossguard`: the controller for smart pedestrian crossings and SOS posts.
 @main
-struct Crossguard: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "crossguard",
-        abstract: "Controller for smart pedestrian crossings and SOS posts.",
-        version: firmwareVersion,
-        subcommands: [Run.self, Bench.self, Diag.self, CheckConfig.self])
+enum Crossguard {
+    static func main() {
+        CommandLineTool(name: "crossguard", abstract: "Controller for smart pedestrian crossings and SOS posts.", version: firmwareVersion,
+                        commands: [Run.self, Bench.self, Diag.self, CheckConfig.self]).main()
+    }
 }

@@ -1,4 +1,4 @@
-import ArgumentParser
+import CrossguardArguments
 import CrossguardCLI
 import CrossguardCore
 import CrossguardHAL
@@ -11,8 +11,9 @@ import Synchronization
 
 /// `crossguard run`: the roadside daemon. Real lines, a real-time tick thread, the outbox and the uplink,
 /// the watchdog and systemd; SIGTERM or SIGINT leaves every output inactive, says `offline` and exits 0.
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
+struct Run: CLICommand {
+    static let spec = CommandSpec(
+        name: "run",
         abstract: "Run the controller as the roadside daemon on the board's lines.",
         discussion: """
             Events are journaled in the state directory before they are sent and are logged to standard error \
@@ -20,20 +21,24 @@ struct Run: ParsableCommand {
             real-time priority, memory locking and the hardware watchdog. Under systemd (Type=notify) it reports \
             READY, WATCHDOG and STOPPING. Exit status: 0 after a stop by signal, 1 for a configuration or start-up \
             error (the message names the file, the role and the line).
-            """)
+            """,
+        options: [
+            .value("board", "path", help: "Board file: which line plays which role."),
+            .value("site", "path", help: "Site file: profile, regime, timings, SOS, uplink and daemon settings."),
+        ] + UplinkOptions.options + [
+            .flag("simulated", help: "Drive the built-in simulated board instead of GPIO: an idle crossing, to try the daemon, the uplink and systemd without hardware."),
+        ])
 
-    @Option(help: "Board file: which line plays which role.")
-    var board: String
+    let board: String
+    let site: String
+    let uplink: UplinkOptions
+    let simulated: Bool
 
-    @Option(help: "Site file: profile, regime, timings, SOS, uplink and daemon settings.")
-    var site: String
-
-    @OptionGroup var uplink: UplinkOptions
-
-    @Flag(help: "Drive the built-in simulated board instead of GPIO: an idle crossing, to try the daemon, the uplink and systemd without hardware.")
-    var simulated = false
-
-    func validate() throws {
+    init(_ arguments: ParsedArguments) throws {
+        board = try arguments.required("board")
+        site = try arguments.required("site")
+        uplink = UplinkOptions(arguments)
+        simulated = arguments.flag("simulated")
         if uplink.stateDir == nil {
             throw ValidationError("run needs --state-dir: the outbox and the latched fail-safe live there (/var/lib/crossguard under systemd)")
         }
