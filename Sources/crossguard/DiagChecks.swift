@@ -496,37 +496,55 @@ extension DiagChecks {
             return add("lamp.test", .fail(remedy: "stop the daemon first: sudo systemctl stop crossguard (the lamp test drives the lamps itself)"),
                        "the daemon holds the lines (pid \(daemon.map(String.init).joined(separator: ", ")))")
         }
-        let gpio = device.board.gpioLinesOnly
-        // The current monitors that watch lamps, polled on this thread while each step holds.
-        var monitorsBoard = device.board
-        monitorsBoard.i2c = device.board.i2c.filter { $0.role?.sensedLamp != nil }
+        let board = device.board
+        // The parts the test polls on this thread while each step holds: the current monitors that watch
+        // lamps, and the expanders that carry outputs (their pins are written by the poller). Simulated,
+        // only the expanders are there.
+        var parts = board
+        parts.i2c = board.i2c.filter { $0.role?.sensedLamp != nil || $0.expanderName != nil }
+        if simulated { parts = SimulatedExpanders.board(parts) }
+        // What the test drives and reads: every output, in the board's order when an expander is in the bank.
+        var tested = board.hasExpanderLines ? board : board.gpioLinesOnly
+        tested.i2c = parts.i2c
         let bank: LineBank
         var monitors = I2CPartsOpened(hub: nil, poller: nil)
         do throws(HardwareError) {
-            bank = simulated ? SimulatedLineBank(board: gpio) : try GPIODLineBank(inputs: gpio.inputs.map(\.gpio), outputs: gpio.outputs.map(\.gpio))
-            if !simulated && !monitorsBoard.i2c.isEmpty {
-                let made = try I2CParts.make(board: monitorsBoard) { (path: String) throws(HardwareError) in try LinuxI2CBus(path: path) }
-                monitors = try I2CPartsOpened.start(board: monitorsBoard, made: made)
+            let gpio = board.gpioLinesOnly
+            let lines: LineBank = simulated ? SimulatedLineBank(board: gpio) : try GPIODLineBank(inputs: gpio.inputs.map(\.gpio), outputs: gpio.outputs.map(\.gpio))
+            if !parts.i2c.isEmpty {
+                let made = simulated
+                    ? try I2CParts.make(board: parts) { (path: String) throws(HardwareError) in SimulatedExpanders.bus(path, board: board) }
+                    : try I2CParts.make(board: parts) { (path: String) throws(HardwareError) in try LinuxI2CBus(path: path) }
+                monitors = try I2CPartsOpened.start(board: parts, made: made)
+            }
+            if board.hasExpanderLines, let hub = monitors.hub {
+                bank = try CompositeLineBank(board: board, gpio: lines, expanders: hub.expanders)
+            } else {
+                bank = lines
             }
         } catch {
             return add("lamp.test", .fail(remedy: "fix the line and part failures above first, then run the lamp test again"), error.detail)
         }
-        let plan = LampTestPlan(outputs: gpio.outputRoles, hybrid: device.site.profile.kind == .hybridBeacon)
+        let plan = LampTestPlan(outputs: tested.outputRoles, hybrid: device.site.profile.kind == .hybridBeacon)
+        // Holding a step is polling: the current monitors are read and the expanders' pins written meanwhile.
+        let hold = { (ms: Int) in
+            let end = MonotonicTickClock.nowMs() + UInt64(ms)
+            guard let poller = monitors.poller else { return MonotonicTickClock.sleep(ms: ms) }
+            poller.run(nowMs: MonotonicTickClock.nowMs, sleepMs: { MonotonicTickClock.sleep(ms: Int(min($0, end - min(end, MonotonicTickClock.nowMs())))) },
+                       shouldStop: { MonotonicTickClock.nowMs() >= end })
+        }
         let findings: [(role: OutputRole, finding: LampTestRun.Finding)]
         do throws(HardwareError) {
             // After a walk, the all-red holds for the crossing's clearance and the all-red after it.
             let clearanceMs = device.site.crossing.map { ($0.clearance + $0.allRedAfterClearance).value } ?? stepMs
-            findings = try LampTestRun.run(board: gpio, plan: plan, bank: bank, stepMs: stepMs, clearanceMs: max(stepMs, clearanceMs), hold: { ms in
-                let end = MonotonicTickClock.nowMs() + UInt64(ms)
-                guard let poller = monitors.poller else { return MonotonicTickClock.sleep(ms: ms) }
-                poller.run(nowMs: MonotonicTickClock.nowMs, sleepMs: { MonotonicTickClock.sleep(ms: Int(min($0, end - min(end, MonotonicTickClock.nowMs())))) },
-                           shouldStop: { MonotonicTickClock.nowMs() >= end })
-            }, monitors: {
+            findings = try LampTestRun.run(board: tested, plan: plan, bank: bank, stepMs: stepMs, clearanceMs: max(stepMs, clearanceMs), hold: hold, monitors: {
                 guard let hub = monitors.hub else { return [] }
                 return hub.roleSensors.indices.compactMap { i in hub.roleSensors[i].role?.sensedLamp.map { (lamp: $0, lit: hub.sample(i).level) } }
             })
+            hold(Self.expanderFlushMs)  // the test's last write, every output inactive, reaches the expanders' pins
         } catch {
-            return add("lamp.test", .fail(remedy: "check the GPIO chip (the gpio checks above); every output was left inactive"), error.detail)
+            hold(Self.expanderFlushMs)
+            return add("lamp.test", .fail(remedy: "check the GPIO chip and the expanders (the gpio and i2c checks above); every output was left inactive"), error.detail)
         }
         for (role, finding) in findings {
             let id = "lamp.\(role.name)"
@@ -545,10 +563,13 @@ extension DiagChecks {
                 add(id, .skip, "not lit: \(reason)")
             }
         }
-        for output in device.board.outputs where !gpio.outputs.contains(where: { $0.role == output.role }) {
-            add("lamp.\(output.role.name)", .skip, "on an expander: the lamp test drives the GPIO lines only")
-        }
     }
+}
+
+extension DiagChecks {
+    /// How long the lamp test polls after its last write: the sensor thread's poll is 5 ms, so the
+    /// expanders' pins hold the inactive level well before this ends.
+    fileprivate static let expanderFlushMs = 100
 }
 
 /// What the running daemon knows of itself, for the checks it answers `diag.run` with.

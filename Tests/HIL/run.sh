@@ -555,6 +555,13 @@ run_lamp_test
 printf '%s\n' "$DIAG" | grep '^[A-Z]*  lamp\.' | sed 's/^/  lamp-test| /'
 check "(j) lamp test: the INA226-sensed red lit and dark as commanded" diag_has lamp.vehicle.red PASS "lit and dark as commanded"
 check "(j) lamp test: no failure" no_fail
+for _x in $XOUTPUTS; do check "(j) lamp test: $_x on the expander is tested, not skipped" diag_has "lamp.$_x" SKIP "nothing reads it back"; done
+# The expander's outputs are driven too: seen lit on the chip while the test runs, inactive after it.
+"$CG" diag --board "$BOARD" --site "$SITE" --state-dir /tmp --duration 10ms --lamp-test --lamp-step 600ms >/tmp/lamp-test.out 2>&1 &
+LT_PID=$!
+for _x in $XOUTPUTS; do check "(j) lamp test: $_x lit on the expander during the test" wait_lamp "$_x" 1 30; done
+wait "$LT_PID"
+for _x in $XOUTPUTS; do check "(j) lamp test: $_x on the expander inactive after the test" lamp_is "$_x" 0; done
 lamp_blow vehicle.red
 run_lamp_test
 printf '%s\n' "$DIAG" | grep -A1 '^FAIL  lamp\.' | sed 's/^/  lamp-test blown| /'
