@@ -246,3 +246,15 @@ func makeTestCertificates(_ dir: String) throws {
     let p = try Child("/bin/bash", ["-c", script], output: dir + "/openssl.log")
     #expect(p.wait(seconds: 60) == 0, "\(p.text)")
 }
+
+/// A Mosquitto listener on loopback `port` for mutual TLS with the test PKI in `certs`
+/// (`makeTestCertificates`): the broker certificate `certificate`, a device certificate from the CA required.
+func mutualTLSListener(_ port: Int, certs: String, certificate: String = "server") -> String {
+    """
+    listener \(port) 127.0.0.1
+    cafile \(certs)/ca.pem
+    certfile \(certs)/\(certificate).pem
+    keyfile \(certs)/server.key
+    require_certificate true
+    """
+}

@@ -74,13 +74,7 @@ struct TLSTests {
         let certs = scratch.dir("certs")
         try makeTestCertificates(certs)
         let tlsPort = freePort()
-        let broker = try Broker(scratch: scratch, extra: """
-            listener \(tlsPort) 127.0.0.1
-            cafile \(certs)/ca.pem
-            certfile \(certs)/server.pem
-            keyfile \(certs)/server.key
-            require_certificate true
-            """)
+        let broker = try Broker(scratch: scratch, extra: mutualTLSListener(tlsPort, certs: certs))
         try waitForPort(tlsPort)
         let sub = try Subscriber(broker: broker)
         let good = try testSite(scratch, uplink: """

@@ -61,7 +61,7 @@ struct DiagUplinkTests {
         for name in names {
             let port = freePort()
             ports[name] = port
-            listeners += "listener \(port) 127.0.0.1\ncafile \(certs)/ca.pem\ncertfile \(certs)/\(name).pem\nkeyfile \(certs)/server.key\nrequire_certificate true\n"
+            listeners += mutualTLSListener(port, certs: certs, certificate: name) + "\n"
         }
         let broker = try Broker(scratch: scratch, extra: listeners)
         for port in ports.values { try waitForPort(port) }
@@ -116,12 +116,8 @@ struct DiagUplinkTests {
         try makeTestCertificates(certs)
         // The shipped rules, with the device certificate's CN (it-device) as the user name.
         let tlsPort = freePort()
-        let broker = try Broker(scratch: scratch, extra: """
-            listener \(tlsPort) 127.0.0.1
-            cafile \(certs)/ca.pem
-            certfile \(certs)/server.pem
-            keyfile \(certs)/server.key
-            require_certificate true
+        let broker = try Broker(scratch: scratch, extra: mutualTLSListener(tlsPort, certs: certs) + """
+
             use_identity_as_username true
             acl_file \(packageRoot)/deploy/mosquitto/crossguard.acl
             """)
