@@ -64,7 +64,7 @@ let package = Package(
         // sd_notify, GPIO lines and I2C buses.
         .target(name: "CrossguardLinux", dependencies: ["CrossguardHAL", "CLinuxShim", "CGPIOD", "CI2C"]),
         // The command line: options, subcommands and --help, standard library only (swift-argument-parser
-        // links FoundationEssentials, about 6 MB of the static binary with what it brings).
+        // links FoundationEssentials, 6.2 MB of the static binary with what it brings).
         .target(name: "CrossguardArguments"),
         // What the command-line tools share: the device and uplink options and starting the uplink.
         .target(

@@ -2,8 +2,8 @@ import Glibc
 
 // The command line of `crossguard` and `crossguard-load`: long options only (`--name value`,
 // `--name=value`), flags, repeatable options and one level of subcommands, with --help text made from
-// the same specs. Standard library only: swift-argument-parser links FoundationEssentials (about 4 MB of
-// the static binary with the regex and collection modules it brings), and the daemon needs none of it.
+// the same specs. Standard library only: swift-argument-parser links FoundationEssentials (6.2 MB of the
+// static binary with the regex and collection modules it brings), and the daemon needs none of it.
 
 /// One option or flag of a command: what it is called, what it takes, and the line --help gives it.
 public struct OptionSpec: Sendable {
@@ -159,7 +159,7 @@ public struct CommandLineTool {
             print(named.map { help(for: $0.spec) } ?? help())
             return 0
         }
-        if first == "--version", let version {
+        if arguments.contains("--version"), let version {  // anywhere on the line, as swift-argument-parser had it
             print(version)
             return 0
         }

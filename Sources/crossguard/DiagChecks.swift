@@ -533,6 +533,21 @@ extension DiagChecks {
             poller.run(nowMs: MonotonicTickClock.nowMs, sleepMs: { MonotonicTickClock.sleep(ms: Int(min($0, end - min(end, MonotonicTickClock.nowMs())))) },
                        shouldStop: { MonotonicTickClock.nowMs() >= end })
         }
+        // An expander that fails a transfer during the test may not hold what was written last: its pins
+        // are checked after the final write has had time to land (a silent one is brought up again within 1 s).
+        let failuresBefore = monitors.poller?.health.expanders.map(\.failures) ?? []
+        func flushExpanders() -> PartHealth? {
+            guard let poller = monitors.poller, !failuresBefore.isEmpty else { return nil }
+            hold(Self.expanderFlushMs)
+            if poller.health.expanders.contains(where: \.silent) { hold(Self.expanderRecoverMs) }
+            let after = poller.health.expanders
+            return after.indices.first { after[$0].silent || after[$0].failures > failuresBefore[$0] }.map { after[$0] }
+        }
+        func expanderFailure(_ part: PartHealth) {
+            add("lamp.test", .fail(remedy: "check the expander's power and wiring (sudo i2cdetect -y on its bus), power-cycle it, then run the lamp test again"),
+                "the expander \(part.config.label) at \(hexText(part.config.address)) failed during the test"
+                + (part.lastError.map { " (\($0.detail))" } ?? "") + ": an output on it may still be lit")
+        }
         let findings: [(role: OutputRole, finding: LampTestRun.Finding)]
         do throws(HardwareError) {
             // After a walk, the all-red holds for the crossing's clearance and the all-red after it.
@@ -541,11 +556,13 @@ extension DiagChecks {
                 guard let hub = monitors.hub else { return [] }
                 return hub.roleSensors.indices.compactMap { i in hub.roleSensors[i].role?.sensedLamp.map { (lamp: $0, lit: hub.sample(i).level) } }
             })
-            hold(Self.expanderFlushMs)  // the test's last write, every output inactive, reaches the expanders' pins
         } catch {
-            hold(Self.expanderFlushMs)
-            return add("lamp.test", .fail(remedy: "check the GPIO chip and the expanders (the gpio and i2c checks above); every output was left inactive"), error.detail)
+            if let part = flushExpanders() { expanderFailure(part) }
+            return add("lamp.test", .fail(remedy: "check the GPIO chip and the expanders (the gpio and i2c checks above), then run the lamp test again"),
+                       error.detail + "; every GPIO output was left inactive")
         }
+        // The test's last write, every output inactive, reaches the expanders' pins.
+        if let part = flushExpanders() { expanderFailure(part) }
         for (role, finding) in findings {
             let id = "lamp.\(role.name)"
             switch finding {
@@ -570,6 +587,8 @@ extension DiagChecks {
     /// How long the lamp test polls after its last write: the sensor thread's poll is 5 ms, so the
     /// expanders' pins hold the inactive level well before this ends.
     fileprivate static let expanderFlushMs = 100
+    /// How much longer it polls when an expander went silent: past the poller's restart of a silent part (1 s).
+    fileprivate static let expanderRecoverMs = 1_500
 }
 
 /// What the running daemon knows of itself, for the checks it answers `diag.run` with.
@@ -748,9 +767,12 @@ extension DiagChecks {
                 } else if mismatch {
                     add("\(id).tls", .fail(remedy: "put the name the broker's certificate carries in the broker URL, or have the certificate reissued for \(broker.host)"),
                         "the broker's certificate \(named) is not for \(broker.host)")
-                } else {
+                } else if reason.contains("CERTIFICATE_VERIFY_FAILED") {
                     add("\(id).tls", .fail(remedy: "set uplink.ca_file to the CA that signed the broker's certificate (\(cert.issuer)), from the operations centre"),
                         "the broker's certificate \(named) is not trusted by \(trusted): \(reason)")
+                } else {
+                    add("\(id).tls", .fail(remedy: "check that \(port) is the broker's TLS listener and the site's TLS files (openssl s_client -connect \(broker.host):\(broker.port) shows the handshake)"),
+                        "the handshake with the broker (certificate \(named)) failed: \(reason)")
                 }
                 notTried = "the TLS handshake failed"
             case .refused(let reason, _, nil)?:
@@ -770,9 +792,9 @@ extension DiagChecks {
                 notTried = "no MQTT session"
             case .noAnswer(let reason)?:
                 let tlsAlert = reason.contains("ALERT")
-                add("\(id).connack", .fail(remedy: tlsAlert
-                        ? "the broker refused this device's certificate (uplink.cert_file): have it signed by the operations centre's CA, or renewed"
-                        : "check that \(port) is the broker's MQTT listener, and the broker's log"),
+                add("\(id).connack", .fail(remedy: !tlsAlert ? "check that \(port) is the broker's MQTT listener, and the broker's log"
+                        : uplink.certFile == nil ? "the broker wants a device certificate: set uplink.cert_file and uplink.key_file to this device's, from the operations centre"
+                        : "the broker refused this device's certificate (uplink.cert_file): have it signed by the operations centre's CA, or renewed"),
                     "no CONNACK: \(reason)")
                 notTried = "no MQTT session"
             case nil:

@@ -69,7 +69,7 @@ struct ArgumentsTests {
         #expect(tool.run(["other"]) == 64)
         #expect(tool.run([]) == 0 && tool.run(["--help"]) == 0 && tool.run(["help", "echo"]) == 0)
         #expect(tool.run(["echo", "--status", "3", "--help"]) == 0)  // help wins, nothing runs
-        #expect(tool.run(["--version"]) == 0)
+        #expect(tool.run(["--version"]) == 0 && tool.run(["echo", "--status", "3", "--version"]) == 0)  // the version wins, nothing runs
         let unversioned = CommandLineTool(name: "t", abstract: "A test tool.", commands: [Echo.self])
         #expect(unversioned.run(["--version"]) == 64)
     }
